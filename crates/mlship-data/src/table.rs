@@ -1,0 +1,139 @@
+//! The in-memory table: named, typed columns. Numeric columns are `f64` with NaN
+//! for missing; categorical columns are dictionary-encoded (levels + `u32`
+//! codes) so a million-row text column costs four bytes a row.
+
+use std::collections::HashMap;
+
+/// The code of a missing categorical cell.
+pub const MISSING_CODE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoricalColumn {
+    pub levels: Vec<String>,
+    pub codes: Vec<u32>,
+}
+
+impl CategoricalColumn {
+    pub fn value(&self, row_idx: usize) -> Option<&str> {
+        let code = self.codes[row_idx];
+        (code != MISSING_CODE).then(|| self.levels[code as usize].as_str())
+    }
+
+    pub fn from_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
+        let mut builder = CategoricalBuilder::default();
+        for value in values {
+            builder.push(value);
+        }
+        builder.finish()
+    }
+}
+
+/// Builds a dictionary-encoded column one cell at a time.
+#[derive(Debug, Default)]
+pub struct CategoricalBuilder {
+    index: HashMap<String, u32>,
+    levels: Vec<String>,
+    codes: Vec<u32>,
+}
+
+impl CategoricalBuilder {
+    pub fn push(&mut self, value: Option<&str>) {
+        let code = match value {
+            None => MISSING_CODE,
+            Some(text) => match self.index.get(text) {
+                Some(&code) => code,
+                None => {
+                    let code = self.levels.len() as u32;
+                    self.index.insert(text.to_string(), code);
+                    self.levels.push(text.to_string());
+                    code
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+
+    pub fn finish(self) -> CategoricalColumn {
+        CategoricalColumn { levels: self.levels, codes: self.codes }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Numeric(Vec<f64>),
+    Categorical(CategoricalColumn),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Numeric(values) => values.len(),
+            Column::Categorical(column) => column.codes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_missing(&self, row_idx: usize) -> bool {
+        match self {
+            Column::Numeric(values) => values[row_idx].is_nan(),
+            Column::Categorical(column) => column.codes[row_idx] == MISSING_CODE,
+        }
+    }
+
+    /// Keeps the rows at `row_indices`, in that order.
+    pub fn take(&self, row_indices: &[usize]) -> Column {
+        match self {
+            Column::Numeric(values) => Column::Numeric(row_indices.iter().map(|&i| values[i]).collect()),
+            Column::Categorical(column) => Column::Categorical(CategoricalColumn {
+                levels: column.levels.clone(),
+                codes: row_indices.iter().map(|&i| column.codes[i]).collect(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub names: Vec<String>,
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    pub fn n_rows(&self) -> usize {
+        self.columns.first().map_or(0, Column::len)
+    }
+
+    pub fn n_cols(&self) -> usize {
+        self.columns.len()
+    }
+
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.position(name).map(|idx| &self.columns[idx])
+    }
+
+    pub fn push(&mut self, name: impl Into<String>, column: Column) {
+        self.names.push(name.into());
+        self.columns.push(column);
+    }
+
+    /// Removes and returns the named column.
+    pub fn remove(&mut self, name: &str) -> Option<Column> {
+        let idx = self.position(name)?;
+        self.names.remove(idx);
+        Some(self.columns.remove(idx))
+    }
+
+    pub fn take_rows(&self, row_indices: &[usize]) -> Table {
+        Table {
+            names: self.names.clone(),
+            columns: self.columns.iter().map(|c| c.take(row_indices)).collect(),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! What `create_model` does: the seeded hold-out split, k-fold cross-validation
+//! on the training split with the whole pipeline refitted in every fold, the
+//! hold-out score of the pipeline fitted on the training split, and optionally
+//! `finalize_model`'s refit on every row. Folds run on scoped threads; results
+//! do not depend on the number of threads.
+
+use crate::metrics::RegressionMetrics;
+use crate::pipeline::{FittedPipeline, PipelineSpec};
+use crate::split::{kfold, train_test_split, TrainTestIndices};
+use crate::LearnError;
+use mlship_data::{ColumnKind, Table};
+
+pub struct Evaluation {
+    pub folds: Vec<RegressionMetrics>,
+    pub mean: RegressionMetrics,
+    pub std: RegressionMetrics,
+    pub holdout: RegressionMetrics,
+    /// Fitted on the training split (or on every row when finalized).
+    pub pipeline: FittedPipeline,
+    pub warnings: Vec<String>,
+    pub split: TrainTestIndices,
+}
+
+pub struct EvaluationInput<'a> {
+    pub spec: &'a PipelineSpec,
+    pub table: &'a Table,
+    pub kinds: &'a [ColumnKind],
+    pub target: &'a str,
+    pub y: &'a [f64],
+    pub seed: u32,
+    pub finalize: bool,
+}
+
+fn take(values: &[f64], indices: &[usize]) -> Vec<f64> {
+    indices.iter().map(|&i| values[i]).collect()
+}
+
+fn score(input: &EvaluationInput<'_>, train: &[usize], test: &[usize]) -> Result<(RegressionMetrics, FittedPipeline, Vec<String>), LearnError> {
+    let fit = input.spec.fit(&input.table.take_rows(train), input.kinds, input.target, &take(input.y, train))?;
+    let predictions = fit.pipeline.predict(&input.table.take_rows(test))?;
+    let truth = take(input.y, test);
+    Ok((RegressionMetrics::compute(&truth, &predictions), fit.pipeline, fit.warnings))
+}
+
+pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, LearnError> {
+    let options = &input.spec.options;
+    options.validate()?;
+    let split = train_test_split(input.table.n_rows(), options.train_size, input.seed)?;
+    let folds = kfold(split.train.len(), options.fold)?;
+    let fold_rows: Vec<(Vec<usize>, Vec<usize>)> = folds
+        .iter()
+        .map(|range| {
+            let test = split.train[range.clone()].to_vec();
+            let train = split.train[..range.start].iter().chain(&split.train[range.end..]).copied().collect();
+            (train, test)
+        })
+        .collect();
+    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(fold_rows.len());
+    let fold_scores: Vec<Result<RegressionMetrics, LearnError>> = std::thread::scope(|scope| {
+        let chunks: Vec<_> = (0..n_threads)
+            .map(|thread_idx| {
+                let fold_rows = &fold_rows;
+                scope.spawn(move || {
+                    (thread_idx..fold_rows.len())
+                        .step_by(n_threads)
+                        .map(|f| (f, score(input, &fold_rows[f].0, &fold_rows[f].1).map(|s| s.0)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut indexed: Vec<(usize, Result<RegressionMetrics, LearnError>)> =
+            chunks.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect();
+        indexed.sort_by_key(|(f, _)| *f);
+        indexed.into_iter().map(|(_, s)| s).collect()
+    });
+    if fold_scores.len() != fold_rows.len() {
+        return Err(LearnError::Numerical { step: "cross-validation".into(), message: "a fold worker stopped".into() });
+    }
+    let folds = fold_scores.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let (mean, std) = RegressionMetrics::mean_and_std(&folds);
+    let (holdout, mut pipeline, mut warnings) = score(input, &split.train, &split.test)?;
+    if input.finalize {
+        let all: Vec<usize> = split.train.iter().chain(&split.test).copied().collect();
+        let fit = input.spec.fit(&input.table.take_rows(&all), input.kinds, input.target, &take(input.y, &all))?;
+        pipeline = fit.pipeline;
+        warnings = fit.warnings;
+    }
+    Ok(Evaluation { folds, mean, std, holdout, pipeline, warnings, split })
+}

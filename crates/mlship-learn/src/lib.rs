@@ -1,0 +1,32 @@
+//! Learning for mlship: transformers, models, the pipeline, the split,
+//! cross-validation and metrics, with scikit-learn's and PyCaret's semantics.
+//! Pure: no IO, no async, no global state; with a fixed seed every result is
+//! deterministic. Configuration types (`PipelineSpec`, `SetupOptions`,
+//! `ModelSpec`) `fit` into separate fitted types that record their schema.
+
+pub mod binning;
+pub mod encode;
+mod error;
+pub mod evaluate;
+pub mod features;
+pub mod linear;
+pub mod matrix;
+pub mod metrics;
+pub mod model;
+pub mod options;
+pub mod pca;
+pub mod pipeline;
+pub mod rng;
+pub mod scale;
+pub mod select;
+pub mod split;
+pub mod target;
+
+pub use encode::InputColumn;
+pub use error::LearnError;
+pub use evaluate::{evaluate, Evaluation, EvaluationInput};
+pub use matrix::Matrix;
+pub use metrics::{RegressionMetrics, METRIC_NAMES};
+pub use model::{FittedModel, ModelSpec, MODEL_IDS};
+pub use options::SetupOptions;
+pub use pipeline::{FittedPipeline, PipelineFit, PipelineSpec};

@@ -1,0 +1,246 @@
+//! Linear models with scikit-learn's exact semantics. All fit on centred data
+//! and recover the intercept from the means (`fit_intercept=True`).
+//!
+//! - `lstsq`: `LinearRegression`, the minimum-norm least-squares solution with
+//!   singular values below max(n, p)·eps·s_max treated as zero (current
+//!   scikit-learn through scipy's gelsd). Computed as a QR of [X | y] followed by
+//!   an SVD of the small R factor: the same singular values as X, but memory
+//!   stays O(n·p) and the n-row SVD is avoided on tall data.
+//! - `ridge`: `Ridge(solver="cholesky")` on the normal equations (or the
+//!   kernel form when p > n).
+//! - `elastic_net`: `ElasticNet` / `Lasso` by cyclic coordinate descent with
+//!   the duality-gap stopping rule and gap-safe screening, as `cd_fast.pyx`.
+
+use crate::matrix::{mean, Matrix};
+use crate::LearnError;
+use faer::linalg::solvers::Solve;
+use faer::{Mat, Side};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedLinear {
+    pub coef: Vec<f64>,
+    pub intercept: f64,
+}
+
+impl FittedLinear {
+    pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
+        x.expect_width(self.coef.len(), "the linear model")?;
+        let mut out = vec![self.intercept; x.n_rows];
+        for (column, coef) in x.columns.iter().zip(&self.coef) {
+            for (value, v) in out.iter_mut().zip(column) {
+                *value += coef * v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct Centred {
+    x: Mat<f64>,
+    y: Vec<f64>,
+    x_mean: Vec<f64>,
+    y_mean: f64,
+}
+
+fn centre(x: &Matrix, y: &[f64]) -> Centred {
+    let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
+    let y_mean = mean(y);
+    Centred {
+        x: Mat::from_fn(x.n_rows, x.n_cols(), |i, j| x.columns[j][i] - x_mean[j]),
+        y: y.iter().map(|v| v - y_mean).collect(),
+        x_mean,
+        y_mean,
+    }
+}
+
+fn with_intercept(coef: Vec<f64>, centred: &Centred) -> FittedLinear {
+    let offset: f64 = coef.iter().zip(&centred.x_mean).map(|(c, m)| c * m).sum();
+    FittedLinear { intercept: centred.y_mean - offset, coef }
+}
+
+fn numerical(step: &str, error: impl std::fmt::Debug) -> LearnError {
+    LearnError::Numerical { step: step.to_string(), message: format!("{error:?}") }
+}
+
+/// Minimum-norm solution of min ||a·w - b|| through the SVD of `a`, with
+/// scipy's `cond` cutoff relative to the largest singular value.
+fn svd_solve(a: faer::MatRef<'_, f64>, b: &[f64], cutoff_factor: f64) -> Result<Vec<f64>, LearnError> {
+    let svd = a.thin_svd().map_err(|e| numerical("LinearRegression", e))?;
+    let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
+    let s_max = (0..s.nrows()).map(|i| s[i]).fold(0.0, f64::max);
+    let cutoff = cutoff_factor * s_max;
+    let mut coef = vec![0.0; a.ncols()];
+    for k in 0..s.nrows() {
+        if s[k] <= cutoff || s[k] == 0.0 {
+            continue;
+        }
+        let projection: f64 = (0..a.nrows()).map(|i| u[(i, k)] * b[i]).sum::<f64>() / s[k];
+        for (j, c) in coef.iter_mut().enumerate() {
+            *c += v[(j, k)] * projection;
+        }
+    }
+    Ok(coef)
+}
+
+pub fn lstsq(x: &Matrix, y: &[f64]) -> Result<FittedLinear, LearnError> {
+    let centred = centre(x, y);
+    let (n, p) = (x.n_rows, x.n_cols());
+    let cutoff_factor = n.max(p) as f64 * f64::EPSILON;
+    let coef = if n > p {
+        let augmented = Mat::from_fn(n, p + 1, |i, j| if j < p { centred.x[(i, j)] } else { centred.y[i] });
+        let qr = augmented.qr();
+        let r = qr.thin_R();
+        let z: Vec<f64> = (0..p).map(|i| r[(i, p)]).collect();
+        svd_solve(r.submatrix(0, 0, p, p), &z, cutoff_factor)?
+    } else {
+        svd_solve(centred.x.as_ref(), &centred.y, cutoff_factor)?
+    };
+    Ok(with_intercept(coef, &centred))
+}
+
+pub fn ridge(x: &Matrix, y: &[f64], alpha: f64) -> Result<FittedLinear, LearnError> {
+    let centred = centre(x, y);
+    let (n, p) = (x.n_rows, x.n_cols());
+    let yc = Mat::from_fn(n, 1, |i, _| centred.y[i]);
+    let coef_mat = if p <= n {
+        let mut gram = centred.x.transpose() * &centred.x;
+        for j in 0..p {
+            gram[(j, j)] += alpha;
+        }
+        let rhs = centred.x.transpose() * &yc;
+        gram.llt(Side::Lower).map_err(|e| numerical("Ridge", e))?.solve(&rhs)
+    } else {
+        let mut kernel = &centred.x * centred.x.transpose();
+        for i in 0..n {
+            kernel[(i, i)] += alpha;
+        }
+        let dual = kernel.llt(Side::Lower).map_err(|e| numerical("Ridge", e))?.solve(&yc);
+        centred.x.transpose() * &dual
+    };
+    let coef = (0..p).map(|j| coef_mat[(j, 0)]).collect();
+    Ok(with_intercept(coef, &centred))
+}
+
+pub const CD_MAX_ITER: usize = 1000;
+pub const CD_TOL: f64 = 1e-4;
+
+/// `ElasticNet(alpha, l1_ratio)`; `Lasso` is `l1_ratio = 1`.
+pub fn elastic_net(x: &Matrix, y: &[f64], alpha: f64, l1_ratio: f64) -> Result<FittedLinear, LearnError> {
+    let centred = centre(x, y);
+    let n = x.n_rows as f64;
+    let columns: Vec<Vec<f64>> = (0..x.n_cols()).map(|j| centred.x.col(j).iter().copied().collect()).collect();
+    let coef = coordinate_descent(&columns, &centred.y, alpha * l1_ratio * n, alpha * (1.0 - l1_ratio) * n);
+    Ok(with_intercept(coef, &centred))
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(u, v)| u * v).sum()
+}
+
+fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}
+
+/// The duality gap of formulation A and the dual norm of Xᵀr − βw.
+fn duality_gap(x: &[Vec<f64>], y: &[f64], w: &[f64], residual: &[f64], l1: f64, l2: f64, xta: &mut [f64]) -> (f64, f64) {
+    let w_l2 = if l2 > 0.0 { dot(w, w) } else { 0.0 };
+    let r_norm2 = dot(residual, residual);
+    let ry = dot(residual, y);
+    for (j, column) in x.iter().enumerate() {
+        xta[j] = dot(column, residual) - l2 * w[j];
+    }
+    let dual_norm = xta.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    let w_l1: f64 = w.iter().map(|v| v.abs()).sum();
+    let primal = 0.5 * (r_norm2 + l2 * w_l2) + l1 * w_l1;
+    let scale = if dual_norm > l1 { l1 / dual_norm } else { 1.0 };
+    let dual = -0.5 * scale * scale * (r_norm2 + l2 * w_l2) + scale * ry;
+    (primal - dual, dual_norm)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn screen(
+    x: &[Vec<f64>],
+    norms: &[f64],
+    xta: &[f64],
+    dual_norm: f64,
+    gap: f64,
+    l1: f64,
+    l2: f64,
+    w: &mut [f64],
+    residual: &mut [f64],
+    excluded: &mut [bool],
+) -> Vec<usize> {
+    let mut active = Vec::new();
+    for j in 0..x.len() {
+        if excluded[j] {
+            continue;
+        }
+        let xj_theta = xta[j] / l1.max(dual_norm);
+        let d_j = (1.0 - xj_theta.abs()) / (norms[j] + l2).sqrt();
+        if d_j <= (2.0 * gap).sqrt() / l1 {
+            active.push(j);
+        } else {
+            if w[j] != 0.0 {
+                axpy(w[j], &x[j], residual);
+                w[j] = 0.0;
+            }
+            excluded[j] = true;
+        }
+    }
+    active
+}
+
+fn coordinate_descent(x: &[Vec<f64>], y: &[f64], l1: f64, l2: f64) -> Vec<f64> {
+    let n_features = x.len();
+    let norms: Vec<f64> = x.iter().map(|c| dot(c, c)).collect();
+    let mut w = vec![0.0; n_features];
+    let mut residual = y.to_vec();
+    let mut xta = vec![0.0; n_features];
+    let tol = CD_TOL * dot(y, y);
+    let screening = l1 > 0.0;
+    let (gap, dual_norm) = duality_gap(x, y, &w, &residual, l1, l2, &mut xta);
+    if gap <= tol {
+        return w;
+    }
+    let mut excluded: Vec<bool> = norms.iter().map(|&n| n == 0.0).collect();
+    let mut active: Vec<usize> = if screening {
+        screen(x, &norms, &xta, dual_norm, gap, l1, l2, &mut w, &mut residual, &mut excluded)
+    } else {
+        (0..n_features).collect()
+    };
+    for iteration in 0..CD_MAX_ITER {
+        let mut w_max: f64 = 0.0;
+        let mut d_w_max: f64 = 0.0;
+        for &j in &active {
+            if norms[j] == 0.0 {
+                continue;
+            }
+            let w_j = w[j];
+            let tmp = dot(&x[j], &residual) + w_j * norms[j];
+            w[j] = tmp.signum() * (tmp.abs() - l1).max(0.0) / (norms[j] + l2);
+            if w[j] != w_j {
+                axpy(w_j - w[j], &x[j], &mut residual);
+            }
+            d_w_max = d_w_max.max((w[j] - w_j).abs());
+            w_max = w_max.max(w[j].abs());
+        }
+        if w_max == 0.0 || d_w_max / w_max <= CD_TOL || iteration == CD_MAX_ITER - 1 {
+            let (gap, dual_norm) = duality_gap(x, y, &w, &residual, l1, l2, &mut xta);
+            if gap <= tol {
+                break;
+            }
+            if screening {
+                active = screen(x, &norms, &xta, dual_norm, gap, l1, l2, &mut w, &mut residual, &mut excluded);
+            }
+        }
+    }
+    w
+}
+
+/// `DummyRegressor(strategy="mean")`.
+pub fn dummy(x: &Matrix, y: &[f64]) -> FittedLinear {
+    FittedLinear { coef: vec![0.0; x.n_cols()], intercept: mean(y) }
+}

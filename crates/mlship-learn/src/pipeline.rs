@@ -1,0 +1,176 @@
+//! The pipeline: a `PipelineSpec` (options + model, never mutated) fits into a
+//! `FittedPipeline` that records its input schema and every fitted step, in
+//! PyCaret's order: imputation/encoding → trigonometry / interaction / ratio →
+//! polynomial → binning → multicollinearity → normalize → PCA → model, with an
+//! optional Yeo-Johnson transform of the target around the model. Batch
+//! prediction, serving and cross-validation all call the same `predict`.
+
+use crate::binning::FittedBinning;
+use crate::encode::{fit_encoder, FittedEncoder, InputColumn};
+use crate::features::{FittedGenerated, FittedPolynomial, Generated};
+use crate::matrix::Matrix;
+use crate::model::{FittedModel, ModelSpec};
+use crate::options::SetupOptions;
+use crate::pca::FittedPca;
+use crate::scale::FittedScaler;
+use crate::select::FittedColumnDrop;
+use crate::target::FittedYeoJohnson;
+use crate::LearnError;
+use mlship_data::{ColumnKind, Table};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineSpec {
+    pub options: SetupOptions,
+    pub model: ModelSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum FittedStep {
+    Generated(FittedGenerated),
+    Polynomial(FittedPolynomial),
+    Binning(FittedBinning),
+    Multicollinearity(FittedColumnDrop),
+    Normalize(FittedScaler),
+    Pca(FittedPca),
+}
+
+impl FittedStep {
+    pub fn transform(&self, mut x: Matrix) -> Result<Matrix, LearnError> {
+        match self {
+            FittedStep::Generated(step) => {
+                // Names are not needed to transform; the fitted pipeline keeps them.
+                let mut names = vec![String::new(); x.n_cols()];
+                step.append(&mut x, &mut names)?;
+                Ok(x)
+            }
+            FittedStep::Polynomial(step) => step.transform(x),
+            FittedStep::Binning(step) => step.transform(x),
+            FittedStep::Multicollinearity(step) => step.transform(x),
+            FittedStep::Normalize(step) => step.transform(x),
+            FittedStep::Pca(step) => step.transform(x),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedPipeline {
+    pub target: String,
+    pub schema: Vec<InputColumn>,
+    pub encoder: FittedEncoder,
+    pub steps: Vec<FittedStep>,
+    /// The model's input features, after every step.
+    pub feature_names: Vec<String>,
+    pub target_transform: Option<FittedYeoJohnson>,
+    pub model: FittedModel,
+}
+
+/// A fitted pipeline and the warnings fitting it raised (constant columns, …).
+pub struct PipelineFit {
+    pub pipeline: FittedPipeline,
+    pub warnings: Vec<String>,
+}
+
+impl PipelineSpec {
+    pub fn fit(&self, table: &Table, kinds: &[ColumnKind], target: &str, y: &[f64]) -> Result<PipelineFit, LearnError> {
+        let options = &self.options;
+        options.validate()?;
+        let target_transform = options.transform_target.then(|| FittedYeoJohnson::fit(y));
+        let y_model = match &target_transform {
+            Some(transform) => transform.transform(y),
+            None => y.to_vec(),
+        };
+        let encoded = fit_encoder(table, kinds, &y_model, options)?;
+        let mut x = encoded.encoder.transform(table)?;
+        let mut names = encoded.encoder.output_names();
+        let numeric = encoded.encoder.numeric_output_indices();
+        let mut steps = Vec::new();
+        for (enabled, kind) in [
+            (options.trigonometry_features, Generated::Trigonometry),
+            (options.feature_interaction, Generated::Interaction),
+            (options.feature_ratio, Generated::Ratio),
+        ] {
+            if enabled {
+                let step = FittedGenerated { kind, n_inputs: x.n_cols(), numeric: numeric.clone() };
+                step.append(&mut x, &mut names)?;
+                steps.push(FittedStep::Generated(step));
+            }
+        }
+        let mut push = |step: FittedStep, x: Matrix| -> Result<Matrix, LearnError> {
+            let out = step.transform(x)?;
+            steps.push(step);
+            Ok(out)
+        };
+        if options.polynomial_features {
+            let (step, out_names) = FittedPolynomial::fit(&x, &names, options.polynomial_degree);
+            names = out_names;
+            x = push(FittedStep::Polynomial(step), x)?;
+        }
+        if !options.bin_numeric_features.is_empty() {
+            let indices = bin_column_indices(&options.bin_numeric_features, &encoded.schema, &names)?;
+            x = push(FittedStep::Binning(FittedBinning::fit(&x, &indices)), x)?;
+        }
+        if options.remove_multicollinearity {
+            let step = FittedColumnDrop::fit_multicollinearity(&x, &y_model, options.multicollinearity_threshold);
+            names = step.kept_names(&names);
+            x = push(FittedStep::Multicollinearity(step), x)?;
+        }
+        if options.normalize {
+            x = push(FittedStep::Normalize(FittedScaler::fit(&x, options.normalize_method)), x)?;
+        }
+        if options.pca {
+            let step = FittedPca::fit(&x, options.pca_components)?;
+            names = step.names();
+            x = push(FittedStep::Pca(step), x)?;
+        }
+        let model = self.model.fit(&x, &y_model)?;
+        let pipeline = FittedPipeline {
+            target: target.to_string(),
+            schema: encoded.schema,
+            encoder: encoded.encoder,
+            steps,
+            feature_names: names,
+            target_transform,
+            model,
+        };
+        Ok(PipelineFit { pipeline, warnings: encoded.warnings })
+    }
+}
+
+/// Where each `bin_numeric_features` column sits; it must be a numeric input.
+fn bin_column_indices(requested: &[String], schema: &[InputColumn], names: &[String]) -> Result<Vec<usize>, LearnError> {
+    requested
+        .iter()
+        .map(|name| {
+            let is_numeric_input = schema.iter().any(|c| c.name == *name && c.kind == ColumnKind::Numeric);
+            let position = names.iter().position(|n| n == name);
+            match (is_numeric_input, position) {
+                (true, Some(idx)) => Ok(idx),
+                _ => Err(LearnError::InvalidOption(format!(
+                    "bin_numeric_features: \"{name}\" is not a numeric feature column"
+                ))),
+            }
+        })
+        .collect()
+}
+
+impl FittedPipeline {
+    /// The model's input matrix for a table holding the schema's columns.
+    pub fn transform(&self, table: &Table) -> Result<Matrix, LearnError> {
+        let mut x = self.encoder.transform(table)?;
+        for step in &self.steps {
+            x = step.transform(x)?;
+        }
+        Ok(x)
+    }
+
+    pub fn predict(&self, table: &Table) -> Result<Vec<f64>, LearnError> {
+        let x = self.transform(table)?;
+        let mut predictions = self.model.predict(&x)?;
+        if let Some(transform) = &self.target_transform {
+            transform.inverse(&mut predictions);
+        }
+        Ok(predictions)
+    }
+}

@@ -1,0 +1,73 @@
+//! `remove_multicollinearity`: PyCaret 3's `RemoveMulticollinearity`. For each
+//! feature in order, the features whose Pearson correlation with it is at
+//! least the threshold form a group; all of the group but the one most
+//! correlated with the target are dropped.
+
+use crate::matrix::{mean, Matrix};
+use crate::LearnError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedColumnDrop {
+    pub n_inputs: usize,
+    pub keep: Vec<usize>,
+}
+
+/// Pearson correlation as pandas computes it (NaN when either side is constant).
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let (mean_a, mean_b) = (mean(a), mean(b));
+    let mut cross = 0.0;
+    let mut ss_a = 0.0;
+    let mut ss_b = 0.0;
+    for (u, v) in a.iter().zip(b) {
+        let (du, dv) = (u - mean_a, v - mean_b);
+        cross += du * dv;
+        ss_a += du * du;
+        ss_b += dv * dv;
+    }
+    let value = cross / (ss_a * ss_b).sqrt();
+    if value.is_finite() { value.clamp(-1.0, 1.0) } else { f64::NAN }
+}
+
+impl FittedColumnDrop {
+    pub fn fit_multicollinearity(x: &Matrix, y: &[f64], threshold: f64) -> Self {
+        let n = x.n_cols();
+        let target_corr: Vec<f64> = x.columns.iter().map(|c| correlation(c, y)).collect();
+        let mut dropped = vec![false; n];
+        for col in 0..n {
+            let group: Vec<usize> =
+                (0..n).filter(|&other| correlation(&x.columns[col], &x.columns[other]) >= threshold).collect();
+            if group.len() > 1 {
+                // pandas' idxmax: the first maximum, NaN skipped.
+                let keep = group
+                    .iter()
+                    .copied()
+                    .filter(|&g| !target_corr[g].is_nan())
+                    .fold(None, |best: Option<usize>, g| match best {
+                        Some(b) if target_corr[b] >= target_corr[g] => Some(b),
+                        _ => Some(g),
+                    })
+                    .unwrap_or(group[0]);
+                for g in group.into_iter().filter(|&g| g != keep) {
+                    dropped[g] = true;
+                }
+            }
+        }
+        FittedColumnDrop { n_inputs: n, keep: (0..n).filter(|&c| !dropped[c]).collect() }
+    }
+
+    pub fn transform(&self, mut x: Matrix) -> Result<Matrix, LearnError> {
+        x.expect_width(self.n_inputs, "RemoveMulticollinearity")?;
+        let mut columns = std::mem::take(&mut x.columns);
+        let mut kept = Vec::with_capacity(self.keep.len());
+        for &idx in &self.keep {
+            kept.push(std::mem::take(&mut columns[idx]));
+        }
+        x.columns = kept;
+        Ok(x)
+    }
+
+    pub fn kept_names(&self, names: &[String]) -> Vec<String> {
+        self.keep.iter().map(|&i| names[i].clone()).collect()
+    }
+}
