@@ -1,1 +1,55 @@
-fn main() {}
+//! The `mlship` binary: parses arguments, runs one command, prints one clear
+//! line on failure and sets the exit code (0 ok, 1 failure, 2 usage). The
+//! only crate that reads argv or exits.
+
+mod options;
+mod predict;
+mod report;
+mod train;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "mlship", version, about = "From a table to a tracked, served prediction service, in one binary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a pipeline: cross-validate, score the hold-out, save the artifact
+    #[command(after_help = "Example:\n  mlship train --data insurance --target charges --session-id 123 \\\n      --normalize --polynomial-features --bin-numeric-features age,bmi \\\n      --model lr --save deployment_28042020")]
+    Train(train::TrainArgs),
+    /// Score a CSV file with a saved model, streaming, and append `prediction_label`
+    #[command(after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv")]
+    Predict(predict::PredictArgs),
+    /// Show a saved model: schema, options, metrics, data fingerprint
+    #[command(after_help = "Example:\n  mlship inspect deployment_28042020.mlship")]
+    Inspect(predict::InspectArgs),
+    /// List the bundled datasets (usable as `--data NAME`)
+    #[command(after_help = "Example:\n  mlship datasets")]
+    Datasets(train::DatasetsArgs),
+    /// Train the seed pipeline on the bundled insurance data and save it
+    #[command(after_help = "Example:\n  mlship quickstart")]
+    Quickstart(train::QuickstartArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Inspect(args) => predict::inspect(args),
+        Command::Datasets(args) => train::datasets(args),
+        Command::Quickstart(args) => train::quickstart(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

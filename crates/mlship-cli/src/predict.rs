@@ -1,0 +1,147 @@
+//! `mlship predict` streams a CSV file through a saved pipeline in fixed-size
+//! batches (memory bounded whatever the file size), writing every input column
+//! back with `prediction_label` appended; `mlship inspect` shows an artifact.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use mlship_artifact::Artifact;
+use mlship_data::{CsvBatchReader, CsvOptions};
+use mlship_learn::{LearnError, METRIC_NAMES};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const BATCH_ROWS: usize = 16_384;
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// The saved model (NAME.mlship)
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The CSV file to score (it needs the model's input columns; others are passed through)
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Where to write the scored CSV (standard output when absent)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// CSV field delimiter: one character, or "tab"
+    #[arg(long, default_value = ",")]
+    pub delimiter: String,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The saved model (NAME.mlship)
+    pub model: PathBuf,
+    /// Print the whole artifact description as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Turns a batch-relative row error into one naming the file and its line.
+fn locate(error: LearnError, data: &Path, records: &[csv::StringRecord]) -> anyhow::Error {
+    match error {
+        LearnError::Value { column, row, message } => {
+            let line = records.get(row.saturating_sub(1)).and_then(|r| r.position()).map_or(0, |p| p.line());
+            anyhow::anyhow!("{}: line {line}, column \"{column}\": {message}", data.display())
+        }
+        other => anyhow::anyhow!("{}: {other}", data.display()),
+    }
+}
+
+fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result<u64> {
+    let csv = CsvOptions { delimiter: crate::train::parse_delimiter(&args.delimiter)? };
+    let schema: Vec<_> = artifact.pipeline.schema.iter().map(|c| (c.name.clone(), c.kind.clone())).collect();
+    let mut reader = CsvBatchReader::open(&args.data, &csv, &schema)?;
+    let mut writer = csv::WriterBuilder::new().delimiter(csv.delimiter).from_writer(output);
+    let mut header = reader.file_names.clone();
+    header.push("prediction_label".to_string());
+    writer.write_record(&header)?;
+    let mut n_rows = 0u64;
+    let mut formatted = String::new();
+    while let Some(batch) = reader.next_batch(BATCH_ROWS)? {
+        let predictions = artifact.pipeline.predict(&batch.table).map_err(|e| locate(e, &args.data, &batch.records))?;
+        for (record, prediction) in batch.records.iter().zip(&predictions) {
+            formatted.clear();
+            use std::fmt::Write as _;
+            write!(formatted, "{prediction}")?;
+            writer.write_record(record.iter().chain(std::iter::once(formatted.as_str())))?;
+        }
+        n_rows += predictions.len() as u64;
+    }
+    writer.flush()?;
+    Ok(n_rows)
+}
+
+pub fn run(args: PredictArgs) -> Result<()> {
+    let artifact = Artifact::load(&args.model)?;
+    match &args.out {
+        None => {
+            let stdout = std::io::stdout();
+            score(&artifact, &args, std::io::BufWriter::new(stdout.lock()))?;
+        }
+        Some(out) => {
+            // Write beside the target and rename, so a failure never leaves half a file.
+            let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let temporary = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", out.display()))?;
+            let n_rows = score(&artifact, &args, std::io::BufWriter::with_capacity(1 << 16, temporary.as_file()))?;
+            mlship_artifact::make_readable(temporary.as_file()).with_context(|| format!("{}: cannot write", out.display()))?;
+            temporary.persist(out).with_context(|| format!("{}: cannot write", out.display()))?;
+            eprintln!("scored {n_rows} rows into {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+pub fn inspect(args: InspectArgs) -> Result<()> {
+    let artifact = Artifact::load(&args.model)?;
+    if args.json {
+        let document = serde_json::json!({
+            "name": artifact.name,
+            "created_at": artifact.created_at,
+            "mlship_version": artifact.mlship_version,
+            "format_version": mlship_artifact::FORMAT_VERSION,
+            "task": artifact.task,
+            "model": {"id": artifact.spec.model.id(), "name": artifact.model_name, "spec": artifact.spec.model},
+            "target": artifact.pipeline.target,
+            "session_id": artifact.session_id,
+            "finalized": artifact.finalized,
+            "options": artifact.spec.options,
+            "schema": artifact.pipeline.schema,
+            "features": artifact.pipeline.feature_names,
+            "metrics": artifact.metrics,
+            "data": artifact.data,
+        });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+        return Ok(());
+    }
+    println!("{} · {} ({}) predicting \"{}\"", artifact.name, artifact.model_name, artifact.spec.model.id(), artifact.pipeline.target);
+    println!("created {} by mlship {} · session_id {}{}", artifact.created_at, artifact.mlship_version, artifact.session_id,
+        if artifact.finalized { " · finalized on all rows" } else { " · fitted on the training split" });
+    println!("data    {} · {} rows × {} columns · sha256 {}", artifact.data.source, artifact.data.n_rows, artifact.data.n_cols, artifact.data.sha256);
+    println!("\ninput schema");
+    for column in &artifact.pipeline.schema {
+        let detail = match (&column.min, &column.max) {
+            (Some(min), Some(max)) => format!("numeric, range {min} to {max}"),
+            _ if matches!(column.kind, mlship_data::ColumnKind::Date { .. }) => format!("date, {} distinct values", column.levels.len()),
+            _ => format!("categorical: {}", column.levels.join(", ")),
+        };
+        println!("  {:<20} {detail}{}", column.name, if column.n_missing > 0 { format!(" ({} missing in training)", column.n_missing) } else { String::new() });
+    }
+    println!("\noptions (non-default)");
+    let defaults = serde_json::to_value(mlship_learn::SetupOptions::default())?;
+    let options = serde_json::to_value(&artifact.spec.options)?;
+    if let (Some(defaults), Some(options)) = (defaults.as_object(), options.as_object()) {
+        for (key, value) in options {
+            if defaults.get(key) != Some(value) {
+                println!("  {key} = {value}");
+            }
+        }
+    }
+    println!("\n{} features into the model", artifact.pipeline.feature_names.len());
+    println!("\nmetrics   {}", METRIC_NAMES.iter().map(|n| format!("{n:>16}")).collect::<String>());
+    let row = |label: &str, values: [f64; 6]| println!("{label:<9} {}", values.iter().map(|v| format!("{:>16}", format!("{v:.4}"))).collect::<String>());
+    row("CV mean", artifact.metrics.cv.mean.values());
+    row("CV std", artifact.metrics.cv.std.values());
+    row("Hold-out", artifact.metrics.holdout.values());
+    Ok(())
+}

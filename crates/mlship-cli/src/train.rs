@@ -1,0 +1,269 @@
+//! `mlship train`, `mlship quickstart` and `mlship datasets`: load the data,
+//! resolve the options, run `create_model`'s evaluation, print PyCaret's table
+//! and save the artifact.
+
+use crate::options::OptionFlags;
+use crate::report;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use mlship_artifact::{artifact_path, utc_now_rfc3339, Artifact, CvMetrics, DataFingerprint, Metrics};
+use mlship_data::parse::parse_number;
+use mlship_data::{datasets, infer_kinds, Column, CsvOptions, KindOverrides, LoadedTable, Table};
+use mlship_learn::{evaluate, EvaluationInput, ModelSpec, PipelineSpec};
+use std::path::Path;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// A CSV or Parquet file, or the name of a bundled dataset (see `mlship datasets`)
+    #[arg(long, value_name = "FILE|NAME")]
+    pub data: String,
+    /// The column to predict (defaults to the bundled dataset's target)
+    #[arg(long)]
+    pub target: Option<String>,
+    /// CSV field delimiter: one character, or "tab"
+    #[arg(long, default_value = ",")]
+    pub delimiter: String,
+    #[command(flatten)]
+    pub options: OptionFlags,
+    /// Model id: lr, ridge, lasso, en, dummy
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Regularisation strength for ridge, lasso and en (default 1.0)
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Mix of L1 in en, between 0 and 1 (default 0.5)
+    #[arg(long)]
+    pub l1_ratio: Option<f64>,
+    /// Save the fitted pipeline as NAME.mlship
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    /// Refit the saved pipeline on every row, as PyCaret's finalize_model
+    #[arg(long)]
+    pub finalize: bool,
+    /// Print the results as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DatasetsArgs {
+    /// Print the list as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct QuickstartArgs {
+    /// Name of the artifact to save
+    #[arg(long, default_value = "deployment_28042020")]
+    pub save: String,
+    /// Print the results as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn parse_delimiter(text: &str) -> Result<u8> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        single if single.len() == 1 => Ok(single.as_bytes()[0]),
+        other => bail!("invalid option: --delimiter must be one ASCII character or \"tab\", got \"{other}\""),
+    }
+}
+
+/// A path when such a file exists, else a bundled dataset's name.
+pub fn load_data(data: &str, csv: &CsvOptions) -> Result<LoadedTable> {
+    let path = Path::new(data);
+    if !path.exists() && datasets::find(data).is_some() {
+        return Ok(datasets::load(data)?);
+    }
+    if !path.exists() && !data.contains(['/', '.']) {
+        let bundled: Vec<&str> = datasets::BUNDLED.iter().map(|d| d.name).collect();
+        bail!("{data}: no such file, and no bundled dataset of that name (bundled: {})", bundled.join(", "));
+    }
+    Ok(mlship_data::read_path(path, csv)?)
+}
+
+/// Takes the target out of the table; rows whose target is missing are dropped.
+fn extract_target(table: &mut Table, target: &str, source: &str) -> Result<(Vec<f64>, usize)> {
+    let column = table
+        .remove(target)
+        .ok_or_else(|| anyhow!("{source}: no target column \"{target}\" (columns: {})", table.names.join(", ")))?;
+    let values = match column {
+        Column::Numeric(values) => values,
+        Column::Categorical(categorical) => {
+            let row = (0..categorical.codes.len())
+                .find(|&i| categorical.value(i).is_some_and(|v| parse_number(v).is_none()))
+                .unwrap_or(0);
+            bail!(
+                "{source}: target \"{target}\" is not numeric (data row {}, line {}, holds {:?}); regression needs a numeric target",
+                row + 1,
+                row + 2,
+                categorical.value(row).unwrap_or("")
+            );
+        }
+    };
+    let kept: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
+    let n_dropped = values.len() - kept.len();
+    if kept.is_empty() {
+        bail!("{source}: target \"{target}\" has no values");
+    }
+    if n_dropped > 0 {
+        *table = table.take_rows(&kept);
+        return Ok((kept.iter().map(|&i| values[i]).collect(), n_dropped));
+    }
+    Ok((values, 0))
+}
+
+/// PyCaret draws a random session id when none is given; so do we, and print it.
+fn random_session_id() -> u32 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    150 + (nanos ^ std::process::id()) % 8851
+}
+
+pub struct TrainOutcome {
+    pub report: report::TrainReport,
+    pub artifact: Option<String>,
+}
+
+pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
+    let started = Instant::now();
+    let (mut options, extras) = args.options.resolve()?;
+    let model_id = args.model.clone().or(extras.model).unwrap_or_else(|| "lr".to_string());
+    let model = ModelSpec::from_id(&model_id, args.alpha.or(extras.alpha), args.l1_ratio.or(extras.l1_ratio))?;
+    let csv = CsvOptions { delimiter: parse_delimiter(&args.delimiter)? };
+    let mut loaded = load_data(&args.data, &csv)?;
+    let n_rows_read = loaded.table.n_rows();
+    let n_cols_read = loaded.table.n_cols();
+    let target = match args.target.clone().or(extras.target) {
+        Some(target) => target,
+        None => datasets::find(&args.data)
+            .filter(|_| !Path::new(&args.data).exists())
+            .map(|d| d.default_target.to_string())
+            .ok_or_else(|| anyhow!("--target is required: name the column to predict"))?,
+    };
+    let source = loaded.source.clone();
+    let (y, n_dropped) = extract_target(&mut loaded.table, &target, &source)?;
+    let mut notices = Vec::new();
+    if n_dropped > 0 {
+        notices.push(format!("dropped {n_dropped} rows whose target \"{target}\" is missing"));
+    }
+    let overrides = KindOverrides {
+        numeric: options.numeric_features.clone(),
+        categorical: options.categorical_features.clone(),
+        date: options.date_features.clone(),
+        ignore: options.ignore_features.clone(),
+    };
+    let kinds = infer_kinds(&mut loaded.table, &overrides).with_context(|| source.clone())?;
+    let seed = *options.session_id.get_or_insert_with(random_session_id);
+    let spec = PipelineSpec { options, model };
+    let input = EvaluationInput {
+        spec: &spec,
+        table: &loaded.table,
+        kinds: &kinds,
+        target: &target,
+        y: &y,
+        seed,
+        finalize: args.finalize,
+    };
+    let evaluation = evaluate(&input).with_context(|| source.clone())?;
+    notices.extend(evaluation.warnings.iter().cloned());
+    let artifact_file = match &args.save {
+        Some(name) => {
+            let path = artifact_path(name);
+            let artifact = Artifact {
+                name: path.file_stem().and_then(|s| s.to_str()).unwrap_or(name).to_string(),
+                created_at: utc_now_rfc3339(),
+                mlship_version: env!("CARGO_PKG_VERSION").to_string(),
+                task: "regression".to_string(),
+                model_name: spec.model.display_name().to_string(),
+                session_id: seed,
+                finalized: args.finalize,
+                spec: spec.clone(),
+                pipeline: evaluation.pipeline.clone(),
+                metrics: Metrics {
+                    cv: CvMetrics { folds: evaluation.folds.clone(), mean: evaluation.mean, std: evaluation.std },
+                    holdout: evaluation.holdout,
+                },
+                data: DataFingerprint {
+                    source: source.clone(),
+                    sha256: loaded.fingerprint.sha256.clone(),
+                    n_bytes: loaded.fingerprint.n_bytes,
+                    n_rows: n_rows_read,
+                    n_cols: n_cols_read,
+                },
+            };
+            artifact.save(&path)?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    let report = report::TrainReport {
+        model_id: spec.model.id().to_string(),
+        model_name: spec.model.display_name().to_string(),
+        session_id: seed,
+        target,
+        n_train: evaluation.split.train.len(),
+        n_test: evaluation.split.test.len(),
+        n_features: evaluation.pipeline.feature_names.len(),
+        folds: evaluation.folds,
+        mean: evaluation.mean,
+        std: evaluation.std,
+        holdout: evaluation.holdout,
+        artifact: artifact_file.clone(),
+        notices,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    Ok(TrainOutcome { report, artifact: artifact_file })
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let outcome = train(&args)?;
+    report::print_train(&outcome.report, args.json)
+}
+
+pub fn quickstart(args: QuickstartArgs) -> Result<()> {
+    let train_args = TrainArgs {
+        data: "insurance".to_string(),
+        target: Some("charges".to_string()),
+        delimiter: ",".to_string(),
+        options: OptionFlags {
+            session_id: Some(123),
+            normalize: true,
+            polynomial_features: true,
+            bin_numeric_features: Some(vec!["age".to_string(), "bmi".to_string()]),
+            ..OptionFlags::default()
+        },
+        model: Some("lr".to_string()),
+        alpha: None,
+        l1_ratio: None,
+        save: Some(args.save),
+        finalize: false,
+        json: args.json,
+    };
+    let outcome = train(&train_args)?;
+    report::print_train(&outcome.report, args.json)?;
+    if !args.json {
+        if let Some(path) = outcome.artifact {
+            println!();
+            println!("Next: mlship inspect {path}");
+            println!("      mlship predict --model {path} --data YOUR.csv --out scored.csv");
+        }
+    }
+    Ok(())
+}
+
+pub fn datasets(args: DatasetsArgs) -> Result<()> {
+    if args.json {
+        let list: Vec<serde_json::Value> = datasets::BUNDLED
+            .iter()
+            .map(|d| serde_json::json!({"name": d.name, "target": d.default_target, "description": d.description}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    for dataset in datasets::BUNDLED {
+        println!("{:<12} target {:<10} {}", dataset.name, dataset.default_target, dataset.description);
+    }
+    Ok(())
+}
