@@ -24,6 +24,7 @@ pub use table::{CategoricalColumn, Column, Table, MISSING_CODE};
 use std::path::Path;
 
 /// A table read from disk together with the fingerprint of the bytes it came from.
+#[derive(Debug)]
 pub struct LoadedTable {
     pub table: Table,
     pub fingerprint: Fingerprint,
