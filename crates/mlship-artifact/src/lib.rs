@@ -142,7 +142,9 @@ impl Artifact {
 
     /// Writes atomically: a temporary file in the same folder, synced, then renamed.
     pub fn save(&self, path: &Path) -> Result<(), ArtifactError> {
-        let bytes = self.to_bytes().map_err(|e| ArtifactError::Invalid { path: path.display().to_string(), message: e.to_string() })?;
+        let bytes = self
+            .to_bytes()
+            .map_err(|e| ArtifactError::Invalid { path: path.display().to_string(), message: e.to_string() })?;
         let dir = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
@@ -166,9 +168,10 @@ impl Artifact {
 
     pub fn from_bytes(bytes: &[u8], shown: &str) -> Result<Self, ArtifactError> {
         let path = shown.to_string();
-        let newline = bytes.iter().position(|&b| b == b'\n').ok_or(ArtifactError::NotAnArtifact { path: path.clone() })?;
-        let header: Header =
-            serde_json::from_slice(&bytes[..newline]).map_err(|_| ArtifactError::NotAnArtifact { path: path.clone() })?;
+        let newline =
+            bytes.iter().position(|&b| b == b'\n').ok_or(ArtifactError::NotAnArtifact { path: path.clone() })?;
+        let header: Header = serde_json::from_slice(&bytes[..newline])
+            .map_err(|_| ArtifactError::NotAnArtifact { path: path.clone() })?;
         if header.format != FORMAT_NAME {
             return Err(ArtifactError::NotAnArtifact { path });
         }

@@ -46,7 +46,10 @@ fn round_trip_is_bit_identical() {
     assert_eq!(loaded, artifact);
     let before = artifact.pipeline.predict(&seed_row()).unwrap();
     let after = loaded.pipeline.predict(&seed_row()).unwrap();
-    assert_eq!(before.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), after.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    assert_eq!(
+        before.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        after.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
     // Nothing but the artifact is left in the folder: the temporary file was renamed.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }

@@ -20,10 +20,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a pipeline: cross-validate, score the hold-out, save the artifact
-    #[command(after_help = "Example:\n  mlship train --data insurance --target charges --session-id 123 \\\n      --normalize --polynomial-features --bin-numeric-features age,bmi \\\n      --model lr --save deployment_28042020")]
-    Train(train::TrainArgs),
+    #[command(
+        after_help = "Example:\n  mlship train --data insurance --target charges --session-id 123 \\\n      --normalize --polynomial-features --bin-numeric-features age,bmi \\\n      --model lr --save deployment_28042020"
+    )]
+    Train(Box<train::TrainArgs>),
     /// Score a CSV file with a saved model, streaming, and append `prediction_label`
-    #[command(after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv")]
+    #[command(
+        after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv"
+    )]
     Predict(predict::PredictArgs),
     /// Show a saved model: schema, options, metrics, data fingerprint
     #[command(after_help = "Example:\n  mlship inspect deployment_28042020.mlship")]
@@ -39,7 +43,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(args) => train::run(args),
+        Command::Train(args) => train::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => predict::inspect(args),
         Command::Datasets(args) => train::datasets(args),

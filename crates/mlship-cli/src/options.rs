@@ -94,7 +94,9 @@ fn parse_numeric_imputation(text: &str) -> Result<NumericImputation> {
         "zero" => NumericImputation::Strategy(NumericStrategy::Zero),
         other => match other.parse::<f64>() {
             Ok(value) if value.is_finite() => NumericImputation::Constant(value),
-            _ => bail!("invalid option: numeric_imputation must be mean, median, mode, zero or a number, got \"{other}\""),
+            _ => bail!(
+                "invalid option: numeric_imputation must be mean, median, mode, zero or a number, got \"{other}\""
+            ),
         },
     })
 }
@@ -130,7 +132,8 @@ pub struct ConfigExtras {
 
 fn read_config(path: &PathBuf) -> Result<(SetupOptions, ConfigExtras)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read config", path.display()))?;
-    let mut table: toml::Table = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+    let mut table: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
     let take_string = |table: &mut toml::Table, key: &str| -> Result<Option<String>> {
         match table.remove(key) {
             None => Ok(None),
@@ -152,10 +155,22 @@ fn read_config(path: &PathBuf) -> Result<(SetupOptions, ConfigExtras)> {
         alpha: take_float(&mut table, "alpha")?,
         l1_ratio: take_float(&mut table, "l1_ratio")?,
     };
-    let options: SetupOptions = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| anyhow::anyhow!("{}: invalid option: {}", path.display(), e.message()))?;
+    let options = options_from_table(table).map_err(|e| anyhow::anyhow!("{}: invalid option: {e}", path.display()))?;
     Ok((options, extras))
+}
+
+/// Deserialises the options; on failure, names the key at fault by trying
+/// each key alone (toml's own message does not say which key a bad value is for).
+fn options_from_table(table: toml::Table) -> std::result::Result<SetupOptions, String> {
+    let all = toml::Value::Table(table.clone()).try_into::<SetupOptions>();
+    let Err(error) = all else { return all.map_err(|e| e.message().to_string()) };
+    for (key, value) in table {
+        let single = toml::Table::from_iter([(key.clone(), value)]);
+        if let Err(key_error) = toml::Value::Table(single).try_into::<SetupOptions>() {
+            return Err(format!("{key}: {}", key_error.message()));
+        }
+    }
+    Err(error.message().to_string())
 }
 
 impl OptionFlags {

@@ -82,9 +82,11 @@ pub fn run(args: PredictArgs) -> Result<()> {
         Some(out) => {
             // Write beside the target and rename, so a failure never leaves half a file.
             let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let temporary = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", out.display()))?;
+            let temporary =
+                tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", out.display()))?;
             let n_rows = score(&artifact, &args, std::io::BufWriter::with_capacity(1 << 16, temporary.as_file()))?;
-            mlship_artifact::make_readable(temporary.as_file()).with_context(|| format!("{}: cannot write", out.display()))?;
+            mlship_artifact::make_readable(temporary.as_file())
+                .with_context(|| format!("{}: cannot write", out.display()))?;
             temporary.persist(out).with_context(|| format!("{}: cannot write", out.display()))?;
             eprintln!("scored {n_rows} rows into {}", out.display());
         }
@@ -114,18 +116,38 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&document)?);
         return Ok(());
     }
-    println!("{} · {} ({}) predicting \"{}\"", artifact.name, artifact.model_name, artifact.spec.model.id(), artifact.pipeline.target);
-    println!("created {} by mlship {} · session_id {}{}", artifact.created_at, artifact.mlship_version, artifact.session_id,
-        if artifact.finalized { " · finalized on all rows" } else { " · fitted on the training split" });
-    println!("data    {} · {} rows × {} columns · sha256 {}", artifact.data.source, artifact.data.n_rows, artifact.data.n_cols, artifact.data.sha256);
+    println!(
+        "{} · {} ({}) predicting \"{}\"",
+        artifact.name,
+        artifact.model_name,
+        artifact.spec.model.id(),
+        artifact.pipeline.target
+    );
+    println!(
+        "created {} by mlship {} · session_id {}{}",
+        artifact.created_at,
+        artifact.mlship_version,
+        artifact.session_id,
+        if artifact.finalized { " · finalized on all rows" } else { " · fitted on the training split" }
+    );
+    println!(
+        "data    {} · {} rows × {} columns · sha256 {}",
+        artifact.data.source, artifact.data.n_rows, artifact.data.n_cols, artifact.data.sha256
+    );
     println!("\ninput schema");
     for column in &artifact.pipeline.schema {
         let detail = match (&column.min, &column.max) {
             (Some(min), Some(max)) => format!("numeric, range {min} to {max}"),
-            _ if matches!(column.kind, mlship_data::ColumnKind::Date { .. }) => format!("date, {} distinct values", column.levels.len()),
+            _ if matches!(column.kind, mlship_data::ColumnKind::Date { .. }) => {
+                format!("date, {} distinct values", column.levels.len())
+            }
             _ => format!("categorical: {}", column.levels.join(", ")),
         };
-        println!("  {:<20} {detail}{}", column.name, if column.n_missing > 0 { format!(" ({} missing in training)", column.n_missing) } else { String::new() });
+        println!(
+            "  {:<20} {detail}{}",
+            column.name,
+            if column.n_missing > 0 { format!(" ({} missing in training)", column.n_missing) } else { String::new() }
+        );
     }
     println!("\noptions (non-default)");
     let defaults = serde_json::to_value(mlship_learn::SetupOptions::default())?;
@@ -139,7 +161,9 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
     }
     println!("\n{} features into the model", artifact.pipeline.feature_names.len());
     println!("\nmetrics   {}", METRIC_NAMES.iter().map(|n| format!("{n:>16}")).collect::<String>());
-    let row = |label: &str, values: [f64; 6]| println!("{label:<9} {}", values.iter().map(|v| format!("{:>16}", format!("{v:.4}"))).collect::<String>());
+    let row = |label: &str, values: [f64; 6]| {
+        println!("{label:<9} {}", values.iter().map(|v| format!("{:>16}", format!("{v:.4}"))).collect::<String>())
+    };
     row("CV mean", artifact.metrics.cv.mean.values());
     row("CV std", artifact.metrics.cv.std.values());
     row("Hold-out", artifact.metrics.holdout.values());

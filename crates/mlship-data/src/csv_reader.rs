@@ -40,12 +40,9 @@ fn csv_reader<R: Read>(input: R, options: &CsvOptions) -> csv::Reader<R> {
 fn csv_error(path: &str, names: &[String], error: csv::Error) -> DataError {
     let path = path.to_string();
     match error.into_kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => DataError::Ragged {
-            path,
-            line: pos.map_or(0, |p| p.line()),
-            expected: expected_len,
-            found: len,
-        },
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => {
+            DataError::Ragged { path, line: pos.map_or(0, |p| p.line()), expected: expected_len, found: len }
+        }
         csv::ErrorKind::Utf8 { pos, err } => DataError::InvalidUtf8 {
             path,
             line: pos.map_or(0, |p| p.line()),

@@ -59,18 +59,21 @@ pub fn infer_kinds(table: &mut Table, overrides: &KindOverrides) -> Result<Vec<C
         } else if overrides.date.contains(name) {
             *column = to_categorical(column);
             let Column::Categorical(categorical) = &*column else { unreachable!("converted above") };
-            let format = detect_format(categorical.levels.iter().map(String::as_str)).ok_or_else(|| DataError::Column {
-                column: name.clone(),
-                message: "declared a date feature but its values are not all dates in one format".to_string(),
-            })?;
+            let format =
+                detect_format(categorical.levels.iter().map(String::as_str)).ok_or_else(|| DataError::Column {
+                    column: name.clone(),
+                    message: "declared a date feature but its values are not all dates in one format".to_string(),
+                })?;
             ColumnKind::Date { format }
         } else {
             match column {
                 Column::Numeric(_) => ColumnKind::Numeric,
-                Column::Categorical(categorical) => match detect_format(categorical.levels.iter().map(String::as_str)) {
-                    Some(format) => ColumnKind::Date { format },
-                    None => ColumnKind::Categorical,
-                },
+                Column::Categorical(categorical) => {
+                    match detect_format(categorical.levels.iter().map(String::as_str)) {
+                        Some(format) => ColumnKind::Date { format },
+                        None => ColumnKind::Categorical,
+                    }
+                }
             }
         };
         kinds.push(kind);

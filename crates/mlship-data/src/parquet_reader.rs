@@ -16,7 +16,8 @@ const MILLIS_PER_DAY: i64 = 86_400_000;
 
 pub fn read_parquet(path: &Path) -> Result<Table, DataError> {
     let source = path.display().to_string();
-    let parquet_error = |e: parquet::errors::ParquetError| DataError::Parquet { path: source.clone(), message: e.to_string() };
+    let parquet_error =
+        |e: parquet::errors::ParquetError| DataError::Parquet { path: source.clone(), message: e.to_string() };
     let file = File::open(path).map_err(|e| DataError::Io { path: source.clone(), message: e.to_string() })?;
     let reader = SerializedFileReader::new(file).map_err(parquet_error)?;
     let names: Vec<String> = reader
@@ -75,7 +76,9 @@ fn push_field(builder: &mut ColumnBuilder, field: &Field) -> Result<(), String> 
         Field::Double(v) => push_number(builder, *v),
         Field::Str(text) => builder.push_cell(text),
         Field::Date(days) => builder.push_text(&Date::from_days_since_epoch(i64::from(*days)).iso()),
-        Field::TimestampMillis(ms) => builder.push_text(&Date::from_days_since_epoch(ms.div_euclid(MILLIS_PER_DAY)).iso()),
+        Field::TimestampMillis(ms) => {
+            builder.push_text(&Date::from_days_since_epoch(ms.div_euclid(MILLIS_PER_DAY)).iso())
+        }
         Field::TimestampMicros(us) => {
             builder.push_text(&Date::from_days_since_epoch(us.div_euclid(MILLIS_PER_DAY * 1000)).iso())
         }

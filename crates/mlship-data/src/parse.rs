@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 /// pandas' default missing-value tokens, plus `?` (used by the UCI datasets).
 const MISSING_TOKENS: &[&str] = &[
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null", "?",
 ];
 
 pub fn is_missing(cell: &str) -> bool {

@@ -131,9 +131,6 @@ impl Table {
     }
 
     pub fn take_rows(&self, row_indices: &[usize]) -> Table {
-        Table {
-            names: self.names.clone(),
-            columns: self.columns.iter().map(|c| c.take(row_indices)).collect(),
-        }
+        Table { names: self.names.clone(), columns: self.columns.iter().map(|c| c.take(row_indices)).collect() }
     }
 }

@@ -36,7 +36,8 @@ fn texts(table: &mlship_data::Table, name: &str) -> Vec<Option<String>> {
 
 #[test]
 fn quoted_fields_bom_crlf_and_spaced_names() {
-    let table = read(b"\xEF\xBB\xBFfirst name,amount,note\r\n\"Smith, Jo\",1.5,\"two\r\nlines\"\r\nAnn,2,plain\r\n").unwrap();
+    let table =
+        read(b"\xEF\xBB\xBFfirst name,amount,note\r\n\"Smith, Jo\",1.5,\"two\r\nlines\"\r\nAnn,2,plain\r\n").unwrap();
     assert_eq!(table.names, ["first name", "amount", "note"]);
     assert_eq!(texts(&table, "first name"), [Some("Smith, Jo".into()), Some("Ann".into())]);
     assert_eq!(numeric(&table, "amount"), [1.5, 2.0]);
@@ -59,7 +60,10 @@ fn missing_tokens_and_inference() {
     assert!(n[1].is_nan() && n[2].is_nan() && n[3].is_nan());
     assert_eq!(texts(&table, "c"), [Some("a".into()), None, None, Some("b".into()), Some("a".into())]);
     // A column with one word in it is categorical; its numbers are canonicalised.
-    assert_eq!(texts(&table, "mixed"), [Some("1.5".into()), Some("x".into()), Some("2".into()), None, Some("3".into())]);
+    assert_eq!(
+        texts(&table, "mixed"),
+        [Some("1.5".into()), Some("x".into()), Some("2".into()), None, Some("3".into())]
+    );
 }
 
 #[test]
@@ -80,18 +84,17 @@ fn dates_are_detected_in_one_format() {
 #[test]
 fn overrides_convert_ignore_and_check_names() {
     let mut table = read(b"code,size,drop_me\n1,10,a\n2,20,b\n").unwrap();
-    let overrides = KindOverrides {
-        categorical: vec!["code".into()],
-        ignore: vec!["drop_me".into()],
-        ..KindOverrides::default()
-    };
+    let overrides =
+        KindOverrides { categorical: vec!["code".into()], ignore: vec!["drop_me".into()], ..KindOverrides::default() };
     let kinds = infer_kinds(&mut table, &overrides).unwrap();
     assert_eq!(table.names, ["code", "size"]);
     assert_eq!(kinds, [ColumnKind::Categorical, ColumnKind::Numeric]);
     let mut table = read(b"a\nx\n").unwrap();
-    let error = infer_kinds(&mut table, &KindOverrides { numeric: vec!["a".into()], ..KindOverrides::default() }).unwrap_err();
+    let error =
+        infer_kinds(&mut table, &KindOverrides { numeric: vec!["a".into()], ..KindOverrides::default() }).unwrap_err();
     assert_eq!(error.to_string(), "column \"a\": declared numeric but row 1 holds \"x\", which is not a number");
-    let error = infer_kinds(&mut table, &KindOverrides { ignore: vec!["zzz".into()], ..KindOverrides::default() }).unwrap_err();
+    let error =
+        infer_kinds(&mut table, &KindOverrides { ignore: vec!["zzz".into()], ..KindOverrides::default() }).unwrap_err();
     assert!(error.to_string().contains("\"zzz\": named in an option but not in the data"), "{error}");
 }
 

@@ -34,15 +34,31 @@ pub struct InputColumn {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "encoding", rename_all = "snake_case")]
 pub enum ColumnEncoder {
-    Numeric { fill: f64 },
-    Date { format: DateFormat, fill: [f64; 3] },
+    Numeric {
+        fill: f64,
+    },
+    Date {
+        format: DateFormat,
+        fill: [f64; 3],
+    },
     /// 0 for the first sorted level, 1 for the second; an unseen level is -1
     /// (category_encoders' `handle_unknown="value"`, as PyCaret).
-    Binary { levels: [String; 2], fill: String },
+    Binary {
+        levels: [String; 2],
+        fill: String,
+    },
     /// One column per level; an unseen level is all zeros.
-    OneHot { levels: Vec<String>, fill: String },
+    OneHot {
+        levels: Vec<String>,
+        fill: String,
+    },
     /// The smoothed target mean of each level; an unseen level gets the prior.
-    Target { levels: Vec<String>, encodings: Vec<f64>, prior: f64, fill: String },
+    Target {
+        levels: Vec<String>,
+        encodings: Vec<f64>,
+        prior: f64,
+        fill: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,7 +73,12 @@ pub struct EncoderFit {
     pub warnings: Vec<String>,
 }
 
-pub fn fit_encoder(table: &Table, kinds: &[ColumnKind], y: &[f64], options: &SetupOptions) -> Result<EncoderFit, LearnError> {
+pub fn fit_encoder(
+    table: &Table,
+    kinds: &[ColumnKind],
+    y: &[f64],
+    options: &SetupOptions,
+) -> Result<EncoderFit, LearnError> {
     let mut columns = Vec::new();
     let mut schema = Vec::new();
     let mut warnings = Vec::new();
@@ -136,7 +157,12 @@ fn numeric_fill(values: &[f64], imputation: &NumericImputation) -> f64 {
     }
 }
 
-fn fit_numeric(name: &str, values: &[f64], options: &SetupOptions, n_missing: usize) -> Result<(ColumnEncoder, InputColumn), LearnError> {
+fn fit_numeric(
+    name: &str,
+    values: &[f64],
+    options: &SetupOptions,
+    n_missing: usize,
+) -> Result<(ColumnEncoder, InputColumn), LearnError> {
     let present = values.iter().copied().filter(|v| !v.is_nan());
     let min = present.clone().fold(f64::INFINITY, f64::min);
     let max = present.fold(f64::NEG_INFINITY, f64::max);
@@ -166,16 +192,30 @@ fn fit_date(
     let level_parts: Vec<Option<[f64; 3]>> = categorical.levels.iter().map(|l| date_parts(format, l)).collect();
     let mut fill = [0.0; 3];
     for (part_idx, slot) in fill.iter_mut().enumerate() {
-        let values: Vec<f64> = categorical
-            .codes
-            .iter()
-            .map(|&c| if c == MISSING_CODE { f64::NAN } else { level_parts[c as usize].map_or(f64::NAN, |p| p[part_idx]) })
-            .collect();
+        let values: Vec<f64> =
+            categorical
+                .codes
+                .iter()
+                .map(|&c| {
+                    if c == MISSING_CODE {
+                        f64::NAN
+                    } else {
+                        level_parts[c as usize].map_or(f64::NAN, |p| p[part_idx])
+                    }
+                })
+                .collect();
         *slot = numeric_fill(&values, &options.numeric_imputation);
     }
     let mut levels = categorical.levels.clone();
     levels.sort();
-    let input = InputColumn { name: name.to_string(), kind: ColumnKind::Date { format }, levels, min: None, max: None, n_missing };
+    let input = InputColumn {
+        name: name.to_string(),
+        kind: ColumnKind::Date { format },
+        levels,
+        min: None,
+        max: None,
+        n_missing,
+    };
     Ok((ColumnEncoder::Date { format, fill }, input))
 }
 
@@ -195,7 +235,9 @@ fn fit_categorical(
         CategoricalImputation::Mode => {
             let best = (0..counts.len())
                 .filter(|&i| counts[i] > 0)
-                .max_by(|&a, &b| counts[a].cmp(&counts[b]).then_with(|| categorical.levels[b].cmp(&categorical.levels[a])))
+                .max_by(|&a, &b| {
+                    counts[a].cmp(&counts[b]).then_with(|| categorical.levels[b].cmp(&categorical.levels[a]))
+                })
                 .unwrap_or(0);
             categorical.levels[best].clone()
         }
@@ -250,7 +292,11 @@ fn target_encodings(levels: &[String], values: &[&str], y: &[f64]) -> (Vec<f64>,
         .map(|idx| {
             let n = counts[idx] as f64;
             let lambda = y_variance * n / (y_variance * n + squared_diffs[idx] / n);
-            if lambda.is_nan() { y_mean } else { lambda * means[idx] + (1.0 - lambda) * y_mean }
+            if lambda.is_nan() {
+                y_mean
+            } else {
+                lambda * means[idx] + (1.0 - lambda) * y_mean
+            }
         })
         .collect();
     (encodings, y_mean)
@@ -289,13 +335,23 @@ impl ColumnEncoder {
     fn transform_categorical(&self, categorical: &CategoricalColumn, out: &mut Matrix) {
         // Map each of this batch's levels once, then every row by its code.
         let level_text = |code: u32, fill: &str| -> String {
-            if code == MISSING_CODE { fill.to_string() } else { categorical.levels[code as usize].clone() }
+            if code == MISSING_CODE {
+                fill.to_string()
+            } else {
+                categorical.levels[code as usize].clone()
+            }
         };
         match self {
             ColumnEncoder::Binary { levels, fill } => {
                 let code_value = |code: u32| {
                     let text = level_text(code, fill);
-                    if text == levels[0] { 0.0 } else if text == levels[1] { 1.0 } else { -1.0 }
+                    if text == levels[0] {
+                        0.0
+                    } else if text == levels[1] {
+                        1.0
+                    } else {
+                        -1.0
+                    }
                 };
                 out.push_column(map_codes(categorical, code_value));
             }
@@ -309,7 +365,11 @@ impl ColumnEncoder {
                         .iter()
                         .map(|&c| {
                             let level = if c == MISSING_CODE { missing_level } else { level_of_code[c as usize] };
-                            if level == Some(level_idx) { 1.0 } else { 0.0 }
+                            if level == Some(level_idx) {
+                                1.0
+                            } else {
+                                0.0
+                            }
                         })
                         .collect();
                     out.push_column(column);
@@ -346,14 +406,23 @@ fn transform_date(
         return Err(LearnError::Value {
             column: name.to_string(),
             row: row + 1,
-            message: format!("{:?} is not a date in the training format ({format:?})", categorical.value(row).unwrap_or("")),
+            message: format!(
+                "{:?} is not a date in the training format ({format:?})",
+                categorical.value(row).unwrap_or("")
+            ),
         });
     }
     for part_idx in 0..3 {
         let column = categorical
             .codes
             .iter()
-            .map(|&c| if c == MISSING_CODE { fill[part_idx] } else { level_parts[c as usize].map_or(fill[part_idx], |p| p[part_idx]) })
+            .map(|&c| {
+                if c == MISSING_CODE {
+                    fill[part_idx]
+                } else {
+                    level_parts[c as usize].map_or(fill[part_idx], |p| p[part_idx])
+                }
+            })
             .collect();
         out.push_column(column);
     }

@@ -35,7 +35,11 @@ fn take(values: &[f64], indices: &[usize]) -> Vec<f64> {
     indices.iter().map(|&i| values[i]).collect()
 }
 
-fn score(input: &EvaluationInput<'_>, train: &[usize], test: &[usize]) -> Result<(RegressionMetrics, FittedPipeline, Vec<String>), LearnError> {
+fn score(
+    input: &EvaluationInput<'_>,
+    train: &[usize],
+    test: &[usize],
+) -> Result<(RegressionMetrics, FittedPipeline, Vec<String>), LearnError> {
     let fit = input.spec.fit(&input.table.take_rows(train), input.kinds, input.target, &take(input.y, train))?;
     let predictions = fit.pipeline.predict(&input.table.take_rows(test))?;
     let truth = take(input.y, test);

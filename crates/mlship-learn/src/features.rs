@@ -62,7 +62,8 @@ fn interaction(x: &mut Matrix, names: &mut Vec<String>, numeric: &[usize]) {
 fn ratio(x: &mut Matrix, names: &mut Vec<String>, numeric: &[usize]) {
     for (pos, &a) in numeric.iter().enumerate() {
         for &b in &numeric[pos + 1..] {
-            let column = x.columns[a].iter().zip(&x.columns[b]).map(|(u, v)| if *v == 0.0 { 0.0 } else { u / v }).collect();
+            let column =
+                x.columns[a].iter().zip(&x.columns[b]).map(|(u, v)| if *v == 0.0 { 0.0 } else { u / v }).collect();
             names.push(format!("{}_divide_{}", names[a], names[b]));
             x.push_column(column);
         }
@@ -138,10 +139,8 @@ mod tests {
     #[test]
     fn polynomial_order_matches_sklearn() {
         let combos = combinations(3, 2);
-        let expected: Vec<Vec<usize>> = vec![
-            vec![0], vec![1], vec![2],
-            vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2], vec![2, 2],
-        ];
+        let expected: Vec<Vec<usize>> =
+            vec![vec![0], vec![1], vec![2], vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2], vec![2, 2]];
         assert_eq!(combos, expected);
         assert_eq!(combinations(9, 2).len(), 54);
     }

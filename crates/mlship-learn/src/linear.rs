@@ -145,7 +145,15 @@ fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
 }
 
 /// The duality gap of formulation A and the dual norm of Xᵀr − βw.
-fn duality_gap(x: &[Vec<f64>], y: &[f64], w: &[f64], residual: &[f64], l1: f64, l2: f64, xta: &mut [f64]) -> (f64, f64) {
+fn duality_gap(
+    x: &[Vec<f64>],
+    y: &[f64],
+    w: &[f64],
+    residual: &[f64],
+    l1: f64,
+    l2: f64,
+    xta: &mut [f64],
+) -> (f64, f64) {
     let w_l2 = if l2 > 0.0 { dot(w, w) } else { 0.0 };
     let r_norm2 = dot(residual, residual);
     let ry = dot(residual, y);

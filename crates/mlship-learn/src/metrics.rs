@@ -30,12 +30,17 @@ impl RegressionMetrics {
         let total = y_true.iter().map(|t| (t - mean).powi(2)).sum::<f64>();
         // scikit-learn's r2_score: a constant target scores 1 if predicted exactly, else 0.
         let r2 = if total == 0.0 {
-            if mse == 0.0 { 1.0 } else { 0.0 }
+            if mse == 0.0 {
+                1.0
+            } else {
+                0.0
+            }
         } else {
             1.0 - mse * n / total
         };
         let msle = y_true.iter().zip(y_pred).map(|(t, p)| (t.abs().ln_1p() - p.abs().ln_1p()).powi(2)).sum::<f64>() / n;
-        let nonzero: Vec<(f64, f64)> = y_true.iter().zip(y_pred).filter(|(t, _)| **t != 0.0).map(|(t, p)| (*t, *p)).collect();
+        let nonzero: Vec<(f64, f64)> =
+            y_true.iter().zip(y_pred).filter(|(t, _)| **t != 0.0).map(|(t, p)| (*t, *p)).collect();
         let mape = if nonzero.is_empty() {
             0.0
         } else {

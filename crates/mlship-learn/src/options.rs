@@ -31,7 +31,11 @@ pub enum CategoricalImputation {
 
 impl From<String> for CategoricalImputation {
     fn from(value: String) -> Self {
-        if value == "mode" { CategoricalImputation::Mode } else { CategoricalImputation::Constant(value) }
+        if value == "mode" {
+            CategoricalImputation::Mode
+        } else {
+            CategoricalImputation::Constant(value)
+        }
     }
 }
 

@@ -21,7 +21,8 @@ impl FittedPca {
     pub fn fit(x: &Matrix, n_components: Option<PcaComponents>) -> Result<Self, LearnError> {
         let means: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
         let centred = faer::Mat::from_fn(x.n_rows, x.n_cols(), |i, j| x.columns[j][i] - means[j]);
-        let svd = centred.thin_svd().map_err(|e| LearnError::Numerical { step: "PCA".into(), message: format!("{e:?}") })?;
+        let svd =
+            centred.thin_svd().map_err(|e| LearnError::Numerical { step: "PCA".into(), message: format!("{e:?}") })?;
         let singular: Vec<f64> = (0..svd.S().dim()).map(|i| svd.S().column_vector()[i]).collect();
         let variances: Vec<f64> = singular.iter().map(|s| s * s / (x.n_rows as f64 - 1.0)).collect();
         let total: f64 = variances.iter().sum();
@@ -38,7 +39,13 @@ impl FittedPca {
             Some(PcaComponents::VarianceFraction(fraction)) => {
                 // searchsorted(cumsum(ratio), fraction, side="right") + 1
                 let mut cumulative = 0.0;
-                let below = ratios.iter().take_while(|r| { cumulative += **r; cumulative <= fraction }).count();
+                let below = ratios
+                    .iter()
+                    .take_while(|r| {
+                        cumulative += **r;
+                        cumulative <= fraction
+                    })
+                    .count();
                 (below + 1).min(max_components)
             }
         };
@@ -46,7 +53,8 @@ impl FittedPca {
         let mut components = Vec::with_capacity(n_keep);
         for k in 0..n_keep {
             let mut row: Vec<f64> = (0..x.n_cols()).map(|j| v[(j, k)]).collect();
-            let largest = row.iter().copied().fold(0.0f64, |best, value| if value.abs() > best.abs() { value } else { best });
+            let largest =
+                row.iter().copied().fold(0.0f64, |best, value| if value.abs() > best.abs() { value } else { best });
             if largest < 0.0 {
                 row.iter_mut().for_each(|value| *value = -*value);
             }

@@ -139,7 +139,11 @@ impl PipelineSpec {
 }
 
 /// Where each `bin_numeric_features` column sits; it must be a numeric input.
-fn bin_column_indices(requested: &[String], schema: &[InputColumn], names: &[String]) -> Result<Vec<usize>, LearnError> {
+fn bin_column_indices(
+    requested: &[String],
+    schema: &[InputColumn],
+    names: &[String],
+) -> Result<Vec<usize>, LearnError> {
     requested
         .iter()
         .map(|name| {

@@ -18,7 +18,11 @@ pub struct FittedScaler {
 
 /// scikit-learn's `_handle_zeros_in_scale`: tiny scales become 1.
 fn guard_scale(scale: f64) -> f64 {
-    if scale < 10.0 * f64::EPSILON { 1.0 } else { scale }
+    if scale < 10.0 * f64::EPSILON {
+        1.0
+    } else {
+        scale
+    }
 }
 
 fn zscore(column: &[f64]) -> (f64, f64) {

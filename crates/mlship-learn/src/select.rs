@@ -26,7 +26,11 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
         ss_b += dv * dv;
     }
     let value = cross / (ss_a * ss_b).sqrt();
-    if value.is_finite() { value.clamp(-1.0, 1.0) } else { f64::NAN }
+    if value.is_finite() {
+        value.clamp(-1.0, 1.0)
+    } else {
+        f64::NAN
+    }
 }
 
 impl FittedColumnDrop {

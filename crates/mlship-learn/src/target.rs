@@ -14,7 +14,11 @@ pub struct FittedYeoJohnson {
 
 fn transform_one(x: f64, lambda: f64) -> f64 {
     if x >= 0.0 {
-        if lambda.abs() < f64::EPSILON { x.ln_1p() } else { ((x + 1.0).powf(lambda) - 1.0) / lambda }
+        if lambda.abs() < f64::EPSILON {
+            x.ln_1p()
+        } else {
+            ((x + 1.0).powf(lambda) - 1.0) / lambda
+        }
     } else if (lambda - 2.0).abs() > f64::EPSILON {
         -((-x + 1.0).powf(2.0 - lambda) - 1.0) / (2.0 - lambda)
     } else {
@@ -24,7 +28,11 @@ fn transform_one(x: f64, lambda: f64) -> f64 {
 
 fn inverse_one(x: f64, lambda: f64) -> f64 {
     if x >= 0.0 {
-        if lambda.abs() < f64::EPSILON { x.exp() - 1.0 } else { (x * lambda + 1.0).powf(1.0 / lambda) - 1.0 }
+        if lambda.abs() < f64::EPSILON {
+            x.exp() - 1.0
+        } else {
+            (x * lambda + 1.0).powf(1.0 / lambda) - 1.0
+        }
     } else if (lambda - 2.0).abs() > f64::EPSILON {
         1.0 - (-(2.0 - lambda) * x + 1.0).powf(1.0 / (2.0 - lambda))
     } else {
@@ -120,7 +128,11 @@ fn brent_minimize(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
         let u = if d.abs() >= tol1 { x + d } else { x + tol1.copysign(d) };
         let fu = f(u);
         if fu <= fx {
-            if u >= x { lo = x } else { hi = x }
+            if u >= x {
+                lo = x
+            } else {
+                hi = x
+            }
             v = w;
             fv = fw;
             w = x;
@@ -128,7 +140,11 @@ fn brent_minimize(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
             x = u;
             fx = fu;
         } else {
-            if u < x { lo = u } else { hi = u }
+            if u < x {
+                lo = u
+            } else {
+                hi = u
+            }
             if fu <= fw || w == x {
                 v = w;
                 fv = fw;

@@ -58,7 +58,8 @@ fn split_indices_match_train_test_split() {
         let seed = case["seed"].as_u64().unwrap() as u32;
         let train_size = case["train_size"].as_f64().unwrap();
         let split = train_test_split(n, train_size, seed).unwrap();
-        let as_usize = |v: &Value| v.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect::<Vec<_>>();
+        let as_usize =
+            |v: &Value| v.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect::<Vec<_>>();
         assert_eq!(split.test, as_usize(&case["test"]), "test rows n={n} seed={seed} train_size={train_size}");
         assert_eq!(split.train, as_usize(&case["train"]), "train rows n={n} seed={seed} train_size={train_size}");
     }
@@ -76,13 +77,23 @@ fn polynomial_features_match() {
     }
     let case = &cases["cases"]["polynomial"];
     let input = matrix(&case["input"]);
-    let names: Vec<String> =
-        ["age", "sex", "bmi", "children", "smoker", "region_northeast", "region_northwest", "region_southeast", "region_southwest"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    let names: Vec<String> = [
+        "age",
+        "sex",
+        "bmi",
+        "children",
+        "smoker",
+        "region_northeast",
+        "region_northwest",
+        "region_southeast",
+        "region_southwest",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let (_, out_names) = FittedPolynomial::fit(&input, &names, 2);
-    let expected: Vec<String> = case["names"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let expected: Vec<String> =
+        case["names"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     assert_eq!(out_names, expected);
 }
 
@@ -94,7 +105,12 @@ fn kmeans_binning_matches() {
         let input = matrix(&case["input"]);
         let fitted = FittedBinning::fit(&input, &[0]);
         let edges = floats(&case["edges"]);
-        assert_close(&format!("{column} inner edges"), &fitted.columns[0].1, &edges[1..edges.len() - 1], TRANSFORM_RTOL);
+        assert_close(
+            &format!("{column} inner edges"),
+            &fitted.columns[0].1,
+            &edges[1..edges.len() - 1],
+            TRANSFORM_RTOL,
+        );
         assert_matrix_close(column, &fitted.transform(input).unwrap(), &matrix(&case["output"]), TRANSFORM_RTOL);
     }
 }
@@ -135,7 +151,11 @@ fn yeo_johnson_matches() {
         let fitted = FittedYeoJohnson::fit(y);
         let expected_lambda = case["lambda"].as_f64().unwrap();
         // scipy's Brent stops at a tolerance of 1.48e-8 on lambda; we search tighter.
-        assert!((fitted.lambda - expected_lambda).abs() < 1e-6, "{name}: lambda {} vs {expected_lambda}", fitted.lambda);
+        assert!(
+            (fitted.lambda - expected_lambda).abs() < 1e-6,
+            "{name}: lambda {} vs {expected_lambda}",
+            fitted.lambda
+        );
         assert_close(name, &fitted.transform(y), &matrix(&case["output"]).columns[0], 1e-6);
     }
 }
@@ -147,7 +167,8 @@ fn target_encoding_and_imputation_match() {
     let levels: Vec<&str> = case["levels"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     let y = floats(&case["y"]);
     let mut table = mlship_data::Table::default();
-    table.push("age", Column::Categorical(mlship_data::CategoricalColumn::from_values(levels.iter().map(|l| Some(*l)))));
+    table
+        .push("age", Column::Categorical(mlship_data::CategoricalColumn::from_values(levels.iter().map(|l| Some(*l)))));
     let kinds = vec![mlship_data::ColumnKind::Categorical];
     let options = SetupOptions::default();
     let fit = fit_encoder(&table, &kinds, &y, &options).unwrap();
@@ -164,7 +185,8 @@ fn target_encoding_and_imputation_match() {
         let input = floats(&case["input"][0]);
         let mut table = mlship_data::Table::default();
         table.push("bmi", Column::Numeric(input.clone()));
-        let options = SetupOptions { numeric_imputation: NumericImputation::Strategy(strategy), ..SetupOptions::default() };
+        let options =
+            SetupOptions { numeric_imputation: NumericImputation::Strategy(strategy), ..SetupOptions::default() };
         let fit = fit_encoder(&table, &[mlship_data::ColumnKind::Numeric], &input, &options).unwrap();
         assert_matrix_close(name, &fit.encoder.transform(&table).unwrap(), &matrix(&case["output"]), TRANSFORM_RTOL);
     }
@@ -204,7 +226,12 @@ fn linear_models_match() {
     let lr = linear::lstsq(&x_wide, &y_wide).unwrap();
     assert_close("lr_wide", &lr.predict(&x_test).unwrap(), &floats(&cases["lr_wide"]["predictions"]), PREDICTION_RTOL);
     let ridge = linear::ridge(&x_wide, &y_wide, 1.0).unwrap();
-    assert_close("ridge_wide", &ridge.predict(&x_test).unwrap(), &floats(&cases["ridge_wide"]["predictions"]), PREDICTION_RTOL);
+    assert_close(
+        "ridge_wide",
+        &ridge.predict(&x_test).unwrap(),
+        &floats(&cases["ridge_wide"]["predictions"]),
+        PREDICTION_RTOL,
+    );
 }
 
 fn seed_spec() -> PipelineSpec {
@@ -224,7 +251,15 @@ fn seed_run_matches_scikit_learn_and_pycaret() {
     let Some(Column::Numeric(y)) = loaded.table.remove("charges") else { panic!("charges is numeric") };
     let kinds = infer_kinds(&mut loaded.table, &KindOverrides::default()).unwrap();
     let spec = seed_spec();
-    let input = EvaluationInput { spec: &spec, table: &loaded.table, kinds: &kinds, target: "charges", y: &y, seed: 123, finalize: false };
+    let input = EvaluationInput {
+        spec: &spec,
+        table: &loaded.table,
+        kinds: &kinds,
+        target: "charges",
+        y: &y,
+        seed: 123,
+        finalize: false,
+    };
     let evaluation = evaluate(&input).unwrap();
     let expected = fixture("seed_run.json");
     for (fold_idx, fold) in evaluation.folds.iter().enumerate() {
@@ -235,7 +270,12 @@ fn seed_run_matches_scikit_learn_and_pycaret() {
     }
     for metric in mlship_learn::METRIC_NAMES {
         let holdout = expected["holdout"][metric].as_f64().unwrap();
-        assert_close(&format!("holdout {metric}"), &[evaluation.holdout.get(metric).unwrap()], &[holdout], PREDICTION_RTOL);
+        assert_close(
+            &format!("holdout {metric}"),
+            &[evaluation.holdout.get(metric).unwrap()],
+            &[holdout],
+            PREDICTION_RTOL,
+        );
     }
     // PyCaret 3.3.2's own figures (PRODUCT.md), within the 0.001 its float32
     // cast and unstable lstsq cost; the hold-out is exact to 4 decimals.

@@ -1,0 +1,334 @@
+//! The `mlship` binary as a user runs it: the seed workflow end to end, options
+//! from flags and from TOML, and every bad input exiting non-zero with one
+//! specific line and no artifact written.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SEED_FLAGS: &[&str] = &[
+    "--data",
+    "insurance",
+    "--target",
+    "charges",
+    "--session-id",
+    "123",
+    "--normalize",
+    "--polynomial-features",
+    "--bin-numeric-features",
+    "age,bmi",
+    "--model",
+    "lr",
+];
+
+fn mlship(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlship")).current_dir(dir).args(args).output().expect("run mlship")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "mlship failed: {}", stderr(output));
+    serde_json::from_str(&stdout(output)).expect("json output")
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn insurance_csv() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/insurance.csv")).unwrap()
+}
+
+#[test]
+fn seed_workflow_train_inspect_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = SEED_FLAGS.to_vec();
+    args.extend(["--save", "deployment_28042020", "--json"]);
+    let report = json(&mlship(dir.path(), &[&["train"], &args[..]].concat()));
+    assert!((report["cv"]["mean"]["R2"].as_f64().unwrap() - 0.8186).abs() < 1e-3);
+    assert!((report["holdout"]["R2"].as_f64().unwrap() - 0.8556).abs() < 5e-5);
+    assert_eq!(report["cv"]["folds"].as_array().unwrap().len(), 10);
+    assert_eq!(report["rows"]["train"], 936);
+    assert_eq!(report["artifact"], "deployment_28042020.mlship");
+
+    let inspected = json(&mlship(dir.path(), &["inspect", "deployment_28042020.mlship", "--json"]));
+    assert_eq!(inspected["target"], "charges");
+    assert_eq!(inspected["data"]["n_rows"], 1338);
+    assert_eq!(inspected["schema"][1]["levels"], serde_json::json!(["female", "male"]));
+    let text = stdout(&mlship(dir.path(), &["inspect", "deployment_28042020.mlship"]));
+    assert!(text.contains("bin_numeric_features = [\"age\",\"bmi\"]"), "{text}");
+
+    write(
+        dir.path(),
+        "new.csv",
+        b"id,age,sex,bmi,children,smoker,region\n7,19,female,27.9,0,yes,southwest\n8,40,male,30,2,no,atlantis\n",
+    );
+    let scored = mlship(
+        dir.path(),
+        &["predict", "--model", "deployment_28042020.mlship", "--data", "new.csv", "--out", "scored.csv"],
+    );
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    let text = std::fs::read_to_string(dir.path().join("scored.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,age,sex,bmi,children,smoker,region,prediction_label");
+    let first: f64 = lines[1].rsplit(',').next().unwrap().parse().unwrap();
+    assert!((first - 23624.08).abs() < 0.005, "{first}");
+    assert!(lines[2].starts_with("8,40,male,30,2,no,atlantis,"), "an unseen region still scores");
+}
+
+#[test]
+fn config_file_gives_the_same_run_as_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "setup.toml",
+        b"target = \"charges\"\nmodel = \"lr\"\nsession_id = 123\nnormalize = true\npolynomial_features = true\nbin_numeric_features = [\"age\", \"bmi\"]\n",
+    );
+    let from_file = json(&mlship(dir.path(), &["train", "--data", "insurance", "--config", "setup.toml", "--json"]));
+    let from_flags = json(&mlship(dir.path(), &[&["train"], SEED_FLAGS, &["--json"]].concat()));
+    assert_eq!(from_file["cv"], from_flags["cv"]);
+    assert_eq!(from_file["holdout"], from_flags["holdout"]);
+}
+
+#[test]
+fn options_change_the_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: &[&[&str]] = &[
+        &["--model", "ridge", "--alpha", "0.5"],
+        &["--model", "lasso"],
+        &["--model", "en", "--l1-ratio", "0.3"],
+        &["--model", "dummy"],
+        &["--normalize", "--normalize-method", "robust", "--pca", "--pca-components", "0.9"],
+        &["--trigonometry-features", "--feature-interaction", "--feature-ratio", "--remove-multicollinearity"],
+        &["--transform-target", "--polynomial-features", "--polynomial-degree", "3"],
+        &[
+            "--numeric-imputation",
+            "median",
+            "--categorical-imputation",
+            "unknown",
+            "--fold",
+            "5",
+            "--train-size",
+            "0.8",
+        ],
+    ];
+    let mut seen = Vec::new();
+    for extra in runs {
+        let args = [&["train", "--data", "insurance", "--session-id", "7", "--json"], *extra].concat();
+        let report = json(&mlship(dir.path(), &args));
+        let r2 = report["holdout"]["R2"].as_f64().unwrap();
+        assert!(r2.is_finite() && r2 <= 1.0, "{extra:?}: {r2}");
+        seen.push(report["holdout"]["MAE"].as_f64().unwrap());
+    }
+    seen.sort_by(f64::total_cmp);
+    seen.dedup();
+    assert_eq!(seen.len(), runs.len(), "every option set gives a different model");
+    let dummy =
+        json(&mlship(dir.path(), &["train", "--data", "insurance", "--session-id", "7", "--model", "dummy", "--json"]));
+    assert!(dummy["holdout"]["R2"].as_f64().unwrap() < 0.01);
+}
+
+#[test]
+fn finalize_refits_on_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [&["train"], SEED_FLAGS, &["--finalize", "--save", "final", "--json"]].concat();
+    json(&mlship(dir.path(), &args));
+    let inspected = json(&mlship(dir.path(), &["inspect", "final.mlship", "--json"]));
+    assert_eq!(inspected["finalized"], true);
+}
+
+#[test]
+fn dates_missing_targets_and_degenerate_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("visit,empty,constant,x,y\n");
+    for i in 0..60 {
+        let y = if i == 5 || i == 9 { String::new() } else { format!("{}", i * 2 + i % 3) };
+        csv.push_str(&format!("2020-{:02}-{:02},,same,{i},{y}\n", 1 + i % 12, 1 + i % 28));
+    }
+    write(dir.path(), "d.csv", csv.as_bytes());
+    let output = mlship(
+        dir.path(),
+        &["train", "--data", "d.csv", "--target", "y", "--fold", "3", "--session-id", "1", "--save", "d"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let notes = stderr(&output);
+    assert!(notes.contains("dropped 2 rows whose target \"y\" is missing"), "{notes}");
+    assert!(notes.contains("column \"empty\" has only missing values; it is dropped"), "{notes}");
+    assert!(notes.contains("column \"constant\" is constant"), "{notes}");
+    let inspected = json(&mlship(dir.path(), &["inspect", "d.mlship", "--json"]));
+    let features: Vec<&str> = inspected["features"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(
+        features.contains(&"visit_day") && features.contains(&"visit_month") && features.contains(&"visit_year"),
+        "{features:?}"
+    );
+}
+
+/// Runs a failing command and returns its one stderr line; checks that no
+/// artifact was written.
+fn failure(dir: &Path, args: &[&str]) -> String {
+    let output = mlship(dir, args);
+    assert!(!output.status.success(), "{args:?} should fail");
+    let text = stderr(&output);
+    assert!(!text.contains("panicked"), "{args:?} panicked: {text}");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("notice:")).collect();
+    assert!(!lines.is_empty(), "{args:?}: no error message");
+    let artifacts = std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "mlship"))
+        .count();
+    assert_eq!(artifacts, 0, "{args:?} left an artifact behind");
+    lines[0].to_string()
+}
+
+#[test]
+fn bad_training_input_fails_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "empty.csv", b"");
+    write(d, "header.csv", b"age,charges\n");
+    write(d, "ragged.csv", b"age,charges\n1,2\n3\n");
+    write(d, "utf8.csv", b"age,charges\n1,2\n\xff,3\n");
+    write(d, "dupes.csv", b"age,age,charges\n1,2,3\n");
+    write(d, "text_target.csv", b"age,charges\n1,2\n3,lots\n");
+    write(d, "tiny.csv", b"age,charges\n1,2\n2,3\n3,5\n4,4\n");
+    write(d, "bad.toml", b"normalise = true\n");
+    write(d, "bad_value.toml", b"normalize_method = \"l2\"\n");
+    let cases: &[(&[&str], &str)] = &[
+        (&["train", "--data", "empty.csv", "--target", "charges", "--save", "m"], "empty.csv: the file is empty"),
+        (
+            &["train", "--data", "header.csv", "--target", "charges", "--save", "m"],
+            "header.csv: the file has a header but no data rows",
+        ),
+        (
+            &["train", "--data", "ragged.csv", "--target", "charges", "--save", "m"],
+            "ragged.csv: line 3: expected 2 fields like the header, found 1",
+        ),
+        (
+            &["train", "--data", "utf8.csv", "--target", "charges", "--save", "m"],
+            "utf8.csv: line 3, column age: invalid UTF-8",
+        ),
+        (
+            &["train", "--data", "dupes.csv", "--target", "charges", "--save", "m"],
+            "dupes.csv: duplicate column name \"age\"",
+        ),
+        (&["train", "--data", "insurance", "--target", "cost", "--save", "m"], "no target column \"cost\""),
+        (
+            &["train", "--data", "text_target.csv", "--target", "charges", "--save", "m"],
+            "target \"charges\" is not numeric (data row 2, line 3, holds \"lots\")",
+        ),
+        (&["train", "--data", "tiny.csv", "--target", "charges", "--save", "m"], "too few rows"),
+        (
+            &["train", "--data", "insurance", "--normalize-method", "l2", "--save", "m"],
+            "normalize_method must be zscore, minmax, maxabs or robust, got \"l2\"",
+        ),
+        (&["train", "--data", "insurance", "--model", "xgboost", "--save", "m"], "unknown model \"xgboost\""),
+        (&["train", "--data", "insurance", "--train-size", "1.5", "--save", "m"], "train_size must be between 0 and 1"),
+        (
+            &["train", "--data", "insurance", "--bin-numeric-features", "sex", "--save", "m"],
+            "\"sex\" is not a numeric feature column",
+        ),
+        (
+            &["train", "--data", "insurance", "--ignore-features", "weight", "--save", "m"],
+            "column \"weight\": named in an option but not in the data",
+        ),
+        (&["train", "--data", "insurance", "--config", "bad.toml", "--save", "m"], "unknown field `normalise`"),
+        (
+            &["train", "--data", "insurance", "--config", "bad_value.toml", "--save", "m"],
+            "bad_value.toml: invalid option",
+        ),
+        (&["train", "--data", "nowhere.csv", "--target", "y", "--save", "m"], "nowhere.csv: no such file"),
+        (
+            &["train", "--data", "titanic", "--save", "m"],
+            "titanic: no such file, and no bundled dataset of that name (bundled: insurance)",
+        ),
+        (&["train", "--data", "insurance", "--bogus"], "unexpected argument '--bogus'"),
+    ];
+    for (args, expected) in cases {
+        let line = failure(d, args);
+        assert!(line.contains(expected), "{args:?}: {line:?} should contain {expected:?}");
+    }
+}
+
+#[test]
+fn bad_models_and_scoring_files_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let golden =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-artifact/tests/golden/insurance_v1.mlship"))
+            .unwrap();
+    let scoring_dir = tempfile::tempdir().unwrap();
+    let s = scoring_dir.path();
+    write(s, "good.mlship", &golden);
+    write(s, "truncated.mlship", &golden[..golden.len() / 2]);
+    let mut corrupt = golden.clone();
+    let last = corrupt.len() - 5;
+    corrupt[last] ^= 0x20;
+    write(s, "corrupt.mlship", &corrupt);
+    let newer = String::from_utf8(golden.clone()).unwrap().replacen("\"format_version\":1", "\"format_version\":2", 1);
+    write(s, "newer.mlship", newer.as_bytes());
+    write(s, "new.csv", insurance_csv().as_bytes());
+    write(s, "no_bmi.csv", b"age,sex,children,smoker,region\n19,female,0,yes,southwest\n");
+    write(
+        s,
+        "text_age.csv",
+        b"age,sex,bmi,children,smoker,region\n19,female,27.9,0,yes,southwest\nold,male,30,1,no,northeast\n",
+    );
+    let at = |name: &str| s.join(name).display().to_string();
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (vec!["inspect".into(), at("truncated.mlship")], "truncated model file".into()),
+        (vec!["inspect".into(), at("corrupt.mlship")], "corrupt model file (checksum mismatch)".into()),
+        (vec!["inspect".into(), at("newer.mlship")], "written by a newer mlship (format version 2".into()),
+        (vec!["inspect".into(), at("new.csv")], "not an mlship model file".into()),
+        (vec!["inspect".into(), at("missing.mlship")], "missing.mlship: no such model file".into()),
+        (
+            vec!["predict".into(), "--model".into(), at("truncated.mlship"), "--data".into(), at("new.csv")],
+            "truncated model file".into(),
+        ),
+        (
+            vec!["predict".into(), "--model".into(), at("good.mlship"), "--data".into(), at("no_bmi.csv")],
+            "no_bmi.csv: missing column \"bmi\"".into(),
+        ),
+        (
+            vec![
+                "predict".into(),
+                "--model".into(),
+                at("good.mlship"),
+                "--data".into(),
+                at("text_age.csv"),
+                "--out".into(),
+                at("out.csv"),
+            ],
+            "text_age.csv: line 3, column \"age\": \"old\" is not a number".into(),
+        ),
+        (
+            vec!["predict".into(), "--model".into(), at("good.mlship"), "--data".into(), at("absent.csv")],
+            "absent.csv: no such file".into(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let line = failure(d, &refs);
+        assert!(line.contains(&expected), "{args:?}: {line:?} should contain {expected:?}");
+    }
+    assert!(!s.join("out.csv").exists(), "a failed predict leaves no half-written output");
+}
+
+#[test]
+fn datasets_and_help_list_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = json(&mlship(dir.path(), &["datasets", "--json"]));
+    assert_eq!(listed[0]["name"], "insurance");
+    for command in ["train", "predict", "inspect", "datasets", "quickstart"] {
+        let help = stdout(&mlship(dir.path(), &[command, "--help"]));
+        assert!(help.contains("Example:"), "{command} --help has an example");
+    }
+}
