@@ -3,9 +3,10 @@
 //!
 //! - `lstsq`: `LinearRegression`, the minimum-norm least-squares solution with
 //!   singular values below max(n, p)·eps·s_max treated as zero (current
-//!   scikit-learn through scipy's gelsd). Computed as a QR of [X | y] followed by
-//!   an SVD of the small R factor: the same singular values as X, but memory
-//!   stays O(n·p) and the n-row SVD is avoided on tall data.
+//!   scikit-learn through scipy's gelsd). Computed as a tall-skinny QR of the
+//!   centred [X | y] followed by an SVD of the small R factor: the same
+//!   singular values as X, but the working memory is O(block·p) and the n-row
+//!   SVD is avoided on tall data.
 //! - `ridge`: `Ridge(solver="cholesky")` on the normal equations (or the
 //!   kernel form when p > n).
 //! - `elastic_net`: `ElasticNet` / `Lasso` by cyclic coordinate descent with
@@ -83,20 +84,49 @@ fn svd_solve(a: faer::MatRef<'_, f64>, b: &[f64], cutoff_factor: f64) -> Result<
     Ok(coef)
 }
 
+/// Rows per block of the tall-skinny QR: big enough for faer's blocked kernels,
+/// small enough that the working set stays a few MB whatever n is.
+const QR_BLOCK_ROWS: usize = 8192;
+
+/// The R factor of the centred [X | y], by tall-skinny QR: each block of rows
+/// is stacked under the running R and factored again. R is that of the whole
+/// matrix (up to row signs, which the solution does not depend on), and
+/// the centred design is never materialised.
+fn centred_augmented_r(x: &Matrix, y: &[f64], x_mean: &[f64], y_mean: f64) -> Mat<f64> {
+    let p = x.n_cols();
+    let mut r = Mat::<f64>::zeros(0, p + 1);
+    for start in (0..x.n_rows).step_by(QR_BLOCK_ROWS) {
+        let end = (start + QR_BLOCK_ROWS).min(x.n_rows);
+        let r_rows = r.nrows();
+        let stacked = Mat::from_fn(r_rows + end - start, p + 1, |i, j| {
+            if i < r_rows {
+                r[(i, j)]
+            } else if j < p {
+                x.columns[j][start + i - r_rows] - x_mean[j]
+            } else {
+                y[start + i - r_rows] - y_mean
+            }
+        });
+        r = stacked.qr().thin_R().to_owned();
+    }
+    r
+}
+
 pub fn lstsq(x: &Matrix, y: &[f64]) -> Result<FittedLinear, LearnError> {
-    let centred = centre(x, y);
     let (n, p) = (x.n_rows, x.n_cols());
+    let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
+    let y_mean = mean(y);
     let cutoff_factor = n.max(p) as f64 * f64::EPSILON;
     let coef = if n > p {
-        let augmented = Mat::from_fn(n, p + 1, |i, j| if j < p { centred.x[(i, j)] } else { centred.y[i] });
-        let qr = augmented.qr();
-        let r = qr.thin_R();
+        let r = centred_augmented_r(x, y, &x_mean, y_mean);
         let z: Vec<f64> = (0..p).map(|i| r[(i, p)]).collect();
         svd_solve(r.submatrix(0, 0, p, p), &z, cutoff_factor)?
     } else {
+        let centred = centre(x, y);
         svd_solve(centred.x.as_ref(), &centred.y, cutoff_factor)?
     };
-    Ok(with_intercept(coef, &centred))
+    let offset: f64 = coef.iter().zip(&x_mean).map(|(c, m)| c * m).sum();
+    Ok(FittedLinear { intercept: y_mean - offset, coef })
 }
 
 pub fn ridge(x: &Matrix, y: &[f64], alpha: f64) -> Result<FittedLinear, LearnError> {
