@@ -48,6 +48,8 @@ fn locate(error: LearnError, data: &Path, records: &[csv::StringRecord]) -> anyh
     }
 }
 
+/// Reading and parsing run on one thread, scoring and writing on another, with
+/// at most two batches in flight: both cores busy, memory still bounded.
 fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result<u64> {
     let csv = CsvOptions { delimiter: crate::train::parse_delimiter(&args.delimiter)? };
     let schema: Vec<_> = artifact.pipeline.schema.iter().map(|c| (c.name.clone(), c.kind.clone())).collect();
@@ -56,20 +58,33 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
     let mut header = reader.file_names.clone();
     header.push("prediction_label".to_string());
     writer.write_record(&header)?;
-    let mut n_rows = 0u64;
-    let mut formatted = String::new();
-    while let Some(batch) = reader.next_batch(BATCH_ROWS)? {
-        let predictions = artifact.pipeline.predict(&batch.table).map_err(|e| locate(e, &args.data, &batch.records))?;
-        for (record, prediction) in batch.records.iter().zip(&predictions) {
-            formatted.clear();
-            use std::fmt::Write as _;
-            write!(formatted, "{prediction}")?;
-            writer.write_record(record.iter().chain(std::iter::once(formatted.as_str())))?;
+    let (sender, batches) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let batch = reader.next_batch(BATCH_ROWS);
+            let done = !matches!(batch, Ok(Some(_)));
+            if sender.send(batch).is_err() || done {
+                break;
+            }
+        });
+        let mut n_rows = 0u64;
+        let mut formatted = String::new();
+        // Dropping `batches` on an early error stops the reader thread.
+        for batch in batches {
+            let Some(batch) = batch? else { break };
+            let predictions =
+                artifact.pipeline.predict(&batch.table).map_err(|e| locate(e, &args.data, &batch.records))?;
+            for (record, prediction) in batch.records.iter().zip(&predictions) {
+                formatted.clear();
+                use std::fmt::Write as _;
+                write!(formatted, "{prediction}")?;
+                writer.write_record(record.iter().chain(std::iter::once(formatted.as_str())))?;
+            }
+            n_rows += predictions.len() as u64;
         }
-        n_rows += predictions.len() as u64;
-    }
-    writer.flush()?;
-    Ok(n_rows)
+        writer.flush()?;
+        Ok(n_rows)
+    })
 }
 
 pub fn run(args: PredictArgs) -> Result<()> {
