@@ -28,12 +28,22 @@ fn benchmarks(c: &mut Criterion) {
     });
     c.bench_function("seed pipeline: 10-fold CV + hold-out", |b| {
         b.iter(|| {
-            let input = EvaluationInput { spec: &spec, table, kinds: &kinds, target: "charges", y: &y, seed: 123, finalize: false };
+            let input = EvaluationInput {
+                spec: &spec,
+                table,
+                kinds: &kinds,
+                target: "charges",
+                y: &y,
+                seed: 123,
+                finalize: false,
+            };
             evaluate(black_box(&input)).expect("evaluate")
         })
     });
     let fitted = spec.fit(table, &kinds, "charges", &y).expect("fit").pipeline;
-    c.bench_function("seed pipeline: predict 1,338 rows", |b| b.iter(|| fitted.predict(black_box(table)).expect("predict")));
+    c.bench_function("seed pipeline: predict 1,338 rows", |b| {
+        b.iter(|| fitted.predict(black_box(table)).expect("predict"))
+    });
 }
 
 criterion_group!(benches, benchmarks);
