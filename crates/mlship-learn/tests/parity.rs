@@ -295,3 +295,76 @@ fn seed_run_matches_scikit_learn_and_pycaret() {
     assert_close("row prediction", &[prediction], &[expected["row_prediction"].as_f64().unwrap()], PREDICTION_RTOL);
     assert!((prediction - 23624.08).abs() < 0.005, "row prediction {prediction}");
 }
+
+/// A table from fixture rows, through the same CSV reader users get.
+fn table_from_rows(columns: &Value, rows: &Value) -> mlship_data::Table {
+    let mut csv = columns.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect::<Vec<_>>().join(",");
+    csv.push('\n');
+    for row in rows.as_array().unwrap() {
+        let cells: Vec<&str> = row.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    mlship_data::read_csv_from(csv.as_bytes(), "fixture", &mlship_data::CsvOptions::default()).unwrap()
+}
+
+#[test]
+fn encoders_match_ordinal_and_one_hot_with_unseen_levels() {
+    let case = fixture("encoding.json");
+    let mut train = table_from_rows(&case["columns"], &case["train_rows"]);
+    let kinds = infer_kinds(&mut train, &KindOverrides::default()).unwrap();
+    let y = vec![0.0; train.n_rows()];
+    let fit = fit_encoder(&train, &kinds, &y, &SetupOptions::default()).unwrap();
+    assert_matrix_close("train encoding", &fit.encoder.transform(&train).unwrap(), &matrix(&case["train_encoded"]), TRANSFORM_RTOL);
+    let test = table_from_rows(&case["columns"], &case["test_rows"]);
+    assert_matrix_close("test encoding", &fit.encoder.transform(&test).unwrap(), &matrix(&case["test_encoded"]), TRANSFORM_RTOL);
+}
+
+#[test]
+fn generated_features_match_numpy() {
+    use mlship_learn::features::{FittedGenerated, Generated};
+    let case = fixture("encoding.json");
+    let numeric = matrix(&case["numeric"]);
+    for (name, kind) in
+        [("trigonometry", Generated::Trigonometry), ("interaction", Generated::Interaction), ("ratio", Generated::Ratio)]
+    {
+        let step = FittedGenerated { kind, n_inputs: 3, numeric: vec![0, 1, 2] };
+        let mut x = numeric.clone();
+        let mut names = vec!["age".to_string(), "bmi".to_string(), "children".to_string()];
+        step.append(&mut x, &mut names).unwrap();
+        let generated = Matrix { n_rows: x.n_rows, columns: x.columns[3..].to_vec() };
+        assert_matrix_close(name, &generated, &matrix(&case[name]), TRANSFORM_RTOL);
+        assert_eq!(names.len(), x.n_cols());
+    }
+}
+
+#[test]
+fn second_pipeline_with_target_transform_pca_and_ridge_matches() {
+    let mut loaded = datasets::load("insurance").unwrap();
+    let Some(Column::Numeric(y)) = loaded.table.remove("charges") else { panic!("charges is numeric") };
+    let kinds = infer_kinds(&mut loaded.table, &KindOverrides::default()).unwrap();
+    let split = train_test_split(loaded.table.n_rows(), 0.7, 123).unwrap();
+    let options = SetupOptions {
+        transform_target: true,
+        polynomial_features: true,
+        remove_multicollinearity: true,
+        normalize: true,
+        normalize_method: NormalizeMethod::Robust,
+        pca: true,
+        pca_components: Some(PcaComponents::Count(5)),
+        ..SetupOptions::default()
+    };
+    let spec = PipelineSpec { options, model: ModelSpec::Ridge { alpha: 1.0 } };
+    let y_train: Vec<f64> = split.train.iter().map(|&i| y[i]).collect();
+    let fit = spec.fit(&loaded.table.take_rows(&split.train), &kinds, "charges", &y_train).unwrap();
+    let expected = fixture("second_pipeline.json");
+    assert_eq!(fit.pipeline.feature_names.len(), 5);
+    let predictions = fit.pipeline.predict(&loaded.table.take_rows(&split.test)).unwrap();
+    // Lambda agrees with scipy's to ~1e-8, which bounds the agreement here.
+    assert_close("second pipeline", &predictions, &floats(&expected["predictions"]), PREDICTION_RTOL);
+    let kept = fit.pipeline.steps.iter().find_map(|s| match s {
+        mlship_learn::pipeline::FittedStep::Multicollinearity(d) => Some(d.keep.len()),
+        _ => None,
+    });
+    assert_eq!(kept, expected["kept"].as_u64().map(|k| k as usize));
+}
