@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use mlship_artifact::Artifact;
-use mlship_data::{CsvBatchReader, CsvOptions};
+use mlship_data::{Column, ColumnKind, CsvBatchReader, CsvOptions};
 use mlship_learn::{LearnError, METRIC_NAMES};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ pub struct PredictArgs {
     /// The saved model (NAME.mlship)
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// The CSV file to score (it needs the model's input columns; others are passed through)
+    /// The CSV (streamed) or Parquet file to score; it needs the model's input columns, others are passed through
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Where to write the scored CSV (standard output when absent)
@@ -87,19 +87,72 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
     })
 }
 
+fn is_parquet(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("parquet" | "pq"))
+}
+
+/// Parquet input is read whole (its row groups are not streamed yet), typed
+/// against the model's schema, and written out as CSV like the streamed path.
+fn score_parquet<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result<u64> {
+    let mut table = mlship_data::read_path(&args.data, &CsvOptions::default())?.table;
+    let schema = &artifact.pipeline.schema;
+    if let Some(missing) = schema.iter().find(|c| table.position(&c.name).is_none()) {
+        anyhow::bail!(
+            "{}: missing column \"{}\" (the file has: {})",
+            args.data.display(),
+            missing.name,
+            table.names.join(", ")
+        );
+    }
+    let overrides = mlship_data::KindOverrides {
+        numeric: schema.iter().filter(|c| c.kind == ColumnKind::Numeric).map(|c| c.name.clone()).collect(),
+        categorical: schema.iter().filter(|c| c.kind != ColumnKind::Numeric).map(|c| c.name.clone()).collect(),
+        ..Default::default()
+    };
+    mlship_data::infer_kinds(&mut table, &overrides).with_context(|| args.data.display().to_string())?;
+    let predictions = artifact.pipeline.predict(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
+    let mut writer = csv::Writer::from_writer(output);
+    let mut header = table.names.clone();
+    header.push("prediction_label".to_string());
+    writer.write_record(&header)?;
+    for (row_idx, prediction) in predictions.iter().enumerate() {
+        let mut record: Vec<String> = table
+            .columns
+            .iter()
+            .map(|column| match column {
+                Column::Numeric(values) if values[row_idx].is_nan() => String::new(),
+                Column::Numeric(values) => values[row_idx].to_string(),
+                Column::Categorical(c) => c.value(row_idx).unwrap_or("").to_string(),
+            })
+            .collect();
+        record.push(prediction.to_string());
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
+    Ok(predictions.len() as u64)
+}
+
+fn score_any<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result<u64> {
+    if is_parquet(&args.data) {
+        score_parquet(artifact, args, output)
+    } else {
+        score(artifact, args, output)
+    }
+}
+
 pub fn run(args: PredictArgs) -> Result<()> {
     let artifact = Artifact::load(&args.model)?;
     match &args.out {
         None => {
             let stdout = std::io::stdout();
-            score(&artifact, &args, std::io::BufWriter::new(stdout.lock()))?;
+            score_any(&artifact, &args, std::io::BufWriter::new(stdout.lock()))?;
         }
         Some(out) => {
             // Write beside the target and rename, so a failure never leaves half a file.
             let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let temporary =
                 tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write", out.display()))?;
-            let n_rows = score(&artifact, &args, std::io::BufWriter::with_capacity(1 << 16, temporary.as_file()))?;
+            let n_rows = score_any(&artifact, &args, std::io::BufWriter::with_capacity(1 << 16, temporary.as_file()))?;
             mlship_artifact::make_readable(temporary.as_file())
                 .with_context(|| format!("{}: cannot write", out.display()))?;
             temporary.persist(out).with_context(|| format!("{}: cannot write", out.display()))?;

@@ -332,3 +332,29 @@ fn datasets_and_help_list_what_exists() {
         assert!(help.contains("Example:"), "{command} --help has an example");
     }
 }
+
+#[test]
+fn parquet_files_train_and_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-data/tests/fixtures/sample.parquet");
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-artifact/tests/golden/insurance_v1.mlship");
+    // The sample lacks `children` and `region`: a clear error first.
+    let line = failure(dir.path(), &["predict", "--model", golden, "--data", sample]);
+    assert!(line.contains("sample.parquet: missing column \"children\""), "{line}");
+    // The whole insurance table as Parquet trains to the same numbers as the CSV.
+    let parquet = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/insurance.parquet");
+    let parquet_args: Vec<&str> = [&["train"], SEED_FLAGS, &["--json"]]
+        .concat()
+        .into_iter()
+        .map(|a| if a == "insurance" { parquet } else { a })
+        .collect();
+    let from_parquet = json(&mlship(dir.path(), &parquet_args));
+    let from_csv = json(&mlship(dir.path(), &[&["train"], SEED_FLAGS, &["--json"]].concat()));
+    assert_eq!(from_parquet["cv"], from_csv["cv"]);
+    assert_eq!(from_parquet["holdout"], from_csv["holdout"]);
+    let scored = mlship(dir.path(), &["predict", "--model", golden, "--data", parquet]);
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    let text = stdout(&scored);
+    let first = text.lines().nth(1).unwrap();
+    assert!(first.starts_with("19,female,27.9,0,yes,southwest,16884.924,23624.07"), "{first}");
+}

@@ -315,9 +315,19 @@ fn encoders_match_ordinal_and_one_hot_with_unseen_levels() {
     let kinds = infer_kinds(&mut train, &KindOverrides::default()).unwrap();
     let y = vec![0.0; train.n_rows()];
     let fit = fit_encoder(&train, &kinds, &y, &SetupOptions::default()).unwrap();
-    assert_matrix_close("train encoding", &fit.encoder.transform(&train).unwrap(), &matrix(&case["train_encoded"]), TRANSFORM_RTOL);
+    assert_matrix_close(
+        "train encoding",
+        &fit.encoder.transform(&train).unwrap(),
+        &matrix(&case["train_encoded"]),
+        TRANSFORM_RTOL,
+    );
     let test = table_from_rows(&case["columns"], &case["test_rows"]);
-    assert_matrix_close("test encoding", &fit.encoder.transform(&test).unwrap(), &matrix(&case["test_encoded"]), TRANSFORM_RTOL);
+    assert_matrix_close(
+        "test encoding",
+        &fit.encoder.transform(&test).unwrap(),
+        &matrix(&case["test_encoded"]),
+        TRANSFORM_RTOL,
+    );
 }
 
 #[test]
@@ -325,9 +335,11 @@ fn generated_features_match_numpy() {
     use mlship_learn::features::{FittedGenerated, Generated};
     let case = fixture("encoding.json");
     let numeric = matrix(&case["numeric"]);
-    for (name, kind) in
-        [("trigonometry", Generated::Trigonometry), ("interaction", Generated::Interaction), ("ratio", Generated::Ratio)]
-    {
+    for (name, kind) in [
+        ("trigonometry", Generated::Trigonometry),
+        ("interaction", Generated::Interaction),
+        ("ratio", Generated::Ratio),
+    ] {
         let step = FittedGenerated { kind, n_inputs: 3, numeric: vec![0, 1, 2] };
         let mut x = numeric.clone();
         let mut names = vec!["age".to_string(), "bmi".to_string(), "children".to_string()];
