@@ -19,10 +19,11 @@ impl Default for ColumnBuilder {
 
 impl ColumnBuilder {
     pub(crate) fn push_cell(&mut self, cell: &str) {
-        if is_missing(cell) {
-            self.push_missing();
-        } else if let Some(value) = parse_number(cell) {
+        // A number is never a missing token, so the common case parses first.
+        if let Some(value) = parse_number(cell) {
             self.push_number(value);
+        } else if is_missing(cell) {
+            self.push_missing();
         } else {
             self.push_text(cell);
         }

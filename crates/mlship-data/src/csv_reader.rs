@@ -148,7 +148,8 @@ impl CsvBatchReader {
         while records.len() < max_rows
             && self.reader.read_record(&mut record).map_err(|e| csv_error(&self.source, &self.file_names, e))?
         {
-            records.push(std::mem::take(&mut record));
+            // A clone is sized exactly; reading into fresh records would grow each one by reallocation.
+            records.push(record.clone());
         }
         if records.is_empty() {
             return Ok(None);
@@ -177,10 +178,13 @@ impl CsvBatchReader {
             .iter()
             .map(|record| {
                 let cell = &record[file_idx];
+                if let Some(value) = parse_number(cell) {
+                    return Ok(value);
+                }
                 if is_missing(cell) {
                     return Ok(f64::NAN);
                 }
-                parse_number(cell).ok_or_else(|| DataError::Cell {
+                Err(DataError::Cell {
                     path: self.source.clone(),
                     line: record.position().map_or(0, |p| p.line()),
                     column: name.to_string(),

@@ -28,6 +28,9 @@ impl CategoricalColumn {
     }
 }
 
+/// Up to this many levels, a new cell is matched by scanning the levels.
+const SCAN_LEVELS: usize = 16;
+
 /// Builds a dictionary-encoded column one cell at a time.
 #[derive(Debug, Default)]
 pub struct CategoricalBuilder {
@@ -40,17 +43,24 @@ impl CategoricalBuilder {
     pub fn push(&mut self, value: Option<&str>) {
         let code = match value {
             None => MISSING_CODE,
+            // Most categoricals have a handful of levels: a scan beats hashing.
+            Some(text) if self.levels.len() <= SCAN_LEVELS => match self.levels.iter().position(|l| l == text) {
+                Some(position) => position as u32,
+                None => self.insert(text),
+            },
             Some(text) => match self.index.get(text) {
                 Some(&code) => code,
-                None => {
-                    let code = self.levels.len() as u32;
-                    self.index.insert(text.to_string(), code);
-                    self.levels.push(text.to_string());
-                    code
-                }
+                None => self.insert(text),
             },
         };
         self.codes.push(code);
+    }
+
+    fn insert(&mut self, text: &str) -> u32 {
+        let code = self.levels.len() as u32;
+        self.index.insert(text.to_string(), code);
+        self.levels.push(text.to_string());
+        code
     }
 
     pub fn finish(self) -> CategoricalColumn {
