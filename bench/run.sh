@@ -36,3 +36,9 @@ if [ -x /tmp/pyc/bin/python ]; then
   hyperfine --runs 3 "/tmp/pyc/bin/python $peers/pycaret_seed_train.py $root/data/insurance.csv $work/deployment_lr" | sed -n '1,6p'
   /usr/bin/time -f "peak RSS %M KB, %e s" /tmp/pyc/bin/python "$peers/pycaret_seed_train.py" "$root/data/insurance.csv" "$work/deployment_lr"
 fi
+
+if [ -x /tmp/pyc/bin/python ]; then
+  echo "== peer: PyCaret predict_model on 1,000,000 rows, and training the seed options on 1,000,000 rows"
+  /usr/bin/time -f "peak RSS %M KB, %e s" /tmp/pyc/bin/python "$root/bench/peer_pycaret.py" predict "$work/deployment_lr" rows_1m_nt.csv
+  /usr/bin/time -f "peak RSS %M KB, %e s" /tmp/pyc/bin/python "$root/bench/peer_pycaret.py" train rows_1m.csv
+fi
