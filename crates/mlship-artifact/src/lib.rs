@@ -158,15 +158,24 @@ impl Artifact {
     }
 
     pub fn load(path: &Path) -> Result<Self, ArtifactError> {
+        Self::load_with_digest(path).map(|(artifact, _)| artifact)
+    }
+
+    /// The artifact and its payload's sha256, which identifies this exact model.
+    pub fn load_with_digest(path: &Path) -> Result<(Self, String), ArtifactError> {
         let shown = path.display().to_string();
         if !path.exists() {
             return Err(ArtifactError::NotFound { path: shown });
         }
         let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
-        Self::from_bytes(&bytes, &shown)
+        Self::from_bytes_with_digest(&bytes, &shown)
     }
 
     pub fn from_bytes(bytes: &[u8], shown: &str) -> Result<Self, ArtifactError> {
+        Self::from_bytes_with_digest(bytes, shown).map(|(artifact, _)| artifact)
+    }
+
+    fn from_bytes_with_digest(bytes: &[u8], shown: &str) -> Result<(Self, String), ArtifactError> {
         let path = shown.to_string();
         let newline =
             bytes.iter().position(|&b| b == b'\n').ok_or(ArtifactError::NotAnArtifact { path: path.clone() })?;
@@ -185,7 +194,9 @@ impl Artifact {
         if payload.len() > header.payload_bytes || hex::encode(Sha256::digest(payload)) != header.payload_sha256 {
             return Err(ArtifactError::Corrupt { path });
         }
-        serde_json::from_slice(payload).map_err(|e| ArtifactError::Invalid { path, message: e.to_string() })
+        let artifact =
+            serde_json::from_slice(payload).map_err(|e| ArtifactError::Invalid { path, message: e.to_string() })?;
+        Ok((artifact, header.payload_sha256))
     }
 
     /// The model's name for people: the artifact name.

@@ -5,6 +5,7 @@
 mod options;
 mod predict;
 mod report;
+mod serve;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -35,7 +36,10 @@ enum Command {
     /// List the bundled datasets (usable as `--data NAME`)
     #[command(after_help = "Example:\n  mlship datasets")]
     Datasets(train::DatasetsArgs),
-    /// Train the seed pipeline on the bundled insurance data and save it
+    /// Serve a model: web form, /predict_api, MLflow /invocations, KServe V2, OpenAPI, metrics
+    #[command(after_help = "Example:\n  mlship serve --model deployment_28042020.mlship --port 5000")]
+    Serve(serve::ServeArgs),
+    /// Train the seed pipeline on the bundled insurance data, save it and serve it
     #[command(after_help = "Example:\n  mlship quickstart")]
     Quickstart(train::QuickstartArgs),
 }
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => predict::inspect(args),
         Command::Datasets(args) => train::datasets(args),
+        Command::Serve(args) => serve::run(args),
         Command::Quickstart(args) => train::quickstart(args),
     };
     match result {

@@ -61,6 +61,11 @@ pub struct QuickstartArgs {
     /// Print the results as JSON
     #[arg(long)]
     pub json: bool,
+    /// Train and save only; do not serve
+    #[arg(long)]
+    pub no_serve: bool,
+    #[command(flatten)]
+    pub server: crate::serve::ServerFlags,
 }
 
 pub fn parse_delimiter(text: &str) -> Result<u8> {
@@ -237,20 +242,25 @@ pub fn quickstart(args: QuickstartArgs) -> Result<()> {
         model: Some("lr".to_string()),
         alpha: None,
         l1_ratio: None,
-        save: Some(args.save),
+        save: Some(args.save.clone()),
         finalize: false,
         json: args.json,
     };
     let outcome = train(&train_args)?;
     report::print_train(&outcome.report, args.json)?;
-    if !args.json {
-        if let Some(path) = outcome.artifact {
+    let path = outcome.artifact.ok_or_else(|| anyhow!("quickstart saves its model"))?;
+    if args.no_serve {
+        if !args.json {
             println!();
-            println!("Next: mlship inspect {path}");
-            println!("      mlship predict --model {path} --data YOUR.csv --out scored.csv");
+            println!("Next: mlship serve --model {path}");
         }
+        return Ok(());
     }
-    Ok(())
+    println!();
+    // The seed app's wording: "Expected Bill will be …".
+    let mut server = args.server;
+    server.label.get_or_insert_with(|| "Bill".to_string());
+    crate::serve::serve_file(Path::new(&path), &server)
 }
 
 pub fn datasets(args: DatasetsArgs) -> Result<()> {

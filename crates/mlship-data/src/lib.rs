@@ -19,7 +19,7 @@ pub use error::DataError;
 pub use fingerprint::Fingerprint;
 pub use infer::{infer_kinds, ColumnKind, KindOverrides};
 pub use parquet_reader::read_parquet;
-pub use table::{CategoricalColumn, Column, Table, MISSING_CODE};
+pub use table::{CategoricalBuilder, CategoricalColumn, Column, Table, MISSING_CODE};
 
 use std::path::Path;
 

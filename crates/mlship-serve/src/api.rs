@@ -1,0 +1,262 @@
+//! The JSON APIs, all scoring with the one loaded pipeline: the seed's
+//! `/predict_api`, MLflow's `/invocations` (+ `/ping`, `/version`) and the
+//! Open Inference Protocol (KServe V2) under `/v2`.
+
+use crate::error::{from_learn_error, ApiError};
+use crate::input::{self, InputWarning, ParsedInput};
+use crate::state::SharedState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+/// Rows scored by a request, for the request log line.
+#[derive(Clone, Copy, Debug)]
+pub struct RowsScored(pub usize);
+
+pub struct Scored {
+    pub predictions: Vec<f64>,
+    pub warnings: Vec<InputWarning>,
+}
+
+pub fn score(state: &SharedState, parsed: ParsedInput) -> Result<Scored, ApiError> {
+    let predictions = state.model.artifact.pipeline.predict(&parsed.table).map_err(from_learn_error)?;
+    if let Some(row) = predictions.iter().position(|p| !p.is_finite()) {
+        return Err(ApiError::unprocessable(format!(
+            "row {row}: the model cannot score this row (its prediction is not finite); check the inputs against the training ranges"
+        )));
+    }
+    state.metrics.record_predictions(&predictions);
+    Ok(Scored { predictions, warnings: parsed.warnings })
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+}
+
+/// Parses a JSON body, with a message that says where it is broken.
+pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let text = String::from_utf8_lossy(body);
+        let hint = if ["NaN", "Infinity", "-Infinity"].iter().any(|t| text.contains(t)) {
+            " (NaN and Infinity are not JSON numbers; send null for a missing value)"
+        } else {
+            ""
+        };
+        ApiError::bad_request(format!("invalid JSON: {e}{hint}"))
+    })
+}
+
+fn require_json(headers: &HeaderMap, allow_missing: bool) -> Result<(), ApiError> {
+    match content_type(headers).as_deref() {
+        Some("application/json") => Ok(()),
+        None if allow_missing => Ok(()),
+        Some(other) => Err(ApiError::unsupported_media_type(other, "application/json")),
+        None => Err(ApiError::unsupported_media_type("(none)", "application/json")),
+    }
+}
+
+fn with_rows(mut response: Response, rows: usize) -> Response {
+    response.extensions_mut().insert(RowsScored(rows));
+    response
+}
+
+/// Warnings travel in a header where the body's shape is fixed by a protocol.
+fn warning_header(response: &mut Response, warnings: &[InputWarning]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let text: Vec<String> = warnings.iter().map(|w| format!("row {} {}: {}", w.row, w.field, w.message)).collect();
+    if let Ok(value) =
+        HeaderValue::from_str(&text.join("; ").replace(|c: char| !c.is_ascii() || c.is_ascii_control(), "?"))
+    {
+        response.headers_mut().insert("x-mlship-warnings", value);
+    }
+}
+
+/// PyCaret's `predict_model` rounds `prediction_label` to 4 decimals by default; the seed returns that.
+fn round4(value: f64) -> f64 {
+    (value * 1e4).round_ties_even() / 1e4
+}
+
+/// `POST /predict_api`: one JSON record in, one JSON number out (the seed's
+/// contract; like Flask's `get_json(force=True)` a missing content type is read as JSON).
+pub async fn predict_api(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require_json(&headers, true)?;
+    let record = parse_json(&body)?;
+    if !record.is_object() {
+        return Err(ApiError::unprocessable("send one JSON object with a field per input column"));
+    }
+    let scored =
+        score(&state, input::from_records(&state.model.artifact.pipeline.schema, std::slice::from_ref(&record))?)?;
+    let mut response = Json(round4(scored.predictions[0])).into_response();
+    warning_header(&mut response, &scored.warnings);
+    Ok(with_rows(response, 1))
+}
+
+/// `POST /invocations`: MLflow's scoring protocol.
+pub async fn invocations(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let schema = &state.model.artifact.pipeline.schema;
+    let parsed = match content_type(&headers).as_deref() {
+        Some("text/csv") => input::from_csv(schema, &body)?,
+        Some("application/json") => parse_mlflow_json(schema, &parse_json(&body)?)?,
+        Some(other) => return Err(ApiError::unsupported_media_type(other, "application/json or text/csv")),
+        None => return Err(ApiError::unsupported_media_type("(none)", "application/json or text/csv")),
+    };
+    let scored = score(&state, parsed)?;
+    let rows = scored.predictions.len();
+    let mut body = json!({ "predictions": scored.predictions });
+    if !scored.warnings.is_empty() {
+        body["warnings"] = json!(scored.warnings);
+    }
+    Ok(with_rows(Json(body).into_response(), rows))
+}
+
+fn parse_mlflow_json(schema: &[mlship_learn::InputColumn], body: &Value) -> Result<ParsedInput, ApiError> {
+    let Value::Object(fields) = body else {
+        return Err(ApiError::unprocessable(
+            "expected a JSON object with dataframe_split, dataframe_records, instances or inputs",
+        ));
+    };
+    let keys = ["dataframe_split", "dataframe_records", "instances", "inputs"];
+    let present: Vec<&str> = keys.iter().copied().filter(|k| fields.contains_key(*k)).collect();
+    let [key] = present.as_slice() else {
+        return Err(ApiError::unprocessable(format!(
+            "expected exactly one of dataframe_split, dataframe_records, instances, inputs; got {}",
+            if present.is_empty() { "none".to_string() } else { present.join(", ") }
+        )));
+    };
+    match (*key, &fields[*key]) {
+        ("dataframe_split", Value::Object(split)) => {
+            let columns = split.get("columns").and_then(Value::as_array);
+            let data = split.get("data").and_then(Value::as_array);
+            match (columns, data) {
+                (Some(columns), Some(data)) => input::from_split(schema, columns, data),
+                _ => Err(ApiError::unprocessable("dataframe_split needs \"columns\" and \"data\" arrays")),
+            }
+        }
+        (_, Value::Array(records)) if *key != "dataframe_split" => input::from_records(schema, records),
+        ("instances" | "inputs", Value::Object(columns)) => input::from_columns(schema, columns),
+        (key, other) => Err(ApiError::unprocessable(format!("{key}: unexpected {}", kind_of(other)))),
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+        _ => "a scalar",
+    }
+}
+
+/// `GET /ping`: MLflow's health check.
+pub async fn ping() -> StatusCode {
+    StatusCode::OK
+}
+
+/// `GET /version`: the server version, as MLflow's scoring server answers.
+pub async fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+fn check_model_name(state: &SharedState, name: &str) -> Result<(), ApiError> {
+    if name == state.model.name {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "model \"{name}\" is not served here (this server serves \"{}\")",
+            state.model.name
+        )))
+    }
+}
+
+fn v2_datatype(kind: &mlship_data::ColumnKind) -> &'static str {
+    match kind {
+        mlship_data::ColumnKind::Numeric => "FP64",
+        _ => "BYTES",
+    }
+}
+
+/// `GET /v2`: server metadata.
+pub async fn v2_server() -> Json<Value> {
+    Json(json!({ "name": "mlship", "version": env!("CARGO_PKG_VERSION"), "extensions": [] }))
+}
+
+pub async fn v2_live() -> Json<Value> {
+    Json(json!({ "live": true }))
+}
+
+pub async fn v2_ready(State(state): State<SharedState>) -> Response {
+    let ready = state.is_ready();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({ "ready": ready }))).into_response()
+}
+
+/// `GET /v2/models/{name}`: model metadata, one input tensor per column.
+pub async fn v2_model(State(state): State<SharedState>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+    check_model_name(&state, &name)?;
+    let inputs: Vec<Value> = state
+        .model
+        .artifact
+        .pipeline
+        .schema
+        .iter()
+        .map(|c| json!({ "name": c.name, "datatype": v2_datatype(&c.kind), "shape": [-1] }))
+        .collect();
+    Ok(Json(json!({
+        "name": state.model.name,
+        "versions": [state.model.version],
+        "platform": "mlship",
+        "inputs": inputs,
+        "outputs": [{ "name": "predict", "datatype": "FP64", "shape": [-1] }],
+    })))
+}
+
+pub async fn v2_model_ready(State(state): State<SharedState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    check_model_name(&state, &name)?;
+    let ready = state.is_ready();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    Ok((status, Json(json!({ "name": name, "ready": ready }))).into_response())
+}
+
+/// `POST /v2/models/{name}/infer`: a batch of any size as one tensor per column.
+pub async fn v2_infer(
+    State(state): State<SharedState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_model_name(&state, &name)?;
+    require_json(&headers, false)?;
+    let request = parse_json(&body)?;
+    let Some(Value::Array(inputs)) = request.get("inputs") else {
+        return Err(ApiError::unprocessable("the request needs an \"inputs\" array of tensors"));
+    };
+    let scored = score(&state, input::from_tensors(&state.model.artifact.pipeline.schema, inputs)?)?;
+    let rows = scored.predictions.len();
+    let mut response = json!({
+        "model_name": state.model.name,
+        "model_version": state.model.version,
+        "outputs": [{ "name": "predict", "datatype": "FP64", "shape": [rows], "data": scored.predictions }],
+    });
+    if let Some(id) = request.get("id").and_then(Value::as_str) {
+        response["id"] = json!(id);
+    }
+    if !scored.warnings.is_empty() {
+        response["parameters"] = json!({ "warnings": scored.warnings });
+    }
+    Ok(with_rows(Json(response).into_response(), rows))
+}

@@ -1,0 +1,289 @@
+//! The application: routes, the middleware every request passes (body limit,
+//! timeout, one log line and metrics), binding, and graceful shutdown.
+//! `Application::build` binds its own port so tests start the real server on
+//! port 0.
+
+use crate::api::{self, RowsScored};
+use crate::error::ApiError;
+use crate::html::{form_page, FormView};
+use crate::input;
+use crate::state::{AppState, ServedModel, SharedState};
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mlship_artifact::Artifact;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub host: String,
+    pub port: u16,
+    /// The model's name in URLs (`/v2/models/{name}`); the artifact's name by default.
+    pub name: Option<String>,
+    /// What the form calls the prediction ("Expected {label} will be …"); the target by default.
+    pub label: Option<String>,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    pub grace_period: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            host: "127.0.0.1".to_string(),
+            port: 5000,
+            name: None,
+            label: None,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            grace_period: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Model(#[from] mlship_artifact::ArtifactError),
+    #[error("cannot listen on {address}: {message}")]
+    Bind { address: String, message: String },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: SharedState,
+    config: ServeConfig,
+}
+
+#[derive(Clone)]
+struct Limits {
+    body_limit: usize,
+    request_timeout: Duration,
+}
+
+impl Application {
+    pub async fn build(model_path: &Path, config: ServeConfig) -> Result<Self, ServeError> {
+        let (artifact, digest) = Artifact::load_with_digest(model_path)?;
+        Self::with_artifact(artifact, &digest, config).await
+    }
+
+    pub async fn with_artifact(artifact: Artifact, digest: &str, config: ServeConfig) -> Result<Self, ServeError> {
+        let model = ServedModel::new(artifact, digest, config.name.clone(), config.label.clone());
+        let state = Arc::new(AppState::new(model, config.body_limit));
+        let address = format!("{}:{}", config.host, config.port);
+        let listener = TcpListener::bind(&address)
+            .await
+            .map_err(|e| ServeError::Bind { address: address.clone(), message: e.to_string() })?;
+        Ok(Application { listener, state, config })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], self.config.port)))
+    }
+
+    pub fn state(&self) -> SharedState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves; then readiness turns false at once,
+    /// in-flight requests finish, and the server stops within the grace period.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let limits = Limits { body_limit: self.config.body_limit, request_timeout: self.config.request_timeout };
+        let app = router(self.state.clone(), limits);
+        let state = self.state.clone();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            state.set_not_ready();
+            tracing::info!(target: "mlship::serve", "shutting down: readiness is false, finishing in-flight requests");
+            let _ = started_tx.send(());
+        };
+        let server = axum::serve(self.listener, app).with_graceful_shutdown(signal);
+        let grace = self.config.grace_period;
+        tokio::select! {
+            result = server.into_future() => result,
+            _ = async { if started_rx.await.is_ok() { tokio::time::sleep(grace).await } else { std::future::pending::<()>().await } } => {
+                tracing::warn!(target: "mlship::serve", "grace period over with requests still in flight; stopping");
+                Ok(())
+            }
+        }
+    }
+}
+
+fn router(state: SharedState, limits: Limits) -> Router {
+    Router::new()
+        .route("/", get(form_get))
+        .route("/predict", post(form_post))
+        .route("/predict_api", post(api::predict_api))
+        .route("/invocations", post(api::invocations))
+        .route("/ping", get(api::ping))
+        .route("/version", get(api::version))
+        .route("/v2", get(api::v2_server))
+        .route("/v2/health/live", get(api::v2_live))
+        .route("/v2/health/ready", get(api::v2_ready))
+        .route("/v2/models/{name}", get(api::v2_model))
+        .route("/v2/models/{name}/ready", get(api::v2_model_ready))
+        .route("/v2/models/{name}/infer", post(api::v2_infer))
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(docs))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route_layer(middleware::from_fn_with_state(state.clone(), observe))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(limits.clone(), limit_body))
+        .layer(middleware::from_fn_with_state(limits, timeout))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// One structured log line and the metrics for every routed request.
+async fn observe(
+    State(state): State<SharedState>,
+    matched: Option<MatchedPath>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = matched.map_or_else(|| request.uri().path().to_string(), |m| m.as_str().to_string());
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let rows = response.extensions().get::<RowsScored>().map_or(0, |r| r.0);
+    let seconds = started.elapsed().as_secs_f64();
+    state.metrics.record_request(&route, method.as_str(), status, seconds);
+    tracing::info!(target: "mlship::request", method = %method, route = %route, status, latency_ms = seconds * 1000.0, rows);
+    response
+}
+
+async fn not_found(State(state): State<SharedState>, request: Request) -> ApiError {
+    state.metrics.record_request("unmatched", request.method().as_str(), 404, 0.0);
+    tracing::info!(target: "mlship::request", method = %request.method(), route = "unmatched", status = 404, path = %request.uri().path());
+    ApiError::not_found(format!("no route {} {}", request.method(), request.uri().path()))
+}
+
+/// Refuses a body over the limit with 413 before reading it when its length is
+/// announced, and while reading it otherwise.
+async fn limit_body(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    let too_large = || {
+        let mut error =
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("body over the limit of {} bytes", limits.body_limit));
+        error.field = None;
+        error.into_response()
+    };
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match announced {
+        Some(length) if length > limits.body_limit => too_large(),
+        Some(_) => next.run(request).await,
+        None => {
+            let (parts, body) = request.into_parts();
+            match axum::body::to_bytes(body, limits.body_limit).await {
+                Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+                Err(_) => too_large(),
+            }
+        }
+    }
+}
+
+async fn timeout(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("request timed out after {} s", limits.request_timeout.as_secs_f64()),
+        )
+        .into_response(),
+    }
+}
+
+async fn form_get(State(state): State<SharedState>) -> Html<String> {
+    Html(form_page(&state.model, &FormView::default()))
+}
+
+/// The seed's `round=0` then `int(...)`: round half to even, no decimals.
+fn whole_number(value: f64) -> String {
+    let rounded = value.round_ties_even();
+    format!("{:.0}", if rounded == 0.0 { 0.0 } else { rounded })
+}
+
+async fn form_post(State(state): State<SharedState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("(none)");
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(ApiError::unsupported_media_type(content_type, "application/x-www-form-urlencoded"));
+    }
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::bad_request(format!("invalid form body: {e}")))?;
+    let schema = &state.model.artifact.pipeline.schema;
+    let page_with_errors = |errors: Vec<ApiError>| {
+        let errors: Vec<(String, String)> =
+            errors.into_iter().map(|e| (e.field.clone().unwrap_or_default(), e.message)).collect();
+        let view = FormView { values: &fields, errors: &errors, ..FormView::default() };
+        (StatusCode::UNPROCESSABLE_ENTITY, Html(form_page(&state.model, &view))).into_response()
+    };
+    let parsed = match input::from_form(schema, &fields) {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(page_with_errors(errors)),
+    };
+    let scored = match api::score(&state, parsed) {
+        Ok(scored) => scored,
+        Err(error) if error.status.is_client_error() => return Ok(page_with_errors(vec![error])),
+        Err(error) => return Err(error),
+    };
+    let result = format!("Expected {} will be {}", state.model.label, whole_number(scored.predictions[0]));
+    let warnings: Vec<String> = scored.warnings.iter().map(|w| format!("{}: {}", w.field, w.message)).collect();
+    let view = FormView { values: &fields, result: Some(result), warnings: &warnings, ..FormView::default() };
+    let mut response = Html(form_page(&state.model, &view)).into_response();
+    response.extensions_mut().insert(RowsScored(1));
+    Ok(response)
+}
+
+async fn openapi_json(State(state): State<SharedState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.clone()).into_response()
+}
+
+async fn docs(State(state): State<SharedState>) -> Html<String> {
+    Html(state.docs_html.clone())
+}
+
+async fn metrics(State(state): State<SharedState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
+        .into_response()
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<SharedState>) -> Response {
+    let ready = state.is_ready();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(serde_json::json!({ "ready": ready }))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number;
+
+    #[test]
+    fn whole_numbers_round_half_to_even() {
+        assert_eq!(whole_number(23624.0786), "23624");
+        assert_eq!(whole_number(2.5), "2");
+        assert_eq!(whole_number(3.5), "4");
+        assert_eq!(whole_number(-0.4), "0");
+    }
+}

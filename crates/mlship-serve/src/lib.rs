@@ -1,0 +1,18 @@
+//! The mlship server: the web form, the seed's `/predict_api`, MLflow's
+//! `/invocations`, the Open Inference Protocol (KServe V2), OpenAPI and an
+//! offline docs page, Prometheus metrics, health and readiness. The only crate
+//! that knows HTTP; it scores with the artifact's `FittedPipeline::predict`,
+//! the same code batch prediction uses.
+
+mod api;
+mod app;
+mod error;
+mod html;
+mod input;
+mod metrics;
+mod openapi;
+mod state;
+
+pub use app::{Application, ServeConfig, ServeError};
+pub use error::ApiError;
+pub use input::MAX_ABS_VALUE;

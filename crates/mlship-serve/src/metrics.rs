@@ -1,0 +1,87 @@
+//! Prometheus metrics (`GET /metrics`, text format): requests by route and
+//! status, latency by route, prediction values, rows scored, and the model
+//! being served (name, version) as an info gauge.
+
+use crate::state::ServedModel;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ModelLabels {
+    pub name: String,
+    pub version: String,
+    pub model: String,
+    pub mlship_version: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    predictions: Histogram,
+    rows: Counter,
+}
+
+impl Metrics {
+    pub fn new(model: &ServedModel) -> Self {
+        let mut registry = Registry::with_prefix("mlship");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests by route, method and status", requests.clone());
+        // 50 µs to ~3 s.
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.00005, 2.0, 16))
+        });
+        registry.register("http_request_duration_seconds", "Request latency by route", latency.clone());
+        let predictions = Histogram::new(exponential_buckets(1.0, 2.0, 24));
+        registry.register("prediction_value", "Values predicted (absolute value)", predictions.clone());
+        let rows = Counter::default();
+        registry.register("rows_scored", "Rows scored by every API", rows.clone());
+        let info = Family::<ModelLabels, Gauge>::default();
+        info.get_or_create(&ModelLabels {
+            name: model.name.clone(),
+            version: model.version.clone(),
+            model: model.artifact.spec.model.id().to_string(),
+            mlship_version: env!("CARGO_PKG_VERSION").to_string(),
+        })
+        .set(1);
+        registry.register("model_info", "The model being served", info);
+        Metrics { registry, requests, latency, predictions, rows }
+    }
+
+    pub fn record_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let labels = RequestLabels { route: route.to_string(), method: method.to_string(), status };
+        self.requests.get_or_create(&labels).inc();
+        self.latency.get_or_create(&RouteLabels { route: route.to_string() }).observe(seconds);
+    }
+
+    pub fn record_predictions(&self, predictions: &[f64]) {
+        self.rows.inc_by(predictions.len() as u64);
+        for value in predictions {
+            self.predictions.observe(value.abs());
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
+            text.clear();
+        }
+        text
+    }
+}

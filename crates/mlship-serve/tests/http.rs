@@ -1,0 +1,367 @@
+//! The real server on port 0, called over HTTP: every protocol, every error
+//! shape, the form, OpenAPI, metrics, readiness and graceful shutdown.
+
+use mlship_serve::{Application, ServeConfig};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+
+const SEED_ROW: &str =
+    r#"{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes", "region": "southwest"}"#;
+
+fn golden() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mlship-artifact/tests/golden/insurance_v1.mlship")
+}
+
+struct Server {
+    base: String,
+    address: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    state: std::sync::Arc<dyn Fn() -> bool + Send + Sync>,
+}
+
+impl Server {
+    async fn start(config: ServeConfig) -> Server {
+        let app = Application::build(&golden(), ServeConfig { port: 0, ..config }).await.expect("server starts");
+        let address = app.local_addr();
+        let state = app.state();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        Server {
+            base: format!("http://{address}"),
+            address,
+            stop: Some(stop),
+            handle,
+            state: std::sync::Arc::new(move || state.is_ready()),
+        }
+    }
+
+    async fn default() -> Server {
+        Self::start(ServeConfig { label: Some("Bill".into()), ..ServeConfig::default() }).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+async fn post(url: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    reqwest::Client::new().post(url).header("content-type", content_type).body(body).send().await.expect("request")
+}
+
+async fn post_json(url: &str, body: &str) -> (u16, Value) {
+    let response = post(url, "application/json", body.to_string()).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json body"))
+}
+
+fn assert_error(status: u16, body: &Value, expected_status: u16, field: Option<&str>, fragment: &str) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["status"], expected_status);
+    assert_eq!(body["error"], body["message"], "one message under both protocols' keys");
+    assert!(body["error_code"].is_string());
+    assert_eq!(body["field"].as_str(), field, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains(fragment), "{message:?} should contain {fragment:?}");
+}
+
+#[tokio::test]
+async fn predict_api_keeps_the_seed_contract() {
+    let server = Server::default().await;
+    let (status, body) = post_json(&server.url("/predict_api"), SEED_ROW).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_f64().unwrap(), 23624.0786);
+    // Flask's get_json(force=True): no content type is read as JSON.
+    let response = reqwest::Client::new().post(server.url("/predict_api")).body(SEED_ROW).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let unseen = SEED_ROW.replace("southwest", "atlantis");
+    let response = post(&server.url("/predict_api"), "application/json", unseen).await;
+    assert_eq!(response.status(), 200);
+    let warning = response.headers()["x-mlship-warnings"].to_str().unwrap().to_string();
+    assert!(warning.contains("region") && warning.contains("unknown level"), "{warning}");
+}
+
+#[tokio::test]
+async fn invocations_speaks_every_mlflow_format() {
+    let server = Server::default().await;
+    let url = server.url("/invocations");
+    let record: Value = serde_json::from_str(SEED_ROW).unwrap();
+    let other = json!({"age": 40, "sex": "male", "bmi": 30.0, "children": 2, "smoker": "no", "region": "northeast"});
+    let bodies = [
+        json!({"dataframe_records": [record, other]}),
+        json!({"dataframe_split": {"columns": ["region", "age", "sex", "bmi", "children", "smoker"], "index": [5, 6],
+            "data": [["southwest", 19, "female", 27.9, 0, "yes"], ["northeast", 40, "male", 30.0, 2, "no"]]}}),
+        json!({"instances": [record, other]}),
+        json!({"inputs": {"age": [19, 40], "sex": ["female", "male"], "bmi": [27.9, 30.0], "children": [0, 2],
+            "smoker": ["yes", "no"], "region": ["southwest", "northeast"]}}),
+    ];
+    let mut answers = Vec::new();
+    for body in &bodies {
+        let (status, answer) = post_json(&url, &body.to_string()).await;
+        assert_eq!(status, 200, "{body}: {answer}");
+        answers.push(answer["predictions"].clone());
+    }
+    let csv = "age,sex,bmi,children,smoker,region\n19,female,27.9,0,yes,southwest\n40,male,30,2,no,northeast\n";
+    let response = post(&url, "text/csv", csv).await;
+    assert_eq!(response.status(), 200);
+    answers.push(response.json::<Value>().await.unwrap()["predictions"].clone());
+    for answer in &answers {
+        assert_eq!(answer, &answers[0]);
+    }
+    assert!((answers[0][0].as_f64().unwrap() - 23624.08).abs() < 0.005);
+    // Unknown levels are scored and flagged.
+    let (status, answer) =
+        post_json(&url, &json!({"dataframe_records": [{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes", "region": "mars"}]}).to_string()).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["warnings"][0]["field"], "region");
+    let ping = reqwest::get(server.url("/ping")).await.unwrap();
+    assert_eq!(ping.status(), 200);
+    let version = reqwest::get(server.url("/version")).await.unwrap().text().await.unwrap();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+}
+
+fn tensors(n: usize) -> Value {
+    let repeat = |v: Value| Value::Array(vec![v; n]);
+    json!({"id": "request-1", "inputs": [
+        {"name": "age", "shape": [n, 1], "datatype": "INT64", "data": (0..n).map(|_| json!([19])).collect::<Vec<_>>()},
+        {"name": "sex", "shape": [n], "datatype": "BYTES", "data": repeat(json!("female"))},
+        {"name": "bmi", "shape": [n], "datatype": "FP64", "data": repeat(json!(27.9))},
+        {"name": "children", "shape": [n], "datatype": "INT32", "data": repeat(json!(0))},
+        {"name": "smoker", "shape": [n], "datatype": "BYTES", "data": repeat(json!("yes"))},
+        {"name": "region", "shape": [n], "datatype": "BYTES", "data": repeat(json!("southwest"))}
+    ]})
+}
+
+#[tokio::test]
+async fn kserve_v2_protocol() {
+    let server = Server::default().await;
+    for path in ["/v2/health/live", "/v2/health/ready", "/v2/models/deployment_28042020/ready"] {
+        assert_eq!(reqwest::get(server.url(path)).await.unwrap().status(), 200, "{path}");
+    }
+    let metadata: Value =
+        reqwest::get(server.url("/v2/models/deployment_28042020")).await.unwrap().json().await.unwrap();
+    assert_eq!(metadata["inputs"][1], json!({"name": "sex", "datatype": "BYTES", "shape": [-1]}));
+    assert_eq!(metadata["inputs"][0]["datatype"], "FP64");
+    let (status, answer) =
+        post_json(&server.url("/v2/models/deployment_28042020/infer"), &tensors(3).to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["id"], "request-1");
+    assert_eq!(answer["outputs"][0]["shape"], json!([3]));
+    assert!((answer["outputs"][0]["data"][2].as_f64().unwrap() - 23624.08).abs() < 0.005);
+    assert_eq!(answer["model_version"], metadata["versions"][0]);
+
+    let (status, body) = post_json(&server.url("/v2/models/other/infer"), &tensors(1).to_string()).await;
+    assert_error(status, &body, 404, None, "model \"other\" is not served here");
+    let mut missing = tensors(1);
+    missing["inputs"].as_array_mut().unwrap().remove(2);
+    let (status, body) = post_json(&server.url("/v2/models/deployment_28042020/infer"), &missing.to_string()).await;
+    assert_error(status, &body, 422, Some("bmi"), "missing input tensor \"bmi\"");
+    let mut wrong_type = tensors(1);
+    wrong_type["inputs"][1]["datatype"] = json!("FP64");
+    let (status, body) = post_json(&server.url("/v2/models/deployment_28042020/infer"), &wrong_type.to_string()).await;
+    assert_error(status, &body, 422, Some("sex"), "this column needs BYTES");
+    let mut bad_shape = tensors(2);
+    bad_shape["inputs"][2]["shape"] = json!([3]);
+    let (status, body) = post_json(&server.url("/v2/models/deployment_28042020/infer"), &bad_shape.to_string()).await;
+    assert_error(status, &body, 422, Some("bmi"), "shape [3] does not describe 2 values");
+}
+
+#[tokio::test]
+async fn client_mistakes_are_specific_4xx_errors() {
+    let server = Server::start(ServeConfig { body_limit: 4096, ..ServeConfig::default() }).await;
+    let api = server.url("/predict_api");
+    let cases: Vec<(String, u16, Option<&str>, &str)> = vec![
+        (SEED_ROW.replace(r#""bmi": 27.9, "#, ""), 422, Some("bmi"), "missing field \"bmi\""),
+        (SEED_ROW.replace("19", "\"nineteen\""), 422, Some("age"), "expected a number, got a string"),
+        (SEED_ROW.replace("\"female\"", "3.5e400"), 400, None, "invalid JSON"),
+        (SEED_ROW.replace("27.9", "1e300"), 422, Some("bmi"), "outside any sane range"),
+        (SEED_ROW.replace("27.9", "NaN"), 400, None, "NaN and Infinity are not JSON numbers"),
+        (SEED_ROW.replace("\"yes\"", "true"), 422, Some("smoker"), "expected a string, got a boolean"),
+        ("{\"age\": 19,".to_string(), 400, None, "invalid JSON"),
+        ("[1, 2]".to_string(), 422, None, "send one JSON object"),
+    ];
+    for (body, status, field, fragment) in cases {
+        let (got, answer) = post_json(&api, &body).await;
+        assert_error(got, &answer, status, field, fragment);
+    }
+    let (status, body) = post_json(&server.url("/invocations"), r#"{"dataframe_records": []}"#).await;
+    assert_error(status, &body, 422, None, "empty batch");
+    let (status, body) = post_json(&server.url("/invocations"), r#"{"rows": []}"#).await;
+    assert_error(status, &body, 422, None, "expected exactly one of");
+    let response = post(&server.url("/invocations"), "application/xml", "<rows/>").await;
+    let status = response.status().as_u16();
+    assert_error(
+        status,
+        &response.json().await.unwrap(),
+        415,
+        None,
+        "content type \"application/xml\" is not supported",
+    );
+    let big = format!("{{\"dataframe_records\": [{}]}}", vec![SEED_ROW; 100].join(","));
+    let response = post(&server.url("/invocations"), "application/json", big.clone()).await;
+    let status = response.status().as_u16();
+    assert_error(status, &response.json().await.unwrap(), 413, None, "over the limit of 4096 bytes");
+    let (status, body) = raw_request(server.address, &format!(
+        "POST /invocations HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n{:x}\r\n{big}\r\n0\r\n\r\n",
+        big.len()
+    )).await;
+    assert_eq!(status, 413, "a chunked body over the limit: {body}");
+    let missing = reqwest::get(server.url("/nowhere")).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>().await.unwrap()["error_code"], "RESOURCE_DOES_NOT_EXIST");
+}
+
+/// Sends raw bytes and returns the status and the body text.
+async fn raw_request(address: SocketAddr, request: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, response)
+}
+
+#[tokio::test]
+async fn the_form_predicts_keeps_inputs_and_escapes() {
+    let server = Server::default().await;
+    let page = reqwest::get(server.url("/")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("<select id=\"f-region\" name=\"region\" required"), "a select per categorical");
+    assert!(page.contains("<option value=\"southwest\">southwest</option>"));
+    assert!(page.contains("type=\"number\"") && page.contains("training range 18 – 64"));
+    assert!(page.contains("hold-out R2 0.8556") && page.contains("deployment_28042020"));
+    assert!(page.contains("name=\"viewport\""));
+
+    let form = "age=19&sex=female&bmi=27.9&children=0&smoker=yes&region=southwest";
+    let response = post(&server.url("/predict"), "application/x-www-form-urlencoded", form).await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Expected Bill will be 23624<"), "{page}");
+    assert!(
+        page.contains("value=\"27.9\"") && page.contains("<option value=\"southwest\" selected>"),
+        "inputs are kept"
+    );
+
+    let form = "age=abc&sex=female&bmi=&children=0&smoker=yes&region=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let response = post(&server.url("/predict"), "application/x-www-form-urlencoded", form).await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"f-age-error\" role=\"alert\">row 0: &quot;abc&quot; is not a number</p>"), "{page}");
+    assert!(page.contains("id=\"f-bmi-error\" role=\"alert\">required</p>"));
+    assert!(page.contains("value=\"abc\""), "invalid inputs are kept for correction");
+    assert!(!page.contains("<script>"), "echoed values are escaped");
+}
+
+#[tokio::test]
+async fn openapi_docs_metrics_and_health() {
+    let server = Server::default().await;
+    let spec: Value = reqwest::get(server.url("/openapi.json")).await.unwrap().json().await.unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let paths: Vec<&str> = spec["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    for route in [
+        "/",
+        "/predict",
+        "/predict_api",
+        "/invocations",
+        "/ping",
+        "/version",
+        "/v2",
+        "/v2/health/live",
+        "/v2/health/ready",
+        "/v2/models/{name}",
+        "/v2/models/{name}/ready",
+        "/v2/models/{name}/infer",
+        "/openapi.json",
+        "/docs",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(paths.contains(&route), "{route} is documented");
+    }
+    let record = &spec["components"]["schemas"]["Record"];
+    assert_eq!(record["properties"]["region"]["examples"], json!(["northeast", "northwest", "southeast", "southwest"]));
+    assert_eq!(record["required"].as_array().unwrap().len(), 6);
+
+    let docs = reqwest::get(server.url("/docs")).await.unwrap().text().await.unwrap();
+    assert!(docs.contains("POST /invocations") && docs.contains("/v2/models/{name}/infer"));
+    assert!(!docs.contains("<script") && !docs.contains("src=\"http"), "the docs page needs no network");
+
+    post_json(&server.url("/predict_api"), SEED_ROW).await;
+    post_json(&server.url("/predict_api"), "{}").await;
+    let metrics = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("mlship_http_requests_total{route=\"/predict_api\",method=\"POST\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("status=\"422\"} 1"));
+    assert!(metrics.contains("mlship_rows_scored_total 1"));
+    assert!(metrics.contains("mlship_model_info{name=\"deployment_28042020\",version=\""));
+    assert!(metrics.contains("mlship_http_request_duration_seconds_bucket"));
+    assert!(metrics.contains("mlship_prediction_value_count 1"));
+
+    assert_eq!(reqwest::get(server.url("/healthz")).await.unwrap().status(), 200);
+    let ready: Value = reqwest::get(server.url("/readyz")).await.unwrap().json().await.unwrap();
+    assert_eq!(ready["ready"], true);
+}
+
+#[tokio::test]
+async fn shutdown_turns_readiness_off_and_lets_in_flight_requests_finish() {
+    let mut server =
+        Server::start(ServeConfig { grace_period: Duration::from_secs(5), ..ServeConfig::default() }).await;
+    let body = format!("{{\"dataframe_records\": [{SEED_ROW}]}}");
+    let (first_half, second_half) = body.split_at(body.len() / 2);
+    let mut stream = tokio::net::TcpStream::connect(server.address).await.unwrap();
+    let head = format!(
+        "POST /invocations HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first_half.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.stop.take().unwrap().send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!(server.state)(), "readiness is false as soon as shutdown starts");
+    stream.write_all(second_half.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "the in-flight request finished: {response}");
+    let result =
+        tokio::time::timeout(Duration::from_secs(5), server.handle).await.expect("stops within the grace period");
+    assert!(result.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn slow_requests_time_out_with_503() {
+    let server =
+        Server::start(ServeConfig { request_timeout: Duration::from_millis(200), ..ServeConfig::default() }).await;
+    let mut stream = tokio::net::TcpStream::connect(server.address).await.unwrap();
+    stream
+        .write_all(b"POST /predict_api HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response)).await.unwrap().unwrap();
+    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    assert!(response.contains("request timed out after 0.2 s"));
+}
+
+#[tokio::test]
+async fn a_missing_or_broken_model_refuses_to_start() {
+    let error =
+        Application::build(std::path::Path::new("/no/such.mlship"), ServeConfig { port: 0, ..ServeConfig::default() })
+            .await
+            .err()
+            .unwrap();
+    assert_eq!(error.to_string(), "/no/such.mlship: no such model file");
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.mlship");
+    std::fs::write(&broken, &std::fs::read(golden()).unwrap()[..500]).unwrap();
+    let error = Application::build(&broken, ServeConfig { port: 0, ..ServeConfig::default() }).await.err().unwrap();
+    assert!(error.to_string().contains("truncated model file"), "{error}");
+}
