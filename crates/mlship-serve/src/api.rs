@@ -132,6 +132,15 @@ fn parse_mlflow_json(schema: &[mlship_learn::InputColumn], body: &Value) -> Resu
         ));
     };
     let keys = ["dataframe_split", "dataframe_records", "instances", "inputs"];
+    // MLflow also takes inference "params"; nothing else may sit beside the data.
+    if let Some(unexpected) = fields.keys().find(|k| !keys.contains(&k.as_str()) && *k != "params") {
+        return Err(ApiError::unprocessable(format!(
+            "unexpected key \"{unexpected}\" (expected one of dataframe_split, dataframe_records, instances, inputs, and optionally params)"
+        )));
+    }
+    if fields.get("params").is_some_and(|p| !p.is_object()) {
+        return Err(ApiError::unprocessable("\"params\" must be an object"));
+    }
     let present: Vec<&str> = keys.iter().copied().filter(|k| fields.contains_key(*k)).collect();
     let [key] = present.as_slice() else {
         return Err(ApiError::unprocessable(format!(
@@ -232,6 +241,35 @@ pub async fn v2_model_ready(State(state): State<SharedState>, Path(name): Path<S
     Ok((status, Json(json!({ "name": name, "ready": ready }))).into_response())
 }
 
+/// The optional members of an inference request must have the protocol's types.
+fn check_v2_request(request: &Value) -> Result<(), ApiError> {
+    let Value::Object(fields) = request else {
+        return Err(ApiError::unprocessable("the request must be a JSON object with an \"inputs\" array"));
+    };
+    let wrong = |member: &str, expected: &str| Err(ApiError::unprocessable(format!("\"{member}\" must be {expected}")));
+    match fields.get("id") {
+        None | Some(Value::String(_)) => {}
+        Some(_) => return wrong("id", "a string"),
+    }
+    match fields.get("parameters") {
+        None | Some(Value::Object(_)) => {}
+        Some(_) => return wrong("parameters", "an object"),
+    }
+    match fields.get("outputs") {
+        None | Some(Value::Array(_)) => {}
+        Some(_) => return wrong("outputs", "an array"),
+    }
+    if let Some(Value::Array(inputs)) = fields.get("inputs") {
+        for (idx, tensor) in inputs.iter().enumerate() {
+            match tensor.get("parameters") {
+                None | Some(Value::Object(_)) => {}
+                Some(_) => return wrong(&format!("inputs[{idx}].parameters"), "an object"),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `POST /v2/models/{name}/infer`: a batch of any size as one tensor per column.
 pub async fn v2_infer(
     State(state): State<SharedState>,
@@ -242,6 +280,7 @@ pub async fn v2_infer(
     check_model_name(&state, &name)?;
     require_json(&headers, false)?;
     let request = parse_json(&body)?;
+    check_v2_request(&request)?;
     let Some(Value::Array(inputs)) = request.get("inputs") else {
         return Err(ApiError::unprocessable("the request needs an \"inputs\" array of tensors"));
     };

@@ -17,7 +17,7 @@ fn field_schema(column: &mlship_learn::InputColumn) -> Value {
             json!({ "type": ["number", "null"], "minimum": -MAX_ABS_VALUE, "maximum": MAX_ABS_VALUE, "description": description })
         }
         ColumnKind::Categorical => json!({
-            "type": ["string", "null"],
+            "type": ["string", "number", "null"],
             "examples": column.levels,
             "description": format!("one of the training levels ({}); other values are scored as unseen and flagged", column.levels.join(", ")),
         }),

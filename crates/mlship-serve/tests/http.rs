@@ -193,7 +193,17 @@ async fn client_mistakes_are_specific_4xx_errors() {
     let (status, body) = post_json(&server.url("/invocations"), r#"{"dataframe_records": []}"#).await;
     assert_error(status, &body, 422, None, "empty batch");
     let (status, body) = post_json(&server.url("/invocations"), r#"{"rows": []}"#).await;
-    assert_error(status, &body, 422, None, "expected exactly one of");
+    assert_error(status, &body, 422, None, "unexpected key \"rows\"");
+    let (status, body) = post_json(&server.url("/invocations"), r#"{"instances": [], "inputs": []}"#).await;
+    assert_error(
+        status,
+        &body,
+        422,
+        None,
+        "expected exactly one of dataframe_split, dataframe_records, instances, inputs; got instances, inputs",
+    );
+    let (status, body) = post_json(&server.url("/invocations"), r#"{"params": {}}"#).await;
+    assert_error(status, &body, 422, None, "got none");
     let response = post(&server.url("/invocations"), "application/xml", "<rows/>").await;
     let status = response.status().as_u16();
     assert_error(
