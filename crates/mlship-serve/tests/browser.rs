@@ -26,7 +26,7 @@ fn free_port() -> u16 {
 async fn start_driver() -> (Driver, u16) {
     let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_string());
     let port = free_port();
-    let child = Command::new(&binary)
+    let driver = Driver(Command::new(&binary)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
