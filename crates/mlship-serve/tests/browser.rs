@@ -26,7 +26,7 @@ fn free_port() -> u16 {
 async fn start_driver() -> (Driver, u16) {
     let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_string());
     let port = free_port();
-    let driver = Driver(Command::new(&binary)
+    let child = Command::new(&binary)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -34,9 +34,11 @@ async fn start_driver() -> (Driver, u16) {
         .unwrap_or_else(|e| {
             panic!("cannot start {binary} ({e}): install Debian's chromium and chromium-driver (.ci/run does)")
         });
+    // Owned by the guard from here on, so every path below kills and reaps it.
+    let driver = Driver(child);
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return (Driver(child), port);
+            return (driver, port);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
