@@ -358,3 +358,55 @@ fn parquet_files_train_and_score() {
     let first = text.lines().nth(1).unwrap();
     assert!(first.starts_with("19,female,27.9,0,yes,southwest,16884.924,23624.07"), "{first}");
 }
+
+/// A minimal HTTP/1.1 request over std's TcpStream; returns the response text.
+fn http(address: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn quickstart_serves_the_seed_model_until_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlship"))
+        .current_dir(dir.path())
+        .args(["quickstart", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("Serving")).expect("a Serving line");
+    let address = serving.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let body = r#"{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes", "region": "southwest"}"#;
+    let response = http(
+        &address,
+        &format!("POST /predict_api HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()),
+    );
+    assert!(response.starts_with("HTTP/1.1 200") && response.ends_with("23624.0786"), "{response}");
+    let page = http(&address, "GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    assert!(page.contains("Predict Bill"), "quickstart keeps the seed's wording");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
+    assert!(lines.any(|l| l.unwrap() == "Stopped."));
+    assert!(dir.path().join("deployment_28042020.mlship").exists());
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_valid_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = failure(dir.path(), &["serve", "--model", "missing.mlship", "--port", "0"]);
+    assert_eq!(line, "error: missing.mlship: no such model file");
+    write(dir.path(), "junk.bin", b"not a model");
+    let line = failure(dir.path(), &["serve", "--model", "junk.bin", "--port", "0"]);
+    assert_eq!(line, "error: junk.bin: not an mlship model file");
+    let line = failure(dir.path(), &["serve", "--model", "junk.bin", "--grace-period", "0"]);
+    assert!(line.contains("--grace-period must be a positive number of seconds"), "{line}");
+}
