@@ -4,6 +4,7 @@
 
 use crate::error::{from_learn_error, ApiError};
 use crate::input::{self, InputWarning, ParsedInput};
+use crate::json_input;
 use crate::state::SharedState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -41,15 +42,7 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 
 /// Parses a JSON body, with a message that says where it is broken.
 pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let text = String::from_utf8_lossy(body);
-        let hint = if ["NaN", "Infinity", "-Infinity"].iter().any(|t| text.contains(t)) {
-            " (NaN and Infinity are not JSON numbers; send null for a missing value)"
-        } else {
-            ""
-        };
-        ApiError::bad_request(format!("invalid JSON: {e}{hint}"))
-    })
+    serde_json::from_slice(body).map_err(|e| json_input::invalid_json(body, &e))
 }
 
 fn require_json(headers: &HeaderMap, allow_missing: bool) -> Result<(), ApiError> {
@@ -92,12 +85,7 @@ pub async fn predict_api(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers, true)?;
-    let record = parse_json(&body)?;
-    if !record.is_object() {
-        return Err(ApiError::unprocessable("send one JSON object with a field per input column"));
-    }
-    let scored =
-        score(&state, input::from_records(&state.model.artifact.pipeline.schema, std::slice::from_ref(&record))?)?;
+    let scored = score(&state, json_input::single_record(&state.model.artifact.pipeline.schema, &body)?)?;
     let mut response = Json(round4(scored.predictions[0])).into_response();
     warning_header(&mut response, &scored.warnings);
     Ok(with_rows(response, 1))
@@ -112,7 +100,7 @@ pub async fn invocations(
     let schema = &state.model.artifact.pipeline.schema;
     let parsed = match content_type(&headers).as_deref() {
         Some("text/csv") => input::from_csv(schema, &body)?,
-        Some("application/json") => parse_mlflow_json(schema, &parse_json(&body)?)?,
+        Some("application/json") => json_input::invocations(schema, &body)?,
         Some(other) => return Err(ApiError::unsupported_media_type(other, "application/json or text/csv")),
         None => return Err(ApiError::unsupported_media_type("(none)", "application/json or text/csv")),
     };
@@ -123,52 +111,6 @@ pub async fn invocations(
         body["warnings"] = json!(scored.warnings);
     }
     Ok(with_rows(Json(body).into_response(), rows))
-}
-
-fn parse_mlflow_json(schema: &[mlship_learn::InputColumn], body: &Value) -> Result<ParsedInput, ApiError> {
-    let Value::Object(fields) = body else {
-        return Err(ApiError::unprocessable(
-            "expected a JSON object with dataframe_split, dataframe_records, instances or inputs",
-        ));
-    };
-    let keys = ["dataframe_split", "dataframe_records", "instances", "inputs"];
-    // MLflow also takes inference "params"; nothing else may sit beside the data.
-    if let Some(unexpected) = fields.keys().find(|k| !keys.contains(&k.as_str()) && *k != "params") {
-        return Err(ApiError::unprocessable(format!(
-            "unexpected key \"{unexpected}\" (expected one of dataframe_split, dataframe_records, instances, inputs, and optionally params)"
-        )));
-    }
-    if fields.get("params").is_some_and(|p| !p.is_object()) {
-        return Err(ApiError::unprocessable("\"params\" must be an object"));
-    }
-    let present: Vec<&str> = keys.iter().copied().filter(|k| fields.contains_key(*k)).collect();
-    let [key] = present.as_slice() else {
-        return Err(ApiError::unprocessable(format!(
-            "expected exactly one of dataframe_split, dataframe_records, instances, inputs; got {}",
-            if present.is_empty() { "none".to_string() } else { present.join(", ") }
-        )));
-    };
-    match (*key, &fields[*key]) {
-        ("dataframe_split", Value::Object(split)) => {
-            let columns = split.get("columns").and_then(Value::as_array);
-            let data = split.get("data").and_then(Value::as_array);
-            match (columns, data) {
-                (Some(columns), Some(data)) => input::from_split(schema, columns, data),
-                _ => Err(ApiError::unprocessable("dataframe_split needs \"columns\" and \"data\" arrays")),
-            }
-        }
-        (_, Value::Array(records)) if *key != "dataframe_split" => input::from_records(schema, records),
-        ("instances" | "inputs", Value::Object(columns)) => input::from_columns(schema, columns),
-        (key, other) => Err(ApiError::unprocessable(format!("{key}: unexpected {}", kind_of(other)))),
-    }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-        _ => "a scalar",
-    }
 }
 
 /// `GET /ping`: MLflow's health check.

@@ -12,6 +12,7 @@ use mlship_data::{Column, ColumnKind, Table};
 use mlship_learn::InputColumn;
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Numbers beyond this magnitude are refused: no column of real data is that
 /// large, and it keeps every product the pipeline forms finite.
@@ -27,6 +28,15 @@ pub struct InputWarning {
 pub struct ParsedInput {
     pub table: Table,
     pub warnings: Vec<InputWarning>,
+}
+
+/// One JSON cell, borrowed from the request body where it can be.
+pub(crate) enum Cell<'de> {
+    Null,
+    Number(f64),
+    Text(Cow<'de, str>),
+    /// Anything else, described for the error message.
+    Other(&'static str),
 }
 
 enum Cells {
@@ -93,7 +103,7 @@ impl<'a> ColumnInput<'a> {
                 }
             }
             _ => {
-                if self.spec.levels.binary_search(&level.to_string()).is_err() {
+                if self.spec.levels.binary_search_by(|l| l.as_str().cmp(&level)).is_err() {
                     warnings.push(InputWarning {
                         row,
                         field: name.clone(),
@@ -110,26 +120,35 @@ impl<'a> ColumnInput<'a> {
 
     /// A JSON value: numbers for numeric columns, strings (or numbers) for the others, null for missing.
     fn push_json(&mut self, row: usize, value: &Value, warnings: &mut Vec<InputWarning>) -> Result<(), ApiError> {
-        let name = self.spec.name.clone();
-        match (&mut self.cells, value) {
-            (Cells::Numeric(values), Value::Null) => values.push(f64::NAN),
-            (Cells::Text(builder), Value::Null) => builder.push(None),
-            (Cells::Numeric(_), Value::Number(number)) => {
-                let checked = self.check_number(row, number.as_f64().unwrap_or(f64::INFINITY), warnings)?;
+        let cell = match value {
+            Value::Null => Cell::Null,
+            Value::Number(number) => Cell::Number(number.as_f64().unwrap_or(f64::INFINITY)),
+            Value::String(text) => Cell::Text(Cow::Borrowed(text)),
+            other => Cell::Other(describe(other)),
+        };
+        self.push_cell(row, cell, warnings)
+    }
+
+    fn push_cell(&mut self, row: usize, cell: Cell<'_>, warnings: &mut Vec<InputWarning>) -> Result<(), ApiError> {
+        match (&mut self.cells, cell) {
+            (Cells::Numeric(values), Cell::Null) => values.push(f64::NAN),
+            (Cells::Text(builder), Cell::Null) => builder.push(None),
+            (Cells::Numeric(_), Cell::Number(number)) => {
+                let checked = self.check_number(row, number, warnings)?;
                 if let Cells::Numeric(values) = &mut self.cells {
                     values.push(checked);
                 }
             }
-            (Cells::Text(_), Value::Number(number)) => {
-                let text = canonical_number_text(number.as_f64().unwrap_or(f64::NAN));
-                self.push_text(row, &text, warnings)?;
+            (Cells::Text(_), Cell::Number(number)) => self.push_text(row, &canonical_number_text(number), warnings)?,
+            (Cells::Text(_), Cell::Text(text)) => self.push_text(row, &text, warnings)?,
+            (Cells::Numeric(_), Cell::Text(_)) => {
+                return Err(ApiError::field(&self.spec.name, format!("row {row}: expected a number, got a string")))
             }
-            (Cells::Text(_), Value::String(text)) => self.push_text(row, text, warnings)?,
-            (Cells::Numeric(_), other) => {
-                return Err(ApiError::field(&name, format!("row {row}: expected a number, got {}", describe(other))))
+            (Cells::Numeric(_), Cell::Other(what)) => {
+                return Err(ApiError::field(&self.spec.name, format!("row {row}: expected a number, got {what}")))
             }
-            (Cells::Text(_), other) => {
-                return Err(ApiError::field(&name, format!("row {row}: expected a string, got {}", describe(other))))
+            (Cells::Text(_), Cell::Other(what)) => {
+                return Err(ApiError::field(&self.spec.name, format!("row {row}: expected a string, got {what}")))
             }
         }
         Ok(())
@@ -173,6 +192,30 @@ pub struct InputBuilder<'a> {
     warnings: Vec<InputWarning>,
 }
 
+impl InputBuilder<'_> {
+    /// The position of a column by name.
+    pub(crate) fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.spec.name == name)
+    }
+
+    pub(crate) fn n_columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    pub(crate) fn column_name(&self, idx: usize) -> &str {
+        &self.columns[idx].spec.name
+    }
+
+    pub(crate) fn push_cell(&mut self, column_idx: usize, row: usize, cell: Cell<'_>) -> Result<(), ApiError> {
+        let warnings = &mut self.warnings;
+        self.columns[column_idx].push_cell(row, cell, warnings)
+    }
+
+    pub(crate) fn finish_rows(self, n_rows: usize) -> Result<ParsedInput, ApiError> {
+        self.finish(n_rows)
+    }
+}
+
 impl<'a> InputBuilder<'a> {
     pub fn new(schema: &'a [InputColumn]) -> Self {
         InputBuilder { columns: schema.iter().map(ColumnInput::new).collect(), warnings: Vec::new() }
@@ -189,48 +232,6 @@ impl<'a> InputBuilder<'a> {
         }
         Ok(ParsedInput { table, warnings: self.warnings })
     }
-}
-
-/// One JSON object per row (the seed's record, MLflow's `dataframe_records`).
-pub fn from_records(schema: &[InputColumn], records: &[Value]) -> Result<ParsedInput, ApiError> {
-    let mut builder = InputBuilder::new(schema);
-    for (row, record) in records.iter().enumerate() {
-        let Value::Object(fields) = record else {
-            return Err(ApiError::unprocessable(format!(
-                "row {row}: expected a JSON object, got {}",
-                describe(record)
-            )));
-        };
-        for column in &mut builder.columns {
-            let name = &column.spec.name;
-            let value = fields
-                .get(name)
-                .ok_or_else(|| ApiError::field(name, format!("row {row}: missing field \"{name}\"")))?;
-            column.push_json(row, value, &mut builder.warnings)?;
-        }
-    }
-    builder.finish(records.len())
-}
-
-/// A JSON object of column name → array of values (MLflow's columnar `inputs`).
-pub fn from_columns(schema: &[InputColumn], columns: &serde_json::Map<String, Value>) -> Result<ParsedInput, ApiError> {
-    let mut builder = InputBuilder::new(schema);
-    let mut n_rows = None;
-    for column in &mut builder.columns {
-        let name = &column.spec.name;
-        let values = match columns.get(name) {
-            Some(Value::Array(values)) => values,
-            Some(other) => {
-                return Err(ApiError::field(name, format!("expected an array of values, got {}", describe(other))))
-            }
-            None => return Err(ApiError::field(name, format!("missing field \"{name}\""))),
-        };
-        check_length(name, values.len(), &mut n_rows)?;
-        for (row, value) in values.iter().enumerate() {
-            column.push_json(row, value, &mut builder.warnings)?;
-        }
-    }
-    builder.finish(n_rows.unwrap_or(0))
 }
 
 fn check_length(name: &str, length: usize, n_rows: &mut Option<usize>) -> Result<(), ApiError> {

@@ -9,6 +9,7 @@ mod app;
 mod error;
 mod html;
 mod input;
+mod json_input;
 mod metrics;
 mod openapi;
 mod state;

@@ -184,7 +184,8 @@ async fn client_mistakes_are_specific_4xx_errors() {
         (SEED_ROW.replace("27.9", "NaN"), 400, None, "NaN and Infinity are not JSON numbers"),
         (SEED_ROW.replace("\"yes\"", "true"), 422, Some("smoker"), "expected a string, got a boolean"),
         ("{\"age\": 19,".to_string(), 400, None, "invalid JSON"),
-        ("[1, 2]".to_string(), 422, None, "send one JSON object"),
+        ("[1, 2]".to_string(), 422, None, "expected a JSON object with a field per input column, got an array"),
+        (SEED_ROW.replace("{", r#"{"age": 20, "#), 422, Some("age"), "field \"age\" appears twice"),
     ];
     for (body, status, field, fragment) in cases {
         let (got, answer) = post_json(&api, &body).await;
@@ -202,6 +203,13 @@ async fn client_mistakes_are_specific_4xx_errors() {
         None,
         "expected exactly one of dataframe_split, dataframe_records, instances, inputs; got instances, inputs",
     );
+    let (status, body) = post_json(&server.url("/invocations"), r#"{"inputs": {"age": [1], "sex": ["male"]}}"#).await;
+    assert_error(status, &body, 422, Some("bmi"), "missing field \"bmi\"");
+    let columns = r#"{"inputs": {"age": [1, 2], "sex": ["male"], "bmi": [1], "children": [1], "smoker": ["no"], "region": ["x"]}}"#;
+    let (status, body) = post_json(&server.url("/invocations"), columns).await;
+    assert_error(status, &body, 422, Some("sex"), "has 1 values but the other columns have 2");
+    let (status, body) = post_json(&server.url("/invocations"), r#"{"dataframe_records": {"age": [1]}}"#).await;
+    assert_error(status, &body, 422, None, "dataframe_records must be an array of records");
     let (status, body) = post_json(&server.url("/invocations"), r#"{"params": {}}"#).await;
     assert_error(status, &body, 422, None, "got none");
     let response = post(&server.url("/invocations"), "application/xml", "<rows/>").await;

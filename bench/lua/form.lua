@@ -1,0 +1,3 @@
+wrk.method = "POST"
+wrk.body   = "age=19&sex=female&bmi=27.9&children=0&smoker=yes&region=southwest"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
