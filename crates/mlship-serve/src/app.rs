@@ -75,6 +75,9 @@ struct Limits {
 impl Application {
     pub async fn build(model_path: &Path, config: ServeConfig) -> Result<Self, ServeError> {
         let (artifact, digest) = Artifact::load_with_digest(model_path)?;
+        // The model's name in URLs is the file's stem unless --name says otherwise.
+        let stem = model_path.file_stem().and_then(|s| s.to_str()).map(str::to_string);
+        let config = ServeConfig { name: config.name.or(stem), ..config };
         Self::with_artifact(artifact, &digest, config).await
     }
 

@@ -370,6 +370,20 @@ async fn slow_requests_time_out_with_503() {
 }
 
 #[tokio::test]
+async fn the_model_name_is_the_file_stem_unless_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let renamed = dir.path().join("charges-v2.mlship");
+    std::fs::copy(golden(), &renamed).unwrap();
+    let app = Application::build(&renamed, ServeConfig { port: 0, ..ServeConfig::default() }).await.unwrap();
+    assert_eq!(app.state().model.name, "charges-v2");
+    let app =
+        Application::build(&renamed, ServeConfig { port: 0, name: Some("insurance".into()), ..ServeConfig::default() })
+            .await
+            .unwrap();
+    assert_eq!(app.state().model.name, "insurance");
+}
+
+#[tokio::test]
 async fn a_missing_or_broken_model_refuses_to_start() {
     let error =
         Application::build(std::path::Path::new("/no/such.mlship"), ServeConfig { port: 0, ..ServeConfig::default() })
