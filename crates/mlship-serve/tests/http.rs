@@ -17,6 +17,7 @@ fn golden() -> PathBuf {
 }
 
 struct Server {
+    _dir: tempfile::TempDir,
     base: String,
     address: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
@@ -25,8 +26,12 @@ struct Server {
 }
 
 impl Server {
+    /// Serves the golden model saved as `deployment_28042020.mlship`, as the seed names it.
     async fn start(config: ServeConfig) -> Server {
-        let app = Application::build(&golden(), ServeConfig { port: 0, ..config }).await.expect("server starts");
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("deployment_28042020.mlship");
+        std::fs::copy(golden(), &model).unwrap();
+        let app = Application::build(&model, ServeConfig { port: 0, ..config }).await.expect("server starts");
         let address = app.local_addr();
         let state = app.state();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -34,6 +39,7 @@ impl Server {
             let _ = stopped.await;
         }));
         Server {
+            _dir: dir,
             base: format!("http://{address}"),
             address,
             stop: Some(stop),
