@@ -98,32 +98,27 @@ impl Sink<'_, '_> {
     }
 }
 
-/// Rejects a JSON value of the wrong kind with a 422 that names what was expected.
-macro_rules! wrong_kind {
-    ($expected:expr) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-            let message = format!("{}, got a boolean", $expected(&*self.sink));
-            Err(self.sink.fail(ApiError::unprocessable(message)))
+/// The `visit_*` methods for JSON values of the wrong kind: each calls the
+/// visitor's own `reject`, which records a 422 naming what was expected.
+macro_rules! reject_scalars {
+    ($value:ty) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$value, E> {
+            Err(self.reject("a boolean"))
         }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-            let message = format!("{}, got a number", $expected(&*self.sink));
-            Err(self.sink.fail(ApiError::unprocessable(message)))
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$value, E> {
+            Err(self.reject("a number"))
         }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-            let message = format!("{}, got a number", $expected(&*self.sink));
-            Err(self.sink.fail(ApiError::unprocessable(message)))
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$value, E> {
+            Err(self.reject("a number"))
         }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-            let message = format!("{}, got a number", $expected(&*self.sink));
-            Err(self.sink.fail(ApiError::unprocessable(message)))
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$value, E> {
+            Err(self.reject("a number"))
         }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-            let message = format!("{}, got a string", $expected(&*self.sink));
-            Err(self.sink.fail(ApiError::unprocessable(message)))
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$value, E> {
+            Err(self.reject("a string"))
         }
-        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-            let message = format!("{}, got null", $expected(&*self.sink));
-            Err(self.sink.fail(ApiError::unprocessable(message)))
+        fn visit_unit<E: de::Error>(self) -> Result<$value, E> {
+            Err(self.reject("null"))
         }
     };
 }
@@ -140,8 +135,12 @@ impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_, '_> {
     }
 }
 
-fn record_expected(sink: &Sink<'_, '_>) -> String {
-    format!("row {}: expected a JSON object with a field per input column", sink.rows)
+impl RecordSeed<'_, '_, '_> {
+    fn reject<E: de::Error>(self, got: &str) -> E {
+        let message =
+            format!("row {}: expected a JSON object with a field per input column, got {got}", self.sink.rows);
+        self.sink.fail(ApiError::unprocessable(message))
+    }
 }
 
 impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
@@ -149,10 +148,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object (one record)")
     }
-    wrong_kind!(record_expected);
+    reject_scalars!(());
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
-        let message = format!("{}, got an array", record_expected(self.sink));
-        Err(self.sink.fail(ApiError::unprocessable(message)))
+        Err(self.reject("an array"))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let row = self.sink.rows;
@@ -258,23 +256,16 @@ impl<'de> Visitor<'de> for RowsSeed<'_, '_, '_> {
         self.sink.rows = n_rows.unwrap_or(0);
         Ok(())
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Err(self.sink.fail(ApiError::unprocessable(format!("{}: unexpected a scalar", self.key))))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Err(self.sink.fail(ApiError::unprocessable(format!("{}: unexpected a scalar", self.key))))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Err(self.sink.fail(ApiError::unprocessable(format!("{}: unexpected a scalar", self.key))))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Err(self.sink.fail(ApiError::unprocessable(format!("{}: unexpected a scalar", self.key))))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Err(self.sink.fail(ApiError::unprocessable(format!("{}: unexpected a scalar", self.key))))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(self.sink.fail(ApiError::unprocessable(format!("{}: unexpected null", self.key))))
+    reject_scalars!(());
+}
+
+impl RowsSeed<'_, '_, '_> {
+    fn reject<E: de::Error>(self, got: &str) -> E {
+        let message = format!(
+            "{}: expected an array of records (or, for instances and inputs, an object of columns), got {got}",
+            self.key
+        );
+        self.sink.fail(ApiError::unprocessable(message))
     }
 }
 
@@ -290,8 +281,12 @@ enum Invocation {
     Split(Value),
 }
 
-fn invocation_expected(_: &Sink<'_, '_>) -> String {
-    "expected a JSON object with dataframe_split, dataframe_records, instances or inputs".to_string()
+impl InvocationsSeed<'_, '_, '_> {
+    fn reject<E: de::Error>(self, got: &str) -> E {
+        let message =
+            format!("expected a JSON object with dataframe_split, dataframe_records, instances or inputs, got {got}");
+        self.sink.fail(ApiError::unprocessable(message))
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for InvocationsSeed<'_, '_, '_> {
@@ -306,26 +301,9 @@ impl<'de> Visitor<'de> for InvocationsSeed<'_, '_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an MLflow scoring request")
     }
+    reject_scalars!(Invocation);
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Invocation, A::Error> {
-        Err(self.sink.fail(ApiError::unprocessable(invocation_expected(self.sink))))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Invocation, E> {
-        Err(self.sink.fail(ApiError::unprocessable(invocation_expected(self.sink))))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Invocation, E> {
-        Err(self.sink.fail(ApiError::unprocessable(invocation_expected(self.sink))))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Invocation, E> {
-        Err(self.sink.fail(ApiError::unprocessable(invocation_expected(self.sink))))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Invocation, E> {
-        Err(self.sink.fail(ApiError::unprocessable(invocation_expected(self.sink))))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Invocation, E> {
-        Err(self.sink.fail(ApiError::unprocessable(invocation_expected(self.sink))))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Invocation, E> {
-        Err(self.sink.fail(ApiError::unprocessable(invocation_expected(self.sink))))
+        Err(self.reject("an array"))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Invocation, A::Error> {
         let mut present: Vec<&'static str> = Vec::new();
