@@ -6,6 +6,7 @@ mod options;
 mod predict;
 mod report;
 mod serve;
+mod ship;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,15 @@ enum Command {
     /// Serve a model: web form, /predict_api, MLflow /invocations, KServe V2, OpenAPI, metrics
     #[command(after_help = "Example:\n  mlship serve --model deployment_28042020.mlship --port 5000")]
     Serve(serve::ServeArgs),
+    /// Build container images of a model
+    #[command(subcommand)]
+    Image(ship::ImageCommand),
+    /// Print deployment manifests (Kubernetes, compose)
+    #[command(subcommand)]
+    Deploy(ship::DeployCommand),
+    /// Exit 0 when the server answers its health check (the image's probe)
+    #[command(after_help = "Example:\n  mlship healthcheck --url http://127.0.0.1:5000/healthz")]
+    Healthcheck(ship::HealthcheckArgs),
     /// Train the seed pipeline on the bundled insurance data, save it and serve it
     #[command(after_help = "Example:\n  mlship quickstart")]
     Quickstart(train::QuickstartArgs),
@@ -52,6 +62,9 @@ fn main() -> ExitCode {
         Command::Inspect(args) => predict::inspect(args),
         Command::Datasets(args) => train::datasets(args),
         Command::Serve(args) => serve::run(args),
+        Command::Image(command) => ship::image(command),
+        Command::Deploy(command) => ship::deploy(command),
+        Command::Healthcheck(args) => ship::healthcheck(args),
         Command::Quickstart(args) => train::quickstart(args),
     };
     match result {

@@ -1,0 +1,273 @@
+//! OCI images from nothing: one layer holding a static mlship (`/mlship`), the
+//! artifact (`/model.mlship`) and passwd/group entries for the non-root user;
+//! a config whose entrypoint serves the model on 0.0.0.0:5000 as uid 65532;
+//! labels with the model's name, version, metrics and data fingerprint.
+//!
+//! Reproducible to the byte: entries in a fixed order with fixed owners, modes
+//! and mtimes, gzip with a zero timestamp, JSON with sorted keys, and the
+//! "created" time taken from the artifact, not the clock. The same binary and
+//! model always give the same manifest digest.
+
+use crate::manifests::{CONTAINER_PORT, NON_ROOT_ID};
+use crate::ShipError;
+use flate2::{Compression, GzBuilder};
+use mlship_artifact::Artifact;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+
+pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
+pub const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/// The labels an image carries about its model.
+#[derive(Debug, Clone)]
+pub struct ImageLabels {
+    pairs: Vec<(String, String)>,
+}
+
+impl ImageLabels {
+    pub fn from_artifact(artifact: &Artifact, digest: &str) -> Self {
+        let holdout = &artifact.metrics.holdout;
+        let pairs = [
+            ("org.opencontainers.image.title", artifact.name.clone()),
+            ("org.opencontainers.image.version", digest.chars().take(12).collect()),
+            ("org.opencontainers.image.created", artifact.created_at.clone()),
+            (
+                "org.opencontainers.image.description",
+                format!("{} predicting {}, served by mlship", artifact.model_name, artifact.pipeline.target),
+            ),
+            ("io.mlship.model.name", artifact.name.clone()),
+            ("io.mlship.model.version", digest.chars().take(12).collect()),
+            ("io.mlship.model.sha256", digest.to_string()),
+            ("io.mlship.model.id", artifact.spec.model.id().to_string()),
+            ("io.mlship.model.target", artifact.pipeline.target.clone()),
+            ("io.mlship.metrics.holdout.r2", format!("{:.6}", holdout.r2)),
+            ("io.mlship.metrics.holdout.mae", format!("{:.6}", holdout.mae)),
+            ("io.mlship.metrics.holdout.rmse", format!("{:.6}", holdout.rmse)),
+            ("io.mlship.metrics.cv.r2", format!("{:.6}", artifact.metrics.cv.mean.r2)),
+            ("io.mlship.data.sha256", artifact.data.sha256.clone()),
+            ("io.mlship.data.rows", artifact.data.n_rows.to_string()),
+            ("io.mlship.version", artifact.mlship_version.clone()),
+        ];
+        ImageLabels { pairs: pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
+    }
+
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.pairs.clone()
+    }
+}
+
+/// A built image: its blobs and their digests.
+#[derive(Debug, Clone)]
+pub struct BuiltImage {
+    pub layer_tar: Vec<u8>,
+    pub layer_gz: Vec<u8>,
+    pub config: Vec<u8>,
+    pub manifest: Vec<u8>,
+}
+
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+impl BuiltImage {
+    pub fn manifest_digest(&self) -> String {
+        sha256_digest(&self.manifest)
+    }
+    pub fn config_digest(&self) -> String {
+        sha256_digest(&self.config)
+    }
+    pub fn layer_digest(&self) -> String {
+        sha256_digest(&self.layer_gz)
+    }
+    pub fn diff_id(&self) -> String {
+        sha256_digest(&self.layer_tar)
+    }
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> ShipError {
+    ShipError::Io { path: path.display().to_string(), message: error.to_string() }
+}
+
+/// The binary must be a self-contained x86-64 Linux executable: an image with
+/// no base has no dynamic loader and no libc.
+pub fn check_static_binary(path: &Path, bytes: &[u8]) -> Result<(), ShipError> {
+    let fail = |message: String| Err(ShipError::Binary { path: path.display().to_string(), message });
+    if bytes.len() < 64 || &bytes[..4] != b"\x7fELF" || bytes[4] != 2 {
+        return fail("not a 64-bit ELF executable".to_string());
+    }
+    let read_u16 = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
+    let read_u64 = |at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(word) as usize
+    };
+    let (ph_offset, ph_size, ph_count) = (read_u64(32), read_u16(54), read_u16(56));
+    for idx in 0..ph_count {
+        let at = ph_offset + idx * ph_size;
+        if at + 4 > bytes.len() {
+            return fail("truncated ELF program headers".to_string());
+        }
+        // PT_INTERP: the binary asks for a dynamic loader.
+        if u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) == 3 {
+            return fail(
+                "dynamically linked, and an image built from nothing has no libc; build a static mlship with \
+RUSTFLAGS=\"-C target-feature=+crt-static\" cargo build --release --target x86_64-unknown-linux-gnu \
+and pass it with --binary target/x86_64-unknown-linux-gnu/release/mlship"
+                    .to_string(),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn append_file(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str, mode: u32, bytes: &[u8]) -> std::io::Result<()> {
+    let mut header = tar::Header::new_ustar();
+    header.set_path(path)?;
+    header.set_size(bytes.len() as u64);
+    header.set_mode(mode);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(0);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_cksum();
+    builder.append(&header, bytes)
+}
+
+fn append_dir(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str) -> std::io::Result<()> {
+    let mut header = tar::Header::new_ustar();
+    header.set_path(path)?;
+    header.set_size(0);
+    header.set_mode(0o755);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(0);
+    header.set_entry_type(tar::EntryType::Directory);
+    header.set_cksum();
+    builder.append(&header, std::io::empty())
+}
+
+fn layer(binary: &[u8], model: &[u8]) -> std::io::Result<Vec<u8>> {
+    let passwd =
+        format!("root:x:0:0:root:/:/sbin/nologin\nnonroot:x:{NON_ROOT_ID}:{NON_ROOT_ID}:nonroot:/:/sbin/nologin\n");
+    let group = format!("root:x:0:\nnonroot:x:{NON_ROOT_ID}:\n");
+    let mut tar_bytes = Vec::new();
+    {
+        let mut builder = tar::Builder::new(&mut tar_bytes);
+        append_dir(&mut builder, "etc/")?;
+        append_file(&mut builder, "etc/group", 0o644, group.as_bytes())?;
+        append_file(&mut builder, "etc/passwd", 0o644, passwd.as_bytes())?;
+        append_file(&mut builder, "mlship", 0o755, binary)?;
+        append_file(&mut builder, "model.mlship", 0o644, model)?;
+        builder.finish()?;
+    }
+    Ok(tar_bytes)
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), Compression::default());
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
+/// Builds the image in memory from a static mlship and a model file.
+pub fn build(binary_path: &Path, model_path: &Path) -> Result<BuiltImage, ShipError> {
+    let (artifact, digest) = Artifact::load_with_digest(model_path)?;
+    let binary = std::fs::read(binary_path).map_err(|e| io_error(binary_path, e))?;
+    check_static_binary(binary_path, &binary)?;
+    let model = std::fs::read(model_path).map_err(|e| io_error(model_path, e))?;
+    let labels = ImageLabels::from_artifact(&artifact, &digest);
+    let layer_tar = layer(&binary, &model).map_err(|e| io_error(model_path, e))?;
+    let layer_gz = gzip(&layer_tar).map_err(|e| io_error(model_path, e))?;
+    let created = artifact.created_at.clone();
+    let label_map: serde_json::Map<String, Value> =
+        labels.pairs().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let config = json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "created": created,
+        "config": {
+            "User": format!("{NON_ROOT_ID}:{NON_ROOT_ID}"),
+            "Entrypoint": ["/mlship"],
+            "Cmd": ["serve", "--model", "/model.mlship", "--host", "0.0.0.0", "--port", CONTAINER_PORT.to_string()],
+            "ExposedPorts": { format!("{CONTAINER_PORT}/tcp"): {} },
+            "WorkingDir": "/",
+            "Labels": label_map,
+        },
+        "rootfs": { "type": "layers", "diff_ids": [sha256_digest(&layer_tar)] },
+        "history": [{ "created": created, "created_by": format!("mlship image build (mlship {})", env!("CARGO_PKG_VERSION")) }],
+    });
+    let config = serde_json::to_vec(&config).map_err(|e| ShipError::Invalid(e.to_string()))?;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_MEDIA_TYPE,
+        "config": { "mediaType": CONFIG_MEDIA_TYPE, "digest": sha256_digest(&config), "size": config.len() },
+        "layers": [{ "mediaType": LAYER_MEDIA_TYPE, "digest": sha256_digest(&layer_gz), "size": layer_gz.len() }],
+        "annotations": { "org.opencontainers.image.created": created },
+    });
+    let manifest = serde_json::to_vec(&manifest).map_err(|e| ShipError::Invalid(e.to_string()))?;
+    Ok(BuiltImage { layer_tar, layer_gz, config, manifest })
+}
+
+fn write_blob(dir: &Path, bytes: &[u8]) -> Result<(), ShipError> {
+    let hex = hex::encode(Sha256::digest(bytes));
+    let path = dir.join("blobs").join("sha256").join(hex);
+    std::fs::write(&path, bytes).map_err(|e| io_error(&path, e))
+}
+
+/// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/…`),
+/// as skopeo, crane and `docker load` (25+) read it. `index.json` is written
+/// last, so an interrupted write is never a valid layout.
+pub fn write_oci_layout(image: &BuiltImage, dir: &Path, tag: &str) -> Result<(), ShipError> {
+    let blobs = dir.join("blobs").join("sha256");
+    std::fs::create_dir_all(&blobs).map_err(|e| io_error(&blobs, e))?;
+    write_blob(dir, &image.layer_gz)?;
+    write_blob(dir, &image.config)?;
+    write_blob(dir, &image.manifest)?;
+    let layout = dir.join("oci-layout");
+    std::fs::write(&layout, br#"{"imageLayoutVersion":"1.0.0"}"#).map_err(|e| io_error(&layout, e))?;
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": MANIFEST_MEDIA_TYPE,
+            "digest": image.manifest_digest(),
+            "size": image.manifest.len(),
+            "annotations": { "org.opencontainers.image.ref.name": tag, "io.containerd.image.name": tag }
+        }]
+    });
+    let index_path = dir.join("index.json");
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap_or_default()).map_err(|e| io_error(&index_path, e))
+}
+
+/// A `docker save`-style archive for `docker load`, written to a temporary
+/// file beside `path` and renamed into place.
+pub fn write_docker_archive(image: &BuiltImage, path: &Path, tag: &str) -> Result<(), ShipError> {
+    let config_hex = hex::encode(Sha256::digest(&image.config));
+    let layer_hex = hex::encode(Sha256::digest(&image.layer_tar));
+    let manifest = json!([{
+        "Config": format!("{config_hex}.json"),
+        "RepoTags": [tag],
+        "Layers": [format!("{layer_hex}/layer.tar")],
+    }]);
+    let mut archive = Vec::new();
+    {
+        let mut builder = tar::Builder::new(&mut archive);
+        let result = (|| {
+            append_file(&mut builder, &format!("{config_hex}.json"), 0o644, &image.config)?;
+            append_dir(&mut builder, &format!("{layer_hex}/"))?;
+            append_file(&mut builder, &format!("{layer_hex}/layer.tar"), 0o644, &image.layer_tar)?;
+            append_file(&mut builder, "manifest.json", 0o644, &serde_json::to_vec(&manifest).unwrap_or_default())?;
+            builder.finish()
+        })();
+        result.map_err(|e| io_error(path, e))?;
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(path, e))?;
+    temporary.write_all(&archive).map_err(|e| io_error(path, e))?;
+    mlship_artifact::make_readable(temporary.as_file()).map_err(|e| io_error(path, e))?;
+    temporary.persist(path).map_err(|e| io_error(path, e.error))?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Shipping: OCI images built without a Docker daemon and without a base image
+//! (a static mlship and the artifact, non-root, no shell, reproducible to the
+//! byte), a Dockerfile equivalent for Docker users, and Kubernetes and compose
+//! manifests. No network code lives here yet.
+
+pub mod dockerfile;
+pub mod image;
+pub mod manifests;
+pub mod yaml;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ShipError {
+    #[error("invalid option: {0}")]
+    Invalid(String),
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    #[error("{path}: {message}")]
+    Binary { path: String, message: String },
+    #[error(transparent)]
+    Model(#[from] mlship_artifact::ArtifactError),
+}

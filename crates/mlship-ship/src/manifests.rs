@@ -1,0 +1,239 @@
+//! Kubernetes manifests (Deployment, Service, HorizontalPodAutoscaler,
+//! PodDisruptionBudget) and a compose file with N replicas behind nginx, for a
+//! model image built by `image build`. Built as JSON values and written as YAML.
+
+use crate::yaml::to_yaml_documents;
+use crate::ShipError;
+use serde_json::{json, Value};
+
+/// The uid/gid the image runs as (distroless' "nonroot").
+pub const NON_ROOT_ID: u32 = 65532;
+/// The port the image serves on.
+pub const CONTAINER_PORT: u16 = 5000;
+
+#[derive(Debug, Clone)]
+pub struct DeploySpec {
+    pub name: String,
+    pub image: String,
+    pub replicas: u32,
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub cpu_target_percent: u32,
+    pub cpu_request: String,
+    pub memory_request: String,
+    pub cpu_limit: String,
+    pub memory_limit: String,
+    /// Seconds the server drains after SIGTERM; the pod's grace period is longer.
+    pub drain_seconds: u32,
+    pub service_type: String,
+}
+
+impl DeploySpec {
+    /// Defaults for `image`, named after the image's repository.
+    pub fn for_image(image: &str) -> Result<Self, ShipError> {
+        Ok(DeploySpec {
+            name: name_from_image(image)?,
+            image: image.to_string(),
+            replicas: 2,
+            min_replicas: 2,
+            max_replicas: 10,
+            cpu_target_percent: 70,
+            cpu_request: "100m".into(),
+            memory_request: "32Mi".into(),
+            cpu_limit: "1".into(),
+            memory_limit: "256Mi".into(),
+            drain_seconds: 20,
+            service_type: "ClusterIP".into(),
+        })
+    }
+
+    pub fn validate(&self) -> Result<(), ShipError> {
+        check_dns_label(&self.name)?;
+        if self.image.trim().is_empty() || self.image.contains(char::is_whitespace) {
+            return Err(ShipError::Invalid(format!("image reference {:?} is not valid", self.image)));
+        }
+        if self.min_replicas == 0 || self.min_replicas > self.max_replicas {
+            return Err(ShipError::Invalid(format!(
+                "--min must be at least 1 and at most --max (got min {}, max {})",
+                self.min_replicas, self.max_replicas
+            )));
+        }
+        if !(1..=100).contains(&self.cpu_target_percent) {
+            return Err(ShipError::Invalid(format!(
+                "--cpu-target must be 1 to 100 (percent), got {}",
+                self.cpu_target_percent
+            )));
+        }
+        if !matches!(self.service_type.as_str(), "ClusterIP" | "NodePort" | "LoadBalancer") {
+            return Err(ShipError::Invalid(format!(
+                "--service-type must be ClusterIP, NodePort or LoadBalancer, got {:?}",
+                self.service_type
+            )));
+        }
+        Ok(())
+    }
+
+    fn labels(&self) -> Value {
+        json!({ "app.kubernetes.io/name": self.name, "app.kubernetes.io/managed-by": "mlship" })
+    }
+
+    fn server_args(&self) -> Value {
+        json!([
+            "serve",
+            "--model",
+            "/model.mlship",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            CONTAINER_PORT.to_string(),
+            "--grace-period",
+            self.drain_seconds.to_string()
+        ])
+    }
+}
+
+fn check_dns_label(name: &str) -> Result<(), ShipError> {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(ShipError::Invalid(format!(
+            "name {name:?} is not a valid Kubernetes name (lower-case letters, digits and '-', at most 63 characters)"
+        )))
+    }
+}
+
+/// `registry:5000/team/insurance:1` → `insurance`, made a valid DNS label.
+pub fn name_from_image(image: &str) -> Result<String, ShipError> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let repository = last.split(':').next().unwrap_or(last);
+    let name: String =
+        repository.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let name = name.trim_matches('-').chars().take(63).collect::<String>();
+    check_dns_label(&name)?;
+    Ok(name)
+}
+
+pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
+    spec.validate()?;
+    let labels = spec.labels();
+    let selector = json!({ "app.kubernetes.io/name": spec.name });
+    let probe = |path: &str, period: u32, failures: u32| json!({ "httpGet": { "path": path, "port": "http" }, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 2 });
+    let deployment = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": { "name": spec.name, "labels": labels },
+        "spec": {
+            "replicas": spec.replicas,
+            "selector": { "matchLabels": selector },
+            "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": 0, "maxSurge": 1 } },
+            "template": {
+                "metadata": { "labels": labels },
+                "spec": {
+                    // Longer than the server's drain, so Kubernetes never kills a draining pod.
+                    "terminationGracePeriodSeconds": spec.drain_seconds + 10,
+                    "automountServiceAccountToken": false,
+                    "securityContext": {
+                        "runAsNonRoot": true, "runAsUser": NON_ROOT_ID, "runAsGroup": NON_ROOT_ID,
+                        "seccompProfile": { "type": "RuntimeDefault" }
+                    },
+                    "containers": [{
+                        "name": "model",
+                        "image": spec.image,
+                        "args": spec.server_args(),
+                        "ports": [{ "name": "http", "containerPort": CONTAINER_PORT, "protocol": "TCP" }],
+                        "readinessProbe": probe("/readyz", 5, 2),
+                        "livenessProbe": probe("/healthz", 10, 3),
+                        "startupProbe": probe("/healthz", 1, 30),
+                        "resources": {
+                            "requests": { "cpu": spec.cpu_request, "memory": spec.memory_request },
+                            "limits": { "cpu": spec.cpu_limit, "memory": spec.memory_limit }
+                        },
+                        "securityContext": {
+                            "allowPrivilegeEscalation": false,
+                            "readOnlyRootFilesystem": true,
+                            "capabilities": { "drop": ["ALL"] }
+                        }
+                    }]
+                }
+            }
+        }
+    });
+    let service = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": { "name": spec.name, "labels": labels },
+        "spec": {
+            "type": spec.service_type,
+            "selector": selector,
+            "ports": [{ "name": "http", "port": 80, "targetPort": "http", "protocol": "TCP" }]
+        }
+    });
+    let autoscaler = json!({
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": { "name": spec.name, "labels": labels },
+        "spec": {
+            "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name },
+            "minReplicas": spec.min_replicas,
+            "maxReplicas": spec.max_replicas,
+            "metrics": [{ "type": "Resource", "resource": { "name": "cpu",
+                "target": { "type": "Utilization", "averageUtilization": spec.cpu_target_percent } } }]
+        }
+    });
+    let disruption_budget = json!({
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": { "name": spec.name, "labels": labels },
+        "spec": { "maxUnavailable": 1, "selector": { "matchLabels": selector } }
+    });
+    Ok(to_yaml_documents(&[deployment, service, autoscaler, disruption_budget]))
+}
+
+/// nginx in front of the replicas: Docker's DNS gives every replica's address
+/// for the service name and nginx balances over all of them, retrying another
+/// replica when one fails or drains.
+fn nginx_conf() -> String {
+    "upstream model {\n    server model:5000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n}\n\
+server {\n    listen 80;\n    location / {\n        proxy_pass http://model;\n        proxy_http_version 1.1;\n\
+        proxy_set_header Connection \"\";\n        proxy_next_upstream error timeout http_502 http_503;\n\
+        proxy_next_upstream_tries 3;\n    }\n}\n"
+        .to_string()
+}
+
+pub fn compose(spec: &DeploySpec, host_port: u16) -> Result<String, ShipError> {
+    spec.validate()?;
+    let document = json!({
+        "name": spec.name,
+        "services": {
+            "model": {
+                "image": spec.image,
+                "command": spec.server_args(),
+                "deploy": { "replicas": spec.replicas, "resources": { "limits": { "cpus": spec.cpu_limit, "memory": spec.memory_limit.replace("Mi", "M") } } },
+                "read_only": true,
+                "user": format!("{NON_ROOT_ID}:{NON_ROOT_ID}"),
+                "cap_drop": ["ALL"],
+                "security_opt": ["no-new-privileges:true"],
+                "expose": [CONTAINER_PORT.to_string()],
+                // The image has no shell: mlship checks its own health.
+                "healthcheck": { "test": ["CMD", "/mlship", "healthcheck"], "interval": "5s", "timeout": "2s", "retries": 3 },
+                "stop_grace_period": format!("{}s", spec.drain_seconds + 10),
+                "restart": "unless-stopped"
+            },
+            "lb": {
+                "image": "nginx:stable",
+                "ports": [format!("{host_port}:80")],
+                "depends_on": { "model": { "condition": "service_healthy" } },
+                "configs": [{ "source": "nginx_conf", "target": "/etc/nginx/conf.d/default.conf" }],
+                "restart": "unless-stopped"
+            }
+        },
+        "configs": { "nginx_conf": { "content": nginx_conf() } }
+    });
+    Ok(crate::yaml::to_yaml(&document))
+}

@@ -1,0 +1,171 @@
+//! Images built from nothing are reproducible to the byte and well formed;
+//! dynamic binaries are refused; manifests carry what production needs.
+
+use mlship_ship::image::{self, sha256_digest};
+use mlship_ship::manifests::{self, DeploySpec};
+use std::path::{Path, PathBuf};
+
+fn golden() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mlship-artifact/tests/golden/insurance_v1.mlship")
+}
+
+/// A minimal static ELF64 executable header: one PT_LOAD program header, no PT_INTERP.
+fn fake_static_binary(dir: &Path) -> PathBuf {
+    let mut bytes = vec![0u8; 64 + 56];
+    bytes[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    bytes[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
+    bytes[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
+    bytes[56..58].copy_from_slice(&1u16.to_le_bytes()); // e_phnum
+    bytes[64..68].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    bytes.extend_from_slice(b"pretend machine code");
+    let path = dir.join("mlship-static");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn building_twice_gives_the_same_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = fake_static_binary(dir.path());
+    let first = image::build(&binary, &golden()).unwrap();
+    let second = image::build(&binary, &golden()).unwrap();
+    assert_eq!(first.manifest_digest(), second.manifest_digest());
+    assert_eq!(first.layer_gz, second.layer_gz);
+    // A different model is a different image.
+    let other = dir.path().join("other.mlship");
+    let artifact = mlship_artifact::Artifact::load(&golden()).unwrap();
+    let mut changed = artifact.clone();
+    changed.name = "other".to_string();
+    changed.save(&other).unwrap();
+    assert_ne!(image::build(&binary, &other).unwrap().manifest_digest(), first.manifest_digest());
+}
+
+#[test]
+fn the_image_runs_the_server_as_non_root_with_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = image::build(&fake_static_binary(dir.path()), &golden()).unwrap();
+    let config: serde_json::Value = serde_json::from_slice(&built.config).unwrap();
+    assert_eq!(config["config"]["User"], "65532:65532");
+    assert_eq!(config["config"]["Entrypoint"], serde_json::json!(["/mlship"]));
+    assert_eq!(config["config"]["Cmd"][0], "serve");
+    assert!(config["config"]["ExposedPorts"]["5000/tcp"].is_object());
+    let labels = &config["config"]["Labels"];
+    assert_eq!(labels["io.mlship.model.name"], "deployment_28042020");
+    assert_eq!(labels["io.mlship.data.rows"], "1338");
+    assert!(labels["io.mlship.metrics.holdout.r2"].as_str().unwrap().starts_with("0.8556"));
+    assert_eq!(config["rootfs"]["diff_ids"][0], built.diff_id());
+    let mut archive = tar::Archive::new(built.layer_tar.as_slice());
+    let entries: Vec<(String, u32, u64)> = archive
+        .entries()
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.path().unwrap().display().to_string(), e.header().mode().unwrap(), e.header().mtime().unwrap())
+        })
+        .collect();
+    let names: Vec<&str> = entries.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["etc/", "etc/group", "etc/passwd", "mlship", "model.mlship"], "no shell, nothing else");
+    assert!(entries.iter().all(|(_, _, mtime)| *mtime == 0));
+    assert_eq!(entries[3].1, 0o755);
+}
+
+#[test]
+fn oci_layout_and_docker_archive_are_well_formed() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = image::build(&fake_static_binary(dir.path()), &golden()).unwrap();
+    let layout = dir.path().join("layout");
+    image::write_oci_layout(&built, &layout, "localhost:5001/insurance:1").unwrap();
+    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["manifests"][0]["digest"], built.manifest_digest());
+    for digest in [built.manifest_digest(), built.config_digest(), built.layer_digest()] {
+        let blob = std::fs::read(layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))).unwrap();
+        assert_eq!(sha256_digest(&blob), digest, "each blob is stored under its own digest");
+    }
+    let archive_path = dir.path().join("image.tar");
+    image::write_docker_archive(&built, &archive_path, "localhost:5001/insurance:1").unwrap();
+    let bytes = std::fs::read(&archive_path).unwrap();
+    let mut archive = tar::Archive::new(bytes.as_slice());
+    let mut manifest = None;
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().to_str() == Some("manifest.json") {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            manifest = Some(serde_json::from_str::<serde_json::Value>(&text).unwrap());
+        }
+    }
+    assert_eq!(manifest.unwrap()[0]["RepoTags"][0], "localhost:5001/insurance:1");
+}
+
+#[test]
+fn dynamic_or_foreign_binaries_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // This test binary links glibc dynamically.
+    let error = image::build(&std::env::current_exe().unwrap(), &golden()).unwrap_err().to_string();
+    assert!(error.contains("dynamically linked") && error.contains("crt-static"), "{error}");
+    let script = dir.path().join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+    let error = image::build(&script, &golden()).unwrap_err().to_string();
+    assert!(error.ends_with("run.sh: not a 64-bit ELF executable"), "{error}");
+}
+
+#[test]
+fn kubernetes_manifests_carry_probes_limits_and_autoscaling() {
+    let mut spec = DeploySpec::for_image("registry.example.com/team/Insurance_Model:3").unwrap();
+    assert_eq!(spec.name, "insurance-model");
+    spec.min_replicas = 3;
+    spec.max_replicas = 7;
+    let text = manifests::kubernetes(&spec).unwrap();
+    assert_eq!(text.matches("\n---\n").count(), 3, "four documents");
+    for kind in [
+        "kind: \"Deployment\"",
+        "kind: \"Service\"",
+        "kind: \"HorizontalPodAutoscaler\"",
+        "kind: \"PodDisruptionBudget\"",
+    ] {
+        assert!(text.contains(kind), "{kind}");
+    }
+    for needle in [
+        "path: \"/readyz\"",
+        "path: \"/healthz\"",
+        "runAsNonRoot: true",
+        "readOnlyRootFilesystem: true",
+        "terminationGracePeriodSeconds: 30",
+        "\"--grace-period\"\n        - \"20\"",
+        "minReplicas: 3",
+        "maxReplicas: 7",
+        "averageUtilization: 70",
+        "memory: \"256Mi\"",
+        "cpu: \"100m\"",
+        "maxUnavailable: 0",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    spec.min_replicas = 8;
+    assert!(manifests::kubernetes(&spec)
+        .unwrap_err()
+        .to_string()
+        .contains("--min must be at least 1 and at most --max"));
+    spec.min_replicas = 1;
+    spec.name = "Bad_Name".into();
+    assert!(manifests::kubernetes(&spec).unwrap_err().to_string().contains("not a valid Kubernetes name"));
+}
+
+#[test]
+fn compose_puts_replicas_behind_nginx() {
+    let mut spec = DeploySpec::for_image("localhost:5001/insurance:1").unwrap();
+    spec.replicas = 3;
+    let text = manifests::compose(&spec, 8080).unwrap();
+    for needle in [
+        "replicas: 3",
+        "image: \"nginx:stable\"",
+        "- \"8080:80\"",
+        "\"/mlship\"",
+        "\"healthcheck\"",
+        "proxy_next_upstream error timeout http_502 http_503",
+        "read_only: true",
+        "user: \"65532:65532\"",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
