@@ -206,10 +206,11 @@ server {\n    listen 80;\n    location / {\n        proxy_pass http://model;\n  
         .to_string()
 }
 
+/// A compose file that needs no file beside it: nginx's configuration travels
+/// in an environment variable and is written out when the container starts.
 pub fn compose(spec: &DeploySpec, host_port: u16) -> Result<String, ShipError> {
     spec.validate()?;
     let document = json!({
-        "name": spec.name,
         "services": {
             "model": {
                 "image": spec.image,
@@ -229,11 +230,12 @@ pub fn compose(spec: &DeploySpec, host_port: u16) -> Result<String, ShipError> {
                 "image": "nginx:stable",
                 "ports": [format!("{host_port}:80")],
                 "depends_on": { "model": { "condition": "service_healthy" } },
-                "configs": [{ "source": "nginx_conf", "target": "/etc/nginx/conf.d/default.conf" }],
+                "environment": { "NGINX_CONF": nginx_conf() },
+                "entrypoint": ["/bin/sh", "-c"],
+                "command": ["printf '%s' \"$$NGINX_CONF\" > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'"],
                 "restart": "unless-stopped"
             }
-        },
-        "configs": { "nginx_conf": { "content": nginx_conf() } }
+        }
     });
     Ok(crate::yaml::to_yaml(&document))
 }
