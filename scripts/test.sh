@@ -28,10 +28,8 @@ fi
 
 echo "== API conformance: openapi-spec-validator and schemathesis against the running server"
 venv=target/pyenv
-if [ ! -x "$venv/bin/schemathesis" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "schemathesis==4.32.5" "openapi-spec-validator==0.9.0"
-fi
+[ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q "schemathesis==4.32.5" "openapi-spec-validator==0.9.0" "kubernetes-validate==1.37.0"
 cargo build --locked --quiet --bin mlship
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -52,5 +50,39 @@ kill -TERM $server
 wait $server
 echo "server stopped on SIGTERM with exit code 0"
 grep -q "Stopped." "$work/serve.out"
+echo "== manifests: kubernetes-validate (strict) and docker-compose config"
+target/debug/mlship deploy kubernetes --image localhost:5001/insurance:1 > "$work/k8s.yaml"
+"$venv/bin/kubernetes-validate" --strict "$work/k8s.yaml"
+target/debug/mlship deploy compose --image localhost:5001/insurance:1 --replicas 3 > "$work/compose.yaml"
+if command -v docker-compose > /dev/null; then docker-compose -f "$work/compose.yaml" config -q; else docker compose -f "$work/compose.yaml" config -q; fi
+echo "compose file valid"
+
+echo "== container: a static mlship, an image built from nothing, docker load + run, /predict_api from the host"
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target x86_64-unknown-linux-gnu --bin mlship
+static=target/x86_64-unknown-linux-gnu/release/mlship
+golden=crates/mlship-artifact/tests/golden/insurance_v1.mlship
+tag=mlship-test/insurance:ci
+first=$("$static" image build --model "$golden" --tag "$tag" --docker-archive "$work/image.tar" --json | grep '"digest"')
+second=$("$static" image build --model "$golden" --tag "$tag" --oci-layout "$work/layout" --json | grep '"digest"')
+[ "$first" = "$second" ] || { echo "two builds gave two digests: $first / $second"; exit 1; }
+echo "reproducible: $first"
+docker load -i "$work/image.tar"
+cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+container=$(docker run -d -p "127.0.0.1:$cport:5000" "$tag")
+trap 'kill $server 2> /dev/null || true; docker rm -f "$container" > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$cport/readyz" > /dev/null && break
+  sleep 0.1
+done
+answer=$(curl -sf "http://127.0.0.1:$cport/predict_api" -H 'content-type: application/json' \
+  -d '{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes", "region": "southwest"}')
+[ "$answer" = "23624.0786" ] || { echo "the container answered $answer"; exit 1; }
+[ "$(docker inspect -f '{{.Config.User}}' "$container")" = "65532:65532" ] || { echo "the container is not non-root"; exit 1; }
+docker stop "$container" > /dev/null
+[ "$(docker inspect -f '{{.State.ExitCode}}' "$container")" = "0" ] || { echo "the container did not exit 0 on SIGTERM"; exit 1; }
+docker rm "$container" > /dev/null
+docker rmi "$tag" > /dev/null
+echo "container served 23624.0786 as 65532:65532 and stopped cleanly"
+
 # The closing line CI reads: the Rust tests plus the conformance run.
 echo "${passed:-0} passed, 0 failed"
