@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromedriver > /dev/null || need_apt+=(chromium chromium-driver)
 command -v chromium > /dev/null || need_apt+=(chromium)
+command -v docker-registry > /dev/null || need_apt+=(docker-registry)
+command -v htpasswd > /dev/null || need_apt+=(apache2-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (Debian)"
   apt-get update -qq
@@ -57,19 +59,44 @@ target/debug/mlship deploy compose --image localhost:5001/insurance:1 --replicas
 if command -v docker-compose > /dev/null; then docker-compose -f "$work/compose.yaml" config -q; else docker compose -f "$work/compose.yaml" config -q; fi
 echo "compose file valid"
 
-echo "== container: a static mlship, an image built from nothing, docker load + run, /predict_api from the host"
+echo "== container: a static mlship, an image built from nothing, pushed to local registries, pulled and run by Docker"
 RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target x86_64-unknown-linux-gnu --bin mlship
 static=target/x86_64-unknown-linux-gnu/release/mlship
 golden=crates/mlship-artifact/tests/golden/insurance_v1.mlship
-tag=mlship-test/insurance:ci
-first=$("$static" image build --model "$golden" --tag "$tag" --docker-archive "$work/image.tar" --json | grep '"digest"')
-second=$("$static" image build --model "$golden" --tag "$tag" --oci-layout "$work/layout" --json | grep '"digest"')
-[ "$first" = "$second" ] || { echo "two builds gave two digests: $first / $second"; exit 1; }
-echo "reproducible: $first"
-docker load -i "$work/image.tar"
-cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_registry() {  # $1 folder, $2 port, $3 optional htpasswd file
+  mkdir -p "$1/data"
+  { printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' "$1/data" "$2"
+    [ -n "${3:-}" ] && printf 'auth:\n  htpasswd:\n    realm: mlship-test\n    path: %s\n' "$3"; } > "$1/config.yml"
+  docker-registry serve "$1/config.yml" > "$1/log" 2>&1 &
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$2/v2/" && break; sleep 0.1; done
+}
+open_port=$(free_port); auth_port=$(free_port)
+start_registry "$work/open" "$open_port"; open_registry=$!
+htpasswd -Bbn ci s3cret > "$work/htpasswd"
+start_registry "$work/auth" "$auth_port" "$work/htpasswd"; auth_registry=$!
+container=""
+trap 'kill $server $open_registry $auth_registry 2> /dev/null || true; [ -n "$container" ] && docker rm -f "$container" > /dev/null 2>&1; rm -rf "$work"; true' EXIT
+tag="localhost:$open_port/insurance:1"
+first=$("$static" image build --model "$golden" --tag "$tag" --push --docker-archive "$work/image.tar" --json)
+again=$("$static" image build --model "$golden" --tag "localhost:$open_port/insurance:2" --push --oci-layout "$work/layout" --json)
+digest() { grep '"digest"' | head -1; }
+[ "$(echo "$first" | digest)" = "$(echo "$again" | digest)" ] || { echo "two builds gave two digests"; exit 1; }
+echo "$again" | grep -q '"blobs_skipped": 2' || { echo "the second push re-sent blobs: $again"; exit 1; }
+echo "reproducible $(echo "$first" | digest | tr -d ' ,'); the second push re-sent no blob"
+# Credentials: refused without, with the wrong password; accepted from stdin and from a Docker config.
+auth_tag="localhost:$auth_port/insurance:1"
+if "$static" image build --model "$golden" --tag "$auth_tag" --push 2> "$work/err"; then echo "pushed without credentials"; exit 1; fi
+grep -q "authentication failed" "$work/err"
+if echo wrong | "$static" image build --model "$golden" --tag "$auth_tag" --push --username ci --password-stdin 2> "$work/err"; then echo "pushed with a wrong password"; exit 1; fi
+echo s3cret | "$static" image build --model "$golden" --tag "$auth_tag" --push --username ci --password-stdin > /dev/null
+mkdir -p "$work/docker-config"
+printf '{"auths":{"localhost:%s":{"auth":"%s"}}}' "$auth_port" "$(printf 'ci:s3cret' | base64)" > "$work/docker-config/config.json"
+DOCKER_CONFIG="$work/docker-config" "$static" image build --model "$golden" --tag "localhost:$auth_port/insurance:2" --push > /dev/null
+echo "registry credentials: 401 without or wrong, accepted from --password-stdin and from config.json"
+docker pull -q "$tag"
+cport=$(free_port)
 container=$(docker run -d -p "127.0.0.1:$cport:5000" "$tag")
-trap 'kill $server 2> /dev/null || true; docker rm -f "$container" > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do
   curl -sf "http://127.0.0.1:$cport/readyz" > /dev/null && break
   sleep 0.1
@@ -80,9 +107,10 @@ answer=$(curl -sf "http://127.0.0.1:$cport/predict_api" -H 'content-type: applic
 [ "$(docker inspect -f '{{.Config.User}}' "$container")" = "65532:65532" ] || { echo "the container is not non-root"; exit 1; }
 docker stop "$container" > /dev/null
 [ "$(docker inspect -f '{{.State.ExitCode}}' "$container")" = "0" ] || { echo "the container did not exit 0 on SIGTERM"; exit 1; }
-docker rm "$container" > /dev/null
+docker rm "$container" > /dev/null; container=""
 docker rmi "$tag" > /dev/null
-echo "container served 23624.0786 as 65532:65532 and stopped cleanly"
+docker load -q -i "$work/image.tar" > /dev/null && docker rmi "$tag" > /dev/null
+echo "pulled from the registry, served 23624.0786 as 65532:65532, stopped cleanly; the docker archive loads"
 
 # The closing line CI reads: the Rust tests plus the conformance run.
 echo "${passed:-0} passed, 0 failed"

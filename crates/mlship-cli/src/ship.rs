@@ -8,6 +8,7 @@ use mlship_artifact::Artifact;
 use mlship_ship::dockerfile::{dockerfile, dockerignore, MODEL_FILE_NAME};
 use mlship_ship::image::{self, ImageLabels};
 use mlship_ship::manifests::{self, DeploySpec};
+use mlship_ship::registry::{self, Credentials, Reference};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -40,6 +41,18 @@ pub struct ImageBuildArgs {
     /// Write a `docker load` archive to FILE
     #[arg(long, value_name = "FILE")]
     pub docker_archive: Option<PathBuf>,
+    /// Push the image to the registry named in --tag
+    #[arg(long)]
+    pub push: bool,
+    /// Registry user (the password is read from standard input, see --password-stdin)
+    #[arg(long, requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password or token from standard input
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+    /// Allow plain HTTP to a registry that is not on this machine
+    #[arg(long)]
+    pub insecure: bool,
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
@@ -142,9 +155,11 @@ pub fn image(command: ImageCommand) -> Result<()> {
 }
 
 fn image_build(args: ImageBuildArgs) -> Result<()> {
-    if args.oci_layout.is_none() && args.docker_archive.is_none() {
-        bail!("say where the image goes: --oci-layout DIR and/or --docker-archive FILE");
+    if args.oci_layout.is_none() && args.docker_archive.is_none() && !args.push {
+        bail!("say where the image goes: --push, --oci-layout DIR and/or --docker-archive FILE");
     }
+    let reference = Reference::parse(&args.tag)?;
+    let credentials = credentials(&args, &reference)?;
     let binary = match &args.binary {
         Some(path) => path.clone(),
         None => std::env::current_exe().context("cannot find this mlship's own executable")?,
@@ -157,6 +172,15 @@ fn image_build(args: ImageBuildArgs) -> Result<()> {
     if let Some(file) = &args.docker_archive {
         image::write_docker_archive(&built, file, &args.tag)?;
     }
+    let build_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let pushed = if args.push {
+        let push_started = std::time::Instant::now();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let report = runtime.block_on(registry::push(&built, &reference, credentials, args.insecure))?;
+        Some((report, push_started.elapsed().as_secs_f64() * 1000.0))
+    } else {
+        None
+    };
     let size = built.layer_gz.len() + built.config.len() + built.manifest.len();
     if args.json {
         let document = serde_json::json!({
@@ -167,7 +191,11 @@ fn image_build(args: ImageBuildArgs) -> Result<()> {
             "uncompressed_bytes": built.layer_tar.len(),
             "oci_layout": args.oci_layout,
             "docker_archive": args.docker_archive,
-            "build_ms": started.elapsed().as_secs_f64() * 1000.0,
+            "build_ms": build_ms,
+            "push": pushed.as_ref().map(|(report, ms)| serde_json::json!({
+                "blobs_sent": report.blobs_sent, "blobs_skipped": report.blobs_skipped,
+                "bytes_sent": report.bytes_sent, "push_ms": ms,
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
@@ -177,10 +205,42 @@ fn image_build(args: ImageBuildArgs) -> Result<()> {
             built.manifest_digest(),
             size as f64 / 1e6,
             built.layer_tar.len() as f64 / 1e6,
-            started.elapsed().as_secs_f64() * 1000.0
+            build_ms
         );
+        if let Some((report, ms)) = &pushed {
+            println!(
+                "Pushed {} in {ms:.0} ms: {} blobs sent ({:.1} MB), {} already there",
+                args.tag,
+                report.blobs_sent,
+                report.bytes_sent as f64 / 1e6,
+                report.blobs_skipped
+            );
+        }
     }
     Ok(())
+}
+
+/// `--username` + `--password-stdin`, else the Docker config file's entry, else none.
+fn credentials(args: &ImageBuildArgs, reference: &Reference) -> Result<Option<Credentials>> {
+    if let Some(username) = &args.username {
+        let mut password = String::new();
+        std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
+        let password = password.trim_end_matches(['\n', '\r']).to_string();
+        if password.is_empty() {
+            bail!("--password-stdin: standard input held no password");
+        }
+        return Ok(Some(Credentials { username: username.clone(), password }));
+    }
+    if !args.push {
+        return Ok(None);
+    }
+    let config_dir = std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".docker")));
+    match config_dir {
+        Some(dir) => Ok(registry::docker_config_credentials(&dir.join("config.json"), &reference.registry)?),
+        None => Ok(None),
+    }
 }
 
 fn write_dockerfile(args: DockerfileArgs) -> Result<()> {

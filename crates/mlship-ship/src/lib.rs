@@ -1,11 +1,12 @@
 //! Shipping: OCI images built without a Docker daemon and without a base image
 //! (a static mlship and the artifact, non-root, no shell, reproducible to the
 //! byte), a Dockerfile equivalent for Docker users, and Kubernetes and compose
-//! manifests. No network code lives here yet.
+//! manifests, and the push to an OCI registry (the only network code here).
 
 pub mod dockerfile;
 pub mod image;
 pub mod manifests;
+pub mod registry;
 pub mod yaml;
 
 use thiserror::Error;
@@ -20,4 +21,6 @@ pub enum ShipError {
     Binary { path: String, message: String },
     #[error(transparent)]
     Model(#[from] mlship_artifact::ArtifactError),
+    #[error("{0}")]
+    Registry(String),
 }
