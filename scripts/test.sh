@@ -12,6 +12,9 @@ command -v chromedriver > /dev/null || need_apt+=(chromium chromium-driver)
 command -v chromium > /dev/null || need_apt+=(chromium)
 command -v docker-registry > /dev/null || need_apt+=(docker-registry)
 command -v htpasswd > /dev/null || need_apt+=(apache2-utils)
+command -v nginx > /dev/null || need_apt+=(nginx-light)
+command -v wrk > /dev/null || need_apt+=(wrk)
+command -v bc > /dev/null || need_apt+=(bc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (Debian)"
   apt-get update -qq
@@ -111,6 +114,9 @@ docker rm "$container" > /dev/null; container=""
 docker rmi "$tag" > /dev/null
 docker load -q -i "$work/image.tar" > /dev/null && docker rmi "$tag" > /dev/null
 echo "pulled from the registry, served 23624.0786 as 65532:65532, stopped cleanly; the docker archive loads"
+
+echo "== three replicas behind nginx: one killed under load, then a rolling update to a new model under load"
+MLSHIP=target/debug/mlship STATIC="$static" REGISTRY="localhost:$open_port" WORK="$work/replicas" bash scripts/e2e_replicas.sh
 
 # The closing line CI reads: the Rust tests plus the conformance run.
 echo "${passed:-0} passed, 0 failed"

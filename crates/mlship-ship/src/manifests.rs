@@ -197,11 +197,11 @@ pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
 
 /// nginx in front of the replicas: Docker's DNS gives every replica's address
 /// for the service name and nginx balances over all of them, retrying another
-/// replica when one fails or drains.
+/// replica when one fails or drains (POSTs included: predictions are pure).
 fn nginx_conf() -> String {
     "upstream model {\n    server model:5000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n}\n\
 server {\n    listen 80;\n    location / {\n        proxy_pass http://model;\n        proxy_http_version 1.1;\n\
-        proxy_set_header Connection \"\";\n        proxy_next_upstream error timeout http_502 http_503;\n\
+        proxy_set_header Connection \"\";\n        proxy_next_upstream error timeout http_502 http_503 non_idempotent;\n\
         proxy_next_upstream_tries 3;\n    }\n}\n"
         .to_string()
 }
