@@ -53,6 +53,9 @@ pub struct ImageBuildArgs {
     /// Allow plain HTTP to a registry that is not on this machine
     #[arg(long)]
     pub insecure: bool,
+    /// The port the image serves on
+    #[arg(long, default_value_t = manifests::DEFAULT_PORT)]
+    pub port: u16,
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
@@ -66,6 +69,9 @@ pub struct DockerfileArgs {
     /// Folder (inside your mlship source checkout) to write Dockerfile, its .dockerignore and the model to
     #[arg(long, value_name = "DIR", default_value = "docker")]
     pub out: PathBuf,
+    /// The port the image serves on
+    #[arg(long, default_value_t = manifests::DEFAULT_PORT)]
+    pub port: u16,
 }
 
 #[derive(Subcommand, Debug)]
@@ -99,6 +105,9 @@ pub struct CommonDeployFlags {
     /// Seconds the server drains in-flight requests after SIGTERM
     #[arg(long, default_value_t = 20)]
     pub drain_seconds: u32,
+    /// The port the image serves on (as given to `image build --port`)
+    #[arg(long, default_value_t = manifests::DEFAULT_PORT)]
+    pub container_port: u16,
 }
 
 #[derive(Args, Debug)]
@@ -165,7 +174,7 @@ fn image_build(args: ImageBuildArgs) -> Result<()> {
         None => std::env::current_exe().context("cannot find this mlship's own executable")?,
     };
     let started = std::time::Instant::now();
-    let built = image::build(&binary, &args.model)?;
+    let built = image::build(&binary, &args.model, args.port)?;
     if let Some(dir) = &args.oci_layout {
         image::write_oci_layout(&built, dir, &args.tag)?;
     }
@@ -252,7 +261,7 @@ fn write_dockerfile(args: DockerfileArgs) -> Result<()> {
     let model_path = model_in_context.to_string_lossy().replace('\\', "/");
     let labels = ImageLabels::from_artifact(&artifact, &digest);
     let dockerfile_path = args.out.join("Dockerfile");
-    std::fs::write(&dockerfile_path, dockerfile(&model_path, &labels))
+    std::fs::write(&dockerfile_path, dockerfile(&model_path, &labels, args.port))
         .with_context(|| format!("{}: cannot write", dockerfile_path.display()))?;
     // BuildKit reads <Dockerfile>.dockerignore next to the Dockerfile.
     let ignore_path = args.out.join("Dockerfile.dockerignore");
@@ -275,6 +284,7 @@ fn spec(common: &CommonDeployFlags) -> Result<DeploySpec> {
     spec.cpu_limit = common.cpu_limit.clone();
     spec.memory_limit = common.memory_limit.clone();
     spec.drain_seconds = common.drain_seconds;
+    spec.container_port = common.container_port;
     Ok(spec)
 }
 

@@ -5,12 +5,12 @@
 //! The build context is an mlship source checkout; the model is copied in.
 
 use crate::image::ImageLabels;
-use crate::manifests::{CONTAINER_PORT, NON_ROOT_ID};
+use crate::manifests::NON_ROOT_ID;
 
 pub const MODEL_FILE_NAME: &str = "model.mlship";
 
 /// The Dockerfile text; `model_path` is the model's path inside the build context.
-pub fn dockerfile(model_path: &str, labels: &ImageLabels) -> String {
+pub fn dockerfile(model_path: &str, labels: &ImageLabels, port: u16) -> String {
     let mut label_lines = String::new();
     for (key, value) in labels.pairs() {
         label_lines.push_str(&format!("LABEL {key}={}\n", serde_json::Value::String(value)));
@@ -28,10 +28,10 @@ FROM scratch\n\
 COPY --from=build /src/target/x86_64-unknown-linux-gnu/release/mlship /mlship\n\
 COPY {model_path} /{MODEL_FILE_NAME}\n\
 USER {NON_ROOT_ID}:{NON_ROOT_ID}\n\
-EXPOSE {CONTAINER_PORT}\n\
+EXPOSE {port}\n\
 {label_lines}\
 ENTRYPOINT [\"/mlship\"]\n\
-CMD [\"serve\", \"--model\", \"/{MODEL_FILE_NAME}\", \"--host\", \"0.0.0.0\", \"--port\", \"{CONTAINER_PORT}\"]\n"
+CMD [\"serve\", \"--model\", \"/{MODEL_FILE_NAME}\", \"--host\", \"0.0.0.0\", \"--port\", \"{port}\"]\n"
     )
 }
 

@@ -8,7 +8,7 @@
 //! "created" time taken from the artifact, not the clock. The same binary and
 //! model always give the same manifest digest.
 
-use crate::manifests::{CONTAINER_PORT, NON_ROOT_ID};
+use crate::manifests::NON_ROOT_ID;
 use crate::ShipError;
 use flate2::{Compression, GzBuilder};
 use mlship_artifact::Artifact;
@@ -172,8 +172,9 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
-/// Builds the image in memory from a static mlship and a model file.
-pub fn build(binary_path: &Path, model_path: &Path) -> Result<BuiltImage, ShipError> {
+/// Builds the image in memory from a static mlship and a model file; the
+/// entrypoint serves on 0.0.0.0:`port`.
+pub fn build(binary_path: &Path, model_path: &Path, port: u16) -> Result<BuiltImage, ShipError> {
     let (artifact, digest) = Artifact::load_with_digest(model_path)?;
     let binary = std::fs::read(binary_path).map_err(|e| io_error(binary_path, e))?;
     check_static_binary(binary_path, &binary)?;
@@ -191,8 +192,8 @@ pub fn build(binary_path: &Path, model_path: &Path) -> Result<BuiltImage, ShipEr
         "config": {
             "User": format!("{NON_ROOT_ID}:{NON_ROOT_ID}"),
             "Entrypoint": ["/mlship"],
-            "Cmd": ["serve", "--model", "/model.mlship", "--host", "0.0.0.0", "--port", CONTAINER_PORT.to_string()],
-            "ExposedPorts": { format!("{CONTAINER_PORT}/tcp"): {} },
+            "Cmd": ["serve", "--model", "/model.mlship", "--host", "0.0.0.0", "--port", port.to_string()],
+            "ExposedPorts": { format!("{port}/tcp"): {} },
             "WorkingDir": "/",
             "Labels": label_map,
         },

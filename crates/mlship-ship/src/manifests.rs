@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 /// The uid/gid the image runs as (distroless' "nonroot").
 pub const NON_ROOT_ID: u32 = 65532;
-/// The port the image serves on.
-pub const CONTAINER_PORT: u16 = 5000;
+/// The port images serve on unless built with another.
+pub const DEFAULT_PORT: u16 = 5000;
 
 #[derive(Debug, Clone)]
 pub struct DeploySpec {
@@ -26,6 +26,8 @@ pub struct DeploySpec {
     /// Seconds the server drains after SIGTERM; the pod's grace period is longer.
     pub drain_seconds: u32,
     pub service_type: String,
+    /// The port the container serves on.
+    pub container_port: u16,
 }
 
 impl DeploySpec {
@@ -44,6 +46,7 @@ impl DeploySpec {
             memory_limit: "256Mi".into(),
             drain_seconds: 20,
             service_type: "ClusterIP".into(),
+            container_port: DEFAULT_PORT,
         })
     }
 
@@ -85,7 +88,7 @@ impl DeploySpec {
             "--host",
             "0.0.0.0",
             "--port",
-            CONTAINER_PORT.to_string(),
+            self.container_port.to_string(),
             "--grace-period",
             self.drain_seconds.to_string()
         ])
@@ -146,7 +149,7 @@ pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
                         "name": "model",
                         "image": spec.image,
                         "args": spec.server_args(),
-                        "ports": [{ "name": "http", "containerPort": CONTAINER_PORT, "protocol": "TCP" }],
+                        "ports": [{ "name": "http", "containerPort": spec.container_port, "protocol": "TCP" }],
                         "readinessProbe": probe("/readyz", 5, 2),
                         "livenessProbe": probe("/healthz", 10, 3),
                         "startupProbe": probe("/healthz", 1, 30),
@@ -198,12 +201,26 @@ pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
 /// nginx in front of the replicas: Docker's DNS gives every replica's address
 /// for the service name and nginx balances over all of them, retrying another
 /// replica when one fails or drains (POSTs included: predictions are pure).
-fn nginx_conf() -> String {
-    "upstream model {\n    server model:5000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n}\n\
-server {\n    listen 80;\n    location / {\n        proxy_pass http://model;\n        proxy_http_version 1.1;\n\
-        proxy_set_header Connection \"\";\n        proxy_next_upstream error timeout http_502 http_503 non_idempotent;\n\
-        proxy_next_upstream_tries 3;\n    }\n}\n"
-        .to_string()
+fn nginx_conf(port: u16) -> String {
+    let server = format!("server model:{port} max_fails=1 fail_timeout=5s;");
+    [
+        "upstream model {",
+        &format!("    {server}"),
+        "    keepalive 32;",
+        "}",
+        "server {",
+        "    listen 80;",
+        "    location / {",
+        "        proxy_pass http://model;",
+        "        proxy_http_version 1.1;",
+        "        proxy_set_header Connection \"\";",
+        "        proxy_next_upstream error timeout http_502 http_503 non_idempotent;",
+        "        proxy_next_upstream_tries 3;",
+        "    }",
+        "}",
+        "",
+    ]
+    .join("\n")
 }
 
 /// A compose file that needs no file beside it: nginx's configuration travels
@@ -220,7 +237,7 @@ pub fn compose(spec: &DeploySpec, host_port: u16) -> Result<String, ShipError> {
                 "user": format!("{NON_ROOT_ID}:{NON_ROOT_ID}"),
                 "cap_drop": ["ALL"],
                 "security_opt": ["no-new-privileges:true"],
-                "expose": [CONTAINER_PORT.to_string()],
+                "expose": [spec.container_port.to_string()],
                 // The image has no shell: mlship checks its own health.
                 "healthcheck": { "test": ["CMD", "/mlship", "healthcheck"], "interval": "5s", "timeout": "2s", "retries": 3 },
                 "stop_grace_period": format!("{}s", spec.drain_seconds + 10),
@@ -230,7 +247,7 @@ pub fn compose(spec: &DeploySpec, host_port: u16) -> Result<String, ShipError> {
                 "image": "nginx:stable",
                 "ports": [format!("{host_port}:80")],
                 "depends_on": { "model": { "condition": "service_healthy" } },
-                "environment": { "NGINX_CONF": nginx_conf() },
+                "environment": { "NGINX_CONF": nginx_conf(spec.container_port) },
                 "entrypoint": ["/bin/sh", "-c"],
                 "command": ["printf '%s' \"$$NGINX_CONF\" > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'"],
                 "restart": "unless-stopped"

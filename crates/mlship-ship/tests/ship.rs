@@ -27,8 +27,8 @@ fn fake_static_binary(dir: &Path) -> PathBuf {
 fn building_twice_gives_the_same_digest() {
     let dir = tempfile::tempdir().unwrap();
     let binary = fake_static_binary(dir.path());
-    let first = image::build(&binary, &golden()).unwrap();
-    let second = image::build(&binary, &golden()).unwrap();
+    let first = image::build(&binary, &golden(), 5000).unwrap();
+    let second = image::build(&binary, &golden(), 5000).unwrap();
     assert_eq!(first.manifest_digest(), second.manifest_digest());
     assert_eq!(first.layer_gz, second.layer_gz);
     // A different model is a different image.
@@ -37,13 +37,13 @@ fn building_twice_gives_the_same_digest() {
     let mut changed = artifact.clone();
     changed.name = "other".to_string();
     changed.save(&other).unwrap();
-    assert_ne!(image::build(&binary, &other).unwrap().manifest_digest(), first.manifest_digest());
+    assert_ne!(image::build(&binary, &other, 5000).unwrap().manifest_digest(), first.manifest_digest());
 }
 
 #[test]
 fn the_image_runs_the_server_as_non_root_with_labels() {
     let dir = tempfile::tempdir().unwrap();
-    let built = image::build(&fake_static_binary(dir.path()), &golden()).unwrap();
+    let built = image::build(&fake_static_binary(dir.path()), &golden(), 5000).unwrap();
     let config: serde_json::Value = serde_json::from_slice(&built.config).unwrap();
     assert_eq!(config["config"]["User"], "65532:65532");
     assert_eq!(config["config"]["Entrypoint"], serde_json::json!(["/mlship"]));
@@ -70,9 +70,22 @@ fn the_image_runs_the_server_as_non_root_with_labels() {
 }
 
 #[test]
+fn the_serving_port_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = image::build(&fake_static_binary(dir.path()), &golden(), 8080).unwrap();
+    let config: serde_json::Value = serde_json::from_slice(&built.config).unwrap();
+    assert_eq!(config["config"]["Cmd"][6], "8080");
+    assert!(config["config"]["ExposedPorts"]["8080/tcp"].is_object());
+    let mut spec = DeploySpec::for_image("insurance:1").unwrap();
+    spec.container_port = 8080;
+    assert!(manifests::kubernetes(&spec).unwrap().contains("containerPort: 8080"));
+    assert!(manifests::compose(&spec, 80).unwrap().contains("server model:8080"));
+}
+
+#[test]
 fn oci_layout_and_docker_archive_are_well_formed() {
     let dir = tempfile::tempdir().unwrap();
-    let built = image::build(&fake_static_binary(dir.path()), &golden()).unwrap();
+    let built = image::build(&fake_static_binary(dir.path()), &golden(), 5000).unwrap();
     let layout = dir.path().join("layout");
     image::write_oci_layout(&built, &layout, "localhost:5001/insurance:1").unwrap();
     let index: serde_json::Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
@@ -101,11 +114,11 @@ fn oci_layout_and_docker_archive_are_well_formed() {
 fn dynamic_or_foreign_binaries_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     // This test binary links glibc dynamically.
-    let error = image::build(&std::env::current_exe().unwrap(), &golden()).unwrap_err().to_string();
+    let error = image::build(&std::env::current_exe().unwrap(), &golden(), 5000).unwrap_err().to_string();
     assert!(error.contains("dynamically linked") && error.contains("crt-static"), "{error}");
     let script = dir.path().join("run.sh");
     std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
-    let error = image::build(&script, &golden()).unwrap_err().to_string();
+    let error = image::build(&script, &golden(), 5000).unwrap_err().to_string();
     assert!(error.ends_with("run.sh: not a 64-bit ELF executable"), "{error}");
 }
 
