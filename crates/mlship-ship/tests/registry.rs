@@ -51,7 +51,7 @@ async fn handle(State(fake): State<Fake>, request: Request) -> Response {
     if path == "/token" {
         let basic = format!("Basic {}", base64_encode("ci:s3cret"));
         let authorised = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(basic.as_str());
-        let scope_ok = query.get("scope").is_some_and(|s| s.ends_with(":pull,push")) && query.get("service").is_some();
+        let scope_ok = query.get("scope").is_some_and(|s| s.ends_with(":pull,push")) && query.contains_key("service");
         return if authorised && scope_ok {
             axum::Json(serde_json::json!({ "token": "good-token" })).into_response()
         } else {
