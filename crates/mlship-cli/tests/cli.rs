@@ -327,9 +327,22 @@ fn datasets_and_help_list_what_exists() {
     let dir = tempfile::tempdir().unwrap();
     let listed = json(&mlship(dir.path(), &["datasets", "--json"]));
     assert_eq!(listed[0]["name"], "insurance");
-    for command in ["train", "predict", "inspect", "datasets", "quickstart"] {
-        let help = stdout(&mlship(dir.path(), &[command, "--help"]));
-        assert!(help.contains("Example:"), "{command} --help has an example");
+    let commands: &[&[&str]] = &[
+        &["train"],
+        &["predict"],
+        &["inspect"],
+        &["datasets"],
+        &["quickstart"],
+        &["serve"],
+        &["image", "build"],
+        &["image", "dockerfile"],
+        &["deploy", "kubernetes"],
+        &["deploy", "compose"],
+        &["healthcheck"],
+    ];
+    for command in commands {
+        let help = stdout(&mlship(dir.path(), &[*command, &["--help"][..]].concat()));
+        assert!(help.contains("Example"), "{command:?} --help has an example");
     }
 }
 
@@ -409,4 +422,39 @@ fn serve_refuses_to_start_without_a_valid_model() {
     assert_eq!(line, "error: junk.bin: not an mlship model file");
     let line = failure(dir.path(), &["serve", "--model", "junk.bin", "--grace-period", "0"]);
     assert!(line.contains("--grace-period must be a positive number of seconds"), "{line}");
+}
+
+#[test]
+fn ship_commands_explain_their_mistakes_and_write_dockerfiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-artifact/tests/golden/insurance_v1.mlship");
+    let line = failure(d, &["image", "build", "--model", golden, "--tag", "insurance:1"]);
+    assert!(line.contains("say where the image goes"), "{line}");
+    // The test build of mlship links glibc dynamically: refused, with the way to a static one.
+    let line = failure(d, &["image", "build", "--model", golden, "--tag", "insurance:1", "--docker-archive", "x.tar"]);
+    assert!(line.contains("dynamically linked") && line.contains("crt-static"), "{line}");
+    assert!(!d.join("x.tar").exists());
+    let line = failure(d, &["image", "build", "--model", golden, "--tag", "Not Valid", "--docker-archive", "x.tar"]);
+    assert!(line.contains("image reference \"Not Valid\" is not valid"), "{line}");
+    let line = failure(d, &["deploy", "kubernetes", "--image", "x/insurance:1", "--min", "5", "--max", "2"]);
+    assert!(line.contains("--min must be at least 1 and at most --max"), "{line}");
+    let line = failure(d, &["healthcheck", "--url", "http://127.0.0.1:1/healthz"]);
+    assert!(line.contains("cannot connect"), "{line}");
+
+    let output = mlship(d, &["image", "dockerfile", "--model", golden, "--out", "docker", "--port", "8080"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dockerfile = std::fs::read_to_string(d.join("docker/Dockerfile")).unwrap();
+    for needle in [
+        "FROM rust:1-bookworm AS build",
+        "FROM scratch",
+        "COPY docker/model.mlship /model.mlship",
+        "USER 65532:65532",
+        "EXPOSE 8080",
+        "ENTRYPOINT [\"/mlship\"]",
+        "LABEL io.mlship.model.name=\"deployment_28042020\"",
+    ] {
+        assert!(dockerfile.contains(needle), "missing {needle:?} in\n{dockerfile}");
+    }
+    assert!(d.join("docker/model.mlship").exists() && d.join("docker/Dockerfile.dockerignore").exists());
 }
