@@ -198,9 +198,4 @@ impl Artifact {
             serde_json::from_slice(payload).map_err(|e| ArtifactError::Invalid { path, message: e.to_string() })?;
         Ok((artifact, header.payload_sha256))
     }
-
-    /// The model's name for people: the artifact name.
-    pub fn display_name(&self) -> &str {
-        &self.name
-    }
 }

@@ -210,10 +210,6 @@ impl InputBuilder<'_> {
         let warnings = &mut self.warnings;
         self.columns[column_idx].push_cell(row, cell, warnings)
     }
-
-    pub(crate) fn finish_rows(self, n_rows: usize) -> Result<ParsedInput, ApiError> {
-        self.finish(n_rows)
-    }
 }
 
 impl<'a> InputBuilder<'a> {
@@ -221,7 +217,7 @@ impl<'a> InputBuilder<'a> {
         InputBuilder { columns: schema.iter().map(ColumnInput::new).collect(), warnings: Vec::new() }
     }
 
-    fn finish(self, n_rows: usize) -> Result<ParsedInput, ApiError> {
+    pub(crate) fn finish(self, n_rows: usize) -> Result<ParsedInput, ApiError> {
         if n_rows == 0 {
             return Err(ApiError::unprocessable("empty batch: send at least one row"));
         }

@@ -368,7 +368,7 @@ pub fn invocations(schema: &[InputColumn], body: &[u8]) -> Result<ParsedInput, A
     let (invocation, builder, rows) =
         run(schema, body, |sink, deserializer| InvocationsSeed { sink }.deserialize(deserializer))?;
     match invocation {
-        Invocation::Rows => builder.finish_rows(rows),
+        Invocation::Rows => builder.finish(rows),
         Invocation::Split(split) => {
             let columns = split.get("columns").and_then(Value::as_array);
             let data = split.get("data").and_then(Value::as_array);
@@ -383,5 +383,5 @@ pub fn invocations(schema: &[InputColumn], body: &[u8]) -> Result<ParsedInput, A
 /// `POST /predict_api`: one record.
 pub fn single_record(schema: &[InputColumn], body: &[u8]) -> Result<ParsedInput, ApiError> {
     let ((), builder, rows) = run(schema, body, |sink, deserializer| RecordSeed { sink }.deserialize(deserializer))?;
-    builder.finish_rows(rows)
+    builder.finish(rows)
 }
