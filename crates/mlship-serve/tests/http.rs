@@ -341,6 +341,16 @@ async fn shutdown_turns_readiness_off_and_lets_in_flight_requests_finish() {
     let body = format!("{{\"dataframe_records\": [{SEED_ROW}]}}");
     let (first_half, second_half) = body.split_at(body.len() / 2);
     let mut stream = tokio::net::TcpStream::connect(server.address).await.unwrap();
+    // A first, complete request on the same keep-alive connection proves the
+    // server has accepted it before shutdown starts, however loaded the machine.
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("{\"status\":\"ok\"}") {
+        let mut buffer = [0u8; 512];
+        let n = stream.read(&mut buffer).await.unwrap();
+        assert!(n > 0, "the connection closed early");
+        seen.extend_from_slice(&buffer[..n]);
+    }
     let head = format!(
         "POST /invocations HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
