@@ -36,7 +36,9 @@ start_replica() {  # $1 slot name, $2 image
   containers+=("$1")
   local started; started=$(date +%s%N)
   docker run -d --name "$1" --stop-timeout 30 -p "127.0.0.1:$p:5000" "$2" > /dev/null
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$p/readyz" > /dev/null && break; sleep 0.05; done
+  local ready=""
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$p/readyz" > /dev/null && ready=yes && break; sleep 0.05; done
+  [ -n "$ready" ] || { echo "$1 did not become ready within 10 s"; exit 1; }
   echo "$1 ready in $(( ($(date +%s%N) - started) / 1000000 )) ms (docker run to /readyz)"
 }
 upstream() {  # the replicas nginx balances over
@@ -98,12 +100,15 @@ echo "failed requests: $killed_failures (at most the 16 in flight may fail)"
 [ "$killed_failures" -le 16 ] || { echo "more than the in-flight requests failed"; exit 1; }
 
 echo "== rolling update to version 2 under load: new replicas in, old ones drained out"
-wrk -t2 -c16 -d8s -s "$WORK/post.lua" "http://127.0.0.1:$lb_port/predict_api" > "$WORK/roll.txt" &
+wrk -t2 -c16 -d10s -s "$WORK/post.lua" "http://127.0.0.1:$lb_port/predict_api" > "$WORK/roll.txt" &
 load=$!
 sleep 1
 start_replica lb-v2-a "$v2"; start_replica lb-v2-b "$v2"; start_replica lb-v2-c "$v2"
-sleep 1
-docker stop lb-v1-b lb-v1-c > /dev/null   # SIGTERM: readiness off, in-flight requests finish
+# Longer than nginx's fail_timeout, so the new slots are back in rotation
+# (they were marked failed while empty) before the old ones go.
+sleep 3
+docker stop lb-v1-b > /dev/null   # SIGTERM: readiness off, in-flight requests finish
+docker stop lb-v1-c > /dev/null
 wait $load
 roll_failures=$(failures "$WORK/roll.txt")
 grep -E "requests in|Requests/sec" "$WORK/roll.txt"
