@@ -10,7 +10,8 @@ use mlship_learn::{LearnError, METRIC_NAMES};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const BATCH_ROWS: usize = 16_384;
+/// The output column; an input column of that name is replaced, not repeated.
+const PREDICTION_COLUMN: &str = "prediction_label";
 
 #[derive(Args, Debug)]
 pub struct PredictArgs {
@@ -26,6 +27,9 @@ pub struct PredictArgs {
     /// CSV field delimiter: one character, or "tab"
     #[arg(long, default_value = ",")]
     pub delimiter: String,
+    /// Rows read, scored and written per batch (memory grows with it)
+    #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_rows: u32,
 }
 
 #[derive(Args, Debug)]
@@ -55,13 +59,17 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
     let schema: Vec<_> = artifact.pipeline.schema.iter().map(|c| (c.name.clone(), c.kind.clone())).collect();
     let mut reader = CsvBatchReader::open(&args.data, &csv, &schema)?;
     let mut writer = csv::WriterBuilder::new().delimiter(csv.delimiter).from_writer(output);
-    let mut header = reader.file_names.clone();
-    header.push("prediction_label".to_string());
+    let replaced = reader.file_names.iter().position(|n| n == PREDICTION_COLUMN);
+    let kept = |idx: &usize| Some(*idx) != replaced;
+    let mut header: Vec<&str> =
+        reader.file_names.iter().enumerate().filter(|(i, _)| kept(i)).map(|(_, n)| n.as_str()).collect();
+    header.push(PREDICTION_COLUMN);
     writer.write_record(&header)?;
+    let batch_rows = args.batch_rows as usize;
     let (sender, batches) = std::sync::mpsc::sync_channel(1);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
-            let batch = reader.next_batch(BATCH_ROWS);
+            let batch = reader.next_batch(batch_rows);
             let done = !matches!(batch, Ok(Some(_)));
             if sender.send(batch).is_err() || done {
                 break;
@@ -78,7 +86,8 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
                 formatted.clear();
                 use std::fmt::Write as _;
                 write!(formatted, "{prediction}")?;
-                writer.write_record(record.iter().chain(std::iter::once(formatted.as_str())))?;
+                let fields = record.iter().enumerate().filter(|(i, _)| kept(i)).map(|(_, f)| f);
+                writer.write_record(fields.chain(std::iter::once(formatted.as_str())))?;
             }
             n_rows += predictions.len() as u64;
         }
@@ -91,17 +100,18 @@ fn is_parquet(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("parquet" | "pq"))
 }
 
-/// Parquet input is read whole (its row groups are not streamed yet), typed
-/// against the model's schema, and written out as CSV like the streamed path.
+/// Parquet input is streamed too: batches of rows, typed against the model's
+/// schema, written out as CSV like the CSV path.
 fn score_parquet<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result<u64> {
-    let mut table = mlship_data::read_path(&args.data, &CsvOptions::default())?.table;
+    let mut reader = mlship_data::ParquetBatchReader::open(&args.data)?;
     let schema = &artifact.pipeline.schema;
-    if let Some(missing) = schema.iter().find(|c| table.position(&c.name).is_none()) {
+    let names = reader.names().to_vec();
+    if let Some(missing) = schema.iter().find(|c| !names.contains(&c.name)) {
         anyhow::bail!(
             "{}: missing column \"{}\" (the file has: {})",
             args.data.display(),
             missing.name,
-            table.names.join(", ")
+            names.join(", ")
         );
     }
     let overrides = mlship_data::KindOverrides {
@@ -109,27 +119,33 @@ fn score_parquet<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -
         categorical: schema.iter().filter(|c| c.kind != ColumnKind::Numeric).map(|c| c.name.clone()).collect(),
         ..Default::default()
     };
-    mlship_data::infer_kinds(&mut table, &overrides).with_context(|| args.data.display().to_string())?;
-    let predictions = artifact.pipeline.predict(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
     let mut writer = csv::Writer::from_writer(output);
-    let mut header = table.names.clone();
-    header.push("prediction_label".to_string());
+    let kept: Vec<usize> = (0..names.len()).filter(|&i| names[i] != PREDICTION_COLUMN).collect();
+    let mut header: Vec<&str> = kept.iter().map(|&i| names[i].as_str()).collect();
+    header.push(PREDICTION_COLUMN);
     writer.write_record(&header)?;
-    for (row_idx, prediction) in predictions.iter().enumerate() {
-        let mut record: Vec<String> = table
-            .columns
-            .iter()
-            .map(|column| match column {
-                Column::Numeric(values) if values[row_idx].is_nan() => String::new(),
-                Column::Numeric(values) => values[row_idx].to_string(),
-                Column::Categorical(c) => c.value(row_idx).unwrap_or("").to_string(),
-            })
-            .collect();
-        record.push(prediction.to_string());
-        writer.write_record(&record)?;
+    let mut n_rows = 0u64;
+    while let Some(mut table) = reader.next_batch(args.batch_rows as usize)? {
+        let raw = table.clone();
+        mlship_data::infer_kinds(&mut table, &overrides).with_context(|| args.data.display().to_string())?;
+        let predictions =
+            artifact.pipeline.predict(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
+        for (row_idx, prediction) in predictions.iter().enumerate() {
+            let mut record: Vec<String> = kept
+                .iter()
+                .map(|&col| match &raw.columns[col] {
+                    Column::Numeric(values) if values[row_idx].is_nan() => String::new(),
+                    Column::Numeric(values) => values[row_idx].to_string(),
+                    Column::Categorical(c) => c.value(row_idx).unwrap_or("").to_string(),
+                })
+                .collect();
+            record.push(prediction.to_string());
+            writer.write_record(&record)?;
+        }
+        n_rows += predictions.len() as u64;
     }
     writer.flush()?;
-    Ok(predictions.len() as u64)
+    Ok(n_rows)
 }
 
 fn score_any<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result<u64> {

@@ -458,3 +458,33 @@ fn ship_commands_explain_their_mistakes_and_write_dockerfiles() {
     }
     assert!(d.join("docker/model.mlship").exists() && d.join("docker/Dockerfile.dockerignore").exists());
 }
+
+#[test]
+fn batch_size_and_format_do_not_change_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-artifact/tests/golden/insurance_v1.mlship");
+    let parquet = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/insurance.parquet");
+    // An input that already has a prediction_label column gets it replaced, not repeated.
+    let csv = insurance_csv().replacen("charges", "prediction_label", 1);
+    write(d, "in.csv", csv.as_bytes());
+    let run = |data: &str, out: &str, batch: &str| {
+        let output = mlship(d, &["predict", "--model", golden, "--data", data, "--out", out, "--batch-rows", batch]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = std::fs::read_to_string(d.join(out)).unwrap();
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines
+    };
+    let whole = run("in.csv", "a.csv", "100000");
+    let small = run("in.csv", "b.csv", "100");
+    assert_eq!(whole, small);
+    assert_eq!(whole.len(), 1339);
+    assert_eq!(whole[0], "age,sex,bmi,children,smoker,region,prediction_label");
+    let from_parquet = run(parquet, "c.csv", "97");
+    assert_eq!(from_parquet.len(), 1339);
+    assert_eq!(from_parquet[0], "age,sex,bmi,children,smoker,region,charges,prediction_label");
+    let last = |line: &String| line.rsplit(',').next().unwrap().to_string();
+    assert_eq!(whole.iter().map(last).collect::<Vec<_>>(), from_parquet.iter().map(last).collect::<Vec<_>>());
+    let line = failure(d, &["predict", "--model", golden, "--data", "in.csv", "--batch-rows", "0"]);
+    assert!(line.contains("--batch-rows"), "{line}");
+}

@@ -18,7 +18,7 @@ pub use csv_reader::{read_csv, read_csv_from, CsvBatch, CsvBatchReader, CsvOptio
 pub use error::DataError;
 pub use fingerprint::Fingerprint;
 pub use infer::{infer_kinds, ColumnKind, KindOverrides};
-pub use parquet_reader::read_parquet;
+pub use parquet_reader::{read_parquet, ParquetBatchReader};
 pub use table::{CategoricalBuilder, CategoricalColumn, Column, Table, MISSING_CODE};
 
 use std::path::Path;

@@ -15,41 +15,72 @@ use std::path::Path;
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
 pub fn read_parquet(path: &Path) -> Result<Table, DataError> {
-    let source = path.display().to_string();
-    let parquet_error =
-        |e: parquet::errors::ParquetError| DataError::Parquet { path: source.clone(), message: e.to_string() };
-    let file = File::open(path).map_err(|e| DataError::Io { path: source.clone(), message: e.to_string() })?;
-    let reader = SerializedFileReader::new(file).map_err(parquet_error)?;
-    let names: Vec<String> = reader
-        .metadata()
-        .file_metadata()
-        .schema_descr()
-        .root_schema()
-        .get_fields()
-        .iter()
-        .map(|field| field.name().to_string())
-        .collect();
-    if names.is_empty() {
-        return Err(DataError::Empty { path: source });
+    let mut reader = ParquetBatchReader::open(path)?;
+    match reader.next_batch(usize::MAX)? {
+        Some(table) => Ok(table),
+        None => Err(DataError::HeaderOnly { path: path.display().to_string() }),
     }
-    let mut builders: Vec<ColumnBuilder> = names.iter().map(|_| ColumnBuilder::default()).collect();
-    let mut n_rows = 0usize;
-    for row in reader.get_row_iter(None).map_err(parquet_error)? {
-        let row = row.map_err(parquet_error)?;
-        for (col_idx, (_, field)) in row.get_column_iter().enumerate() {
-            push_field(&mut builders[col_idx], field).map_err(|message| DataError::Cell {
-                path: source.clone(),
-                line: n_rows as u64 + 1,
-                column: names[col_idx].clone(),
-                message,
-            })?;
+}
+
+/// Streams a Parquet file's rows in batches (the row iterator reads one row
+/// group at a time), each batch a table with every column of the file.
+pub struct ParquetBatchReader {
+    rows: parquet::record::reader::RowIter<'static>,
+    names: Vec<String>,
+    source: String,
+    rows_read: usize,
+}
+
+impl ParquetBatchReader {
+    pub fn open(path: &Path) -> Result<Self, DataError> {
+        let source = path.display().to_string();
+        let parquet_error =
+            |e: parquet::errors::ParquetError| DataError::Parquet { path: source.clone(), message: e.to_string() };
+        let file = File::open(path).map_err(|e| DataError::Io { path: source.clone(), message: e.to_string() })?;
+        let reader = SerializedFileReader::new(file).map_err(parquet_error)?;
+        let names: Vec<String> = reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .root_schema()
+            .get_fields()
+            .iter()
+            .map(|field| field.name().to_string())
+            .collect();
+        if names.is_empty() {
+            return Err(DataError::Empty { path: source });
         }
-        n_rows += 1;
+        Ok(ParquetBatchReader { rows: reader.into_iter(), names, source, rows_read: 0 })
     }
-    if n_rows == 0 {
-        return Err(DataError::HeaderOnly { path: source });
+
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
-    Ok(Table { names, columns: builders.into_iter().map(ColumnBuilder::finish).collect() })
+
+    /// The next batch of at most `max_rows` rows, or `None` at the end.
+    pub fn next_batch(&mut self, max_rows: usize) -> Result<Option<Table>, DataError> {
+        let mut builders: Vec<ColumnBuilder> = self.names.iter().map(|_| ColumnBuilder::default()).collect();
+        let mut n_rows = 0usize;
+        while n_rows < max_rows {
+            let Some(row) = self.rows.next() else { break };
+            let row = row.map_err(|e| DataError::Parquet { path: self.source.clone(), message: e.to_string() })?;
+            for (col_idx, (_, field)) in row.get_column_iter().enumerate() {
+                push_field(&mut builders[col_idx], field).map_err(|message| DataError::Cell {
+                    path: self.source.clone(),
+                    line: (self.rows_read + n_rows) as u64 + 1,
+                    column: self.names[col_idx].clone(),
+                    message,
+                })?;
+            }
+            n_rows += 1;
+        }
+        self.rows_read += n_rows;
+        if n_rows == 0 {
+            return Ok(None);
+        }
+        let columns = builders.into_iter().map(ColumnBuilder::finish).collect();
+        Ok(Some(Table { names: self.names.clone(), columns }))
+    }
 }
 
 fn push_number(builder: &mut ColumnBuilder, value: f64) {
