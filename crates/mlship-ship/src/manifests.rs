@@ -122,79 +122,92 @@ pub fn name_from_image(image: &str) -> Result<String, ShipError> {
     Ok(name)
 }
 
+/// One Kubernetes object: kind, name and labels around its spec.
+fn resource(spec: &DeploySpec, api_version: &str, kind: &str, body: Value) -> Value {
+    json!({
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": { "name": spec.name, "labels": spec.labels() },
+        "spec": body,
+    })
+}
+
 pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
     spec.validate()?;
     let labels = spec.labels();
     let selector = json!({ "app.kubernetes.io/name": spec.name });
     let probe = |path: &str, period: u32, failures: u32| json!({ "httpGet": { "path": path, "port": "http" }, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 2 });
-    let deployment = json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": { "name": spec.name, "labels": labels },
-        "spec": {
-            "replicas": spec.replicas,
-            "selector": { "matchLabels": selector },
-            "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": 0, "maxSurge": 1 } },
-            "template": {
-                "metadata": { "labels": labels },
-                "spec": {
-                    // Longer than the server's drain, so Kubernetes never kills a draining pod.
-                    "terminationGracePeriodSeconds": spec.drain_seconds + 10,
-                    "automountServiceAccountToken": false,
-                    "securityContext": {
-                        "runAsNonRoot": true, "runAsUser": NON_ROOT_ID, "runAsGroup": NON_ROOT_ID,
-                        "seccompProfile": { "type": "RuntimeDefault" }
-                    },
-                    "containers": [{
-                        "name": "model",
-                        "image": spec.image,
-                        "args": spec.server_args(),
-                        "ports": [{ "name": "http", "containerPort": spec.container_port, "protocol": "TCP" }],
-                        "readinessProbe": probe("/readyz", 5, 2),
-                        "livenessProbe": probe("/healthz", 10, 3),
-                        "startupProbe": probe("/healthz", 1, 30),
-                        "resources": {
-                            "requests": { "cpu": spec.cpu_request, "memory": spec.memory_request },
-                            "limits": { "cpu": spec.cpu_limit, "memory": spec.memory_limit }
-                        },
+    let deployment = resource(
+        spec,
+        "apps/v1",
+        "Deployment",
+        json!({
+                "replicas": spec.replicas,
+                "selector": { "matchLabels": selector },
+                "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": 0, "maxSurge": 1 } },
+                "template": {
+                    "metadata": { "labels": labels },
+                    "spec": {
+                        // Longer than the server's drain, so Kubernetes never kills a draining pod.
+                        "terminationGracePeriodSeconds": spec.drain_seconds + 10,
+                        "automountServiceAccountToken": false,
                         "securityContext": {
-                            "allowPrivilegeEscalation": false,
-                            "readOnlyRootFilesystem": true,
-                            "capabilities": { "drop": ["ALL"] }
-                        }
-                    }]
+                            "runAsNonRoot": true, "runAsUser": NON_ROOT_ID, "runAsGroup": NON_ROOT_ID,
+                            "seccompProfile": { "type": "RuntimeDefault" }
+                        },
+                        "containers": [{
+                            "name": "model",
+                            "image": spec.image,
+                            "args": spec.server_args(),
+                            "ports": [{ "name": "http", "containerPort": spec.container_port, "protocol": "TCP" }],
+                            "readinessProbe": probe("/readyz", 5, 2),
+                            "livenessProbe": probe("/healthz", 10, 3),
+                            "startupProbe": probe("/healthz", 1, 30),
+                            "resources": {
+                                "requests": { "cpu": spec.cpu_request, "memory": spec.memory_request },
+                                "limits": { "cpu": spec.cpu_limit, "memory": spec.memory_limit }
+                            },
+                            "securityContext": {
+                                "allowPrivilegeEscalation": false,
+                                "readOnlyRootFilesystem": true,
+                                "capabilities": { "drop": ["ALL"] }
+                            }
+                        }]
+                    }
                 }
-            }
-        }
-    });
-    let service = json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": { "name": spec.name, "labels": labels },
-        "spec": {
+        }),
+    );
+    let service = resource(
+        spec,
+        "v1",
+        "Service",
+        json!({
             "type": spec.service_type,
             "selector": selector,
             "ports": [{ "name": "http", "port": 80, "targetPort": "http", "protocol": "TCP" }]
-        }
-    });
-    let autoscaler = json!({
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": { "name": spec.name, "labels": labels },
-        "spec": {
+        }),
+    );
+    let autoscaler = resource(
+        spec,
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        json!({
             "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name },
             "minReplicas": spec.min_replicas,
             "maxReplicas": spec.max_replicas,
             "metrics": [{ "type": "Resource", "resource": { "name": "cpu",
                 "target": { "type": "Utilization", "averageUtilization": spec.cpu_target_percent } } }]
-        }
-    });
-    let disruption_budget = json!({
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": { "name": spec.name, "labels": labels },
-        "spec": { "maxUnavailable": 1, "selector": { "matchLabels": selector } }
-    });
+        }),
+    );
+    let disruption_budget = resource(
+        spec,
+        "policy/v1",
+        "PodDisruptionBudget",
+        json!({
+            "maxUnavailable": 1,
+            "selector": { "matchLabels": selector }
+        }),
+    );
     Ok(to_yaml_documents(&[deployment, service, autoscaler, disruption_budget]))
 }
 
