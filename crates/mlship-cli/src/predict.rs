@@ -2,11 +2,12 @@
 //! batches (memory bounded whatever the file size), writing every input column
 //! back with `prediction_label` appended; `mlship inspect` shows an artifact.
 
+use crate::report::{metrics_header, metrics_row};
 use anyhow::{Context, Result};
 use clap::Args;
 use mlship_artifact::Artifact;
 use mlship_data::{Column, ColumnKind, CsvBatchReader, CsvOptions};
-use mlship_learn::{LearnError, METRIC_NAMES};
+use mlship_learn::LearnError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -244,12 +245,9 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         }
     }
     println!("\n{} features into the model", artifact.pipeline.feature_names.len());
-    println!("\nmetrics   {}", METRIC_NAMES.iter().map(|n| format!("{n:>16}")).collect::<String>());
-    let row = |label: &str, values: [f64; 6]| {
-        println!("{label:<9} {}", values.iter().map(|v| format!("{:>16}", format!("{v:.4}"))).collect::<String>())
-    };
-    row("CV mean", artifact.metrics.cv.mean.values());
-    row("CV std", artifact.metrics.cv.std.values());
-    row("Hold-out", artifact.metrics.holdout.values());
+    println!("\n{}", metrics_header("Metrics"));
+    println!("{}", metrics_row("CV mean", &artifact.metrics.cv.mean));
+    println!("{}", metrics_row("CV std", &artifact.metrics.cv.std));
+    println!("{}", metrics_row("Hold-out", &artifact.metrics.holdout));
     Ok(())
 }

@@ -31,7 +31,17 @@ pub struct TrainReport {
     pub duration_ms: f64,
 }
 
-fn metrics_row(label: &str, metrics: &RegressionMetrics) -> String {
+/// The header of a metrics table: `label` over the row labels, then PyCaret's metric names.
+pub fn metrics_header(label: &str) -> String {
+    let mut header = format!("{label:<9}");
+    for name in METRIC_NAMES {
+        header.push_str(&format!("{name:>14}"));
+    }
+    header
+}
+
+/// One row of a metrics table, 4 decimals as PyCaret prints them.
+pub fn metrics_row(label: &str, metrics: &RegressionMetrics) -> String {
     let mut row = format!("{label:<9}");
     for value in metrics.values() {
         row.push_str(&format!("{:>14}", format!("{value:.4}")));
@@ -70,11 +80,7 @@ pub fn print_train(report: &TrainReport, json: bool) -> Result<()> {
         report.n_test,
         report.n_features
     );
-    let mut header = format!("{:<9}", "Fold");
-    for name in METRIC_NAMES {
-        header.push_str(&format!("{name:>14}"));
-    }
-    println!("{header}");
+    println!("{}", metrics_header("Fold"));
     for (fold_idx, fold) in report.folds.iter().enumerate() {
         println!("{}", metrics_row(&fold_idx.to_string(), fold));
     }
