@@ -1,0 +1,192 @@
+//! Diagnostic plots as standalone SVG (no script, no external font or
+//! stylesheet), so they render offline in the UI, in a browser, or in a PR.
+//! Two shapes cover the run's plots: a scatter (residuals, prediction error)
+//! and horizontal bars (coefficients, a metric per fold).
+
+use std::fmt::Write;
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 420.0;
+const LEFT: f64 = 80.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 50.0;
+
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-3..1e6).contains(&magnitude) {
+        format!("{value:.2e}")
+    } else if magnitude >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn header(title: &str, height: f64) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{t}\">\
+         <title>{t}</title><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\
+         <text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{t}</text>",
+        WIDTH / 2.0,
+        t = escape(title)
+    )
+}
+
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) =
+        values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !low.is_finite() {
+        return (0.0, 1.0);
+    }
+    if low == high {
+        return (low - 1.0, high + 1.0);
+    }
+    let pad = (high - low) * 0.05;
+    (low - pad, high + pad)
+}
+
+/// Points (x, y) with axes; `identity` draws y = x, `zero` draws y = 0.
+pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(f64, f64)], identity: bool, zero: bool) -> String {
+    let (x0, x1) = range(points.iter().map(|p| p.0));
+    let (mut y0, mut y1) = range(points.iter().map(|p| p.1));
+    if zero {
+        y0 = y0.min(0.0);
+        y1 = y1.max(0.0);
+    }
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let sx = |x: f64| LEFT + (x - x0) / (x1 - x0) * plot_w;
+    let sy = |y: f64| TOP + plot_h - (y - y0) / (y1 - y0) * plot_h;
+    let mut svg = header(title, HEIGHT);
+    let _ = write!(
+        svg,
+        "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{plot_w}\" height=\"{plot_h}\" fill=\"none\" stroke=\"#999\"/>"
+    );
+    for i in 0..=4 {
+        let fx = x0 + (x1 - x0) * f64::from(i) / 4.0;
+        let fy = y0 + (y1 - y0) * f64::from(i) / 4.0;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            sx(fx),
+            HEIGHT - BOTTOM + 16.0,
+            number(fx),
+            LEFT - 6.0,
+            sy(fy) + 4.0,
+            number(fy)
+        );
+    }
+    if identity {
+        let (a, b) = (x0.max(y0), x1.min(y1));
+        if a < b {
+            let _ = write!(
+                svg,
+                "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#c33\" stroke-dasharray=\"6 4\"/>",
+                sx(a),
+                sy(a),
+                sx(b),
+                sy(b)
+            );
+        }
+    }
+    if zero {
+        let _ = write!(
+            svg,
+            "<line x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#c33\" stroke-dasharray=\"6 4\"/>",
+            LEFT + plot_w,
+            y = sy(0.0)
+        );
+    }
+    svg.push_str("<g fill=\"#2563eb\" fill-opacity=\"0.55\">");
+    for &(x, y) in points.iter().filter(|(x, y)| x.is_finite() && y.is_finite()) {
+        let _ = write!(svg, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\"/>", sx(x), sy(y));
+    }
+    let _ = write!(
+        svg,
+        "</g><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+         <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text></svg>",
+        LEFT + plot_w / 2.0,
+        HEIGHT - 12.0,
+        escape(x_label),
+        TOP + plot_h / 2.0,
+        escape(y_label)
+    );
+    svg
+}
+
+/// One horizontal bar per label; negative values grow left of zero.
+pub fn bars(title: &str, value_label: &str, items: &[(String, f64)]) -> String {
+    let row = 22.0;
+    let height = TOP + BOTTOM + row * items.len().max(1) as f64;
+    let label_w = 170.0;
+    let plot_x = label_w + 10.0;
+    let plot_w = WIDTH - plot_x - RIGHT - 60.0;
+    let low = items.iter().map(|i| i.1).fold(0.0_f64, f64::min);
+    let high = items.iter().map(|i| i.1).fold(0.0_f64, f64::max);
+    let span = if high - low > 0.0 { high - low } else { 1.0 };
+    let sx = |v: f64| plot_x + (v - low) / span * plot_w;
+    let mut svg = header(title, height);
+    for (i, (label, value)) in items.iter().enumerate() {
+        let y = TOP + row * i as f64;
+        let (a, b) = (sx(0.0_f64.min(*value)), sx(0.0_f64.max(*value)));
+        let colour = if *value < 0.0 { "#dc2626" } else { "#2563eb" };
+        let shown: String = label.chars().take(26).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"{label_w}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+             <rect x=\"{a:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}: {}</title></rect>\
+             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            y + 15.0,
+            escape(&shown),
+            y + 3.0,
+            (b - a).max(0.5),
+            row - 6.0,
+            escape(label),
+            number(*value),
+            b.max(sx(0.0)) + 4.0,
+            y + 15.0,
+            number(*value)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<line x1=\"{z:.1}\" y1=\"{TOP}\" x2=\"{z:.1}\" y2=\"{:.1}\" stroke=\"#555\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></svg>",
+        height - BOTTOM,
+        plot_x + plot_w / 2.0,
+        height - 14.0,
+        escape(value_label),
+        z = sx(0.0)
+    );
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plots_are_escaped_standalone_svg() {
+        let svg = scatter(
+            "Residuals <test>",
+            "Predicted",
+            "Residual",
+            &[(1.0, 2.0), (3.0, f64::NAN), (2.0, -1.0)],
+            false,
+            true,
+        );
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.contains("Residuals &lt;test&gt;"));
+        assert_eq!(svg.matches("<circle").count(), 2, "the NaN point is skipped");
+        let bars = bars("Coefficients", "value", &[("age_x_bmi".into(), -2.5), ("smoker_yes".into(), 9.0)]);
+        assert_eq!(bars.matches("<rect x=").count(), 2);
+        assert!(bars.contains("#dc2626"), "negative bars are red");
+        assert!(!bars.contains("script"));
+    }
+}

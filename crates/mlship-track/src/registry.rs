@@ -1,0 +1,455 @@
+//! The model registry: named models, immutable versions numbered 1, 2, 3…,
+//! aliases (`production`, `staging`) that move between versions, and the
+//! history of every move (when, from, to, who).
+//!
+//! A version's artifact is written and fsynced before the version's row
+//! commits, and its bytes are checked against the sha256 first, so a version
+//! can never point at a missing or different file.
+
+use crate::store::Store;
+use crate::{names, now_ms, TrackError};
+use serde::Serialize;
+use sqlx::Row;
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub enum ModelSource {
+    Run(String),
+    File(std::path::PathBuf),
+}
+
+/// `NAME@ALIAS`, `NAME/VERSION`, or `NAME/latest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelRef {
+    Alias { name: String, alias: String },
+    Version { name: String, version: i64 },
+    Latest { name: String },
+}
+
+impl ModelRef {
+    pub fn parse(text: &str) -> Result<ModelRef, TrackError> {
+        let invalid = || {
+            TrackError::Invalid(format!(
+                "{text:?} is not a model reference: write NAME@ALIAS, NAME/VERSION or NAME/latest"
+            ))
+        };
+        if let Some((name, alias)) = text.rsplit_once('@') {
+            names::parse_name("model", name)?;
+            return Ok(ModelRef::Alias { name: name.to_string(), alias: names::parse_alias(alias)? });
+        }
+        if let Some((name, version)) = text.rsplit_once('/') {
+            names::parse_name("model", name)?;
+            if version.eq_ignore_ascii_case("latest") {
+                return Ok(ModelRef::Latest { name: name.to_string() });
+            }
+            let version: i64 = version.parse().ok().filter(|v| *v >= 1).ok_or_else(invalid)?;
+            return Ok(ModelRef::Version { name: name.to_string(), version });
+        }
+        Err(invalid())
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            ModelRef::Alias { name, .. } | ModelRef::Version { name, .. } | ModelRef::Latest { name } => name,
+        }
+    }
+}
+
+impl std::fmt::Display for ModelRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelRef::Alias { name, alias } => write!(f, "{name}@{alias}"),
+            ModelRef::Version { name, version } => write!(f, "{name}/{version}"),
+            ModelRef::Latest { name } => write!(f, "{name}/latest"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelVersion {
+    pub model: String,
+    pub version: i64,
+    pub run_id: Option<String>,
+    pub source: String,
+    pub artifact_path: String,
+    pub artifact_sha256: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelSummary {
+    pub name: String,
+    pub created_at: i64,
+    pub latest_version: Option<i64>,
+    pub aliases: Vec<(String, i64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AliasEvent {
+    pub alias: String,
+    pub from_version: Option<i64>,
+    pub to_version: Option<i64>,
+    pub changed_at: i64,
+    pub changed_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelDetail {
+    pub name: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub versions: Vec<ModelVersion>,
+    pub history: Vec<AliasEvent>,
+}
+
+impl Store {
+    async fn model_row(&self, name: &str) -> Result<(i64, String, i64, String), TrackError> {
+        let parsed = names::parse_name("model", name)?;
+        sqlx::query_as("SELECT id, name, created_at, created_by FROM registered_models WHERE canonical_name = $1")
+            .bind(&parsed.canonical)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|e| self.db.err(e))?
+            .ok_or_else(|| {
+                TrackError::NotFound(format!("no registered model named {name:?} (see `mlship models list`)"))
+            })
+    }
+
+    /// Registers a new version of `name` (created on first use) from a run's
+    /// artifact or from a `.mlship` file, optionally pointing `alias` at it.
+    pub async fn register(
+        &self,
+        name: &str,
+        source: &ModelSource,
+        alias: Option<&str>,
+    ) -> Result<ModelVersion, TrackError> {
+        let parsed = names::parse_name("model", name)?;
+        let alias = alias.map(names::parse_alias).transpose()?;
+        let (run_id, source_text, artifact_path, sha256) = match source {
+            ModelSource::Run(run) => {
+                let detail = self.run(run).await?;
+                let (Some(path), Some(sha)) = (detail.artifact_path.clone(), detail.artifact_sha256.clone()) else {
+                    return Err(TrackError::Invalid(format!(
+                        "run {} has no saved model ({}); only a FINISHED run with an artifact can be registered",
+                        detail.run.id,
+                        detail.run.status.as_str()
+                    )));
+                };
+                // The artifact must be there, whole, before a version points at it.
+                let bytes = self.root.read_verified(&path, &sha)?;
+                mlship_artifact::Artifact::from_bytes(&bytes, &path).map_err(|e| TrackError::Invalid(e.to_string()))?;
+                (Some(detail.run.id.clone()), format!("run {}", detail.run.id), path, sha)
+            }
+            ModelSource::File(file) => {
+                let bytes = read_model_file(file)?;
+                let sha = crate::paths::sha256_hex(&bytes);
+                // Content-addressed: the same file registered twice is stored once.
+                let path = format!("objects/{}/{sha}.mlship", &sha[..2]);
+                match self.root.resolve(&path)?.exists() {
+                    true => {
+                        self.root.read_verified(&path, &sha)?;
+                    }
+                    false => {
+                        self.root.write_new(&path, &bytes).or_else(|e| match self.root.read_verified(&path, &sha) {
+                            Ok(_) => Ok(sha.clone()),
+                            Err(_) => Err(e),
+                        })?;
+                    }
+                }
+                (None, format!("file {}", file.display()), path, sha)
+            }
+        };
+        let user = crate::os_user();
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM registered_models WHERE canonical_name = $1")
+            .bind(&parsed.canonical)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        let model_id = match existing {
+            Some(id) => id,
+            None => {
+                let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM registered_models")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| self.db.err(e))?;
+                sqlx::query("INSERT INTO registered_models (id, name, canonical_name, created_at, created_by) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(&parsed.display)
+                    .bind(&parsed.canonical)
+                    .bind(now)
+                    .bind(&user)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| self.db.err(e))?;
+                id
+            }
+        };
+        let version: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_id = $1")
+                .bind(model_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        sqlx::query(
+            "INSERT INTO model_versions (model_id, version, run_id, source, artifact_path, artifact_sha256, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(model_id)
+        .bind(version)
+        .bind(run_id.clone())
+        .bind(&source_text)
+        .bind(&artifact_path)
+        .bind(&sha256)
+        .bind(now)
+        .bind(&user)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db.err(e))?;
+        if let Some(alias) = &alias {
+            self.move_alias(&mut tx, model_id, alias, Some(version), &user).await?;
+        }
+        tx.commit().await.map_err(|e| self.db.err(e))?;
+        let display: String = sqlx::query_scalar("SELECT name FROM registered_models WHERE id = $1")
+            .bind(model_id)
+            .fetch_one(&self.db.pool)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        Ok(ModelVersion {
+            model: display,
+            version,
+            run_id,
+            source: source_text,
+            artifact_path,
+            artifact_sha256: sha256,
+            created_at: now,
+            created_by: user,
+            aliases: alias.into_iter().collect(),
+        })
+    }
+
+    /// Points `alias` at `to` (None deletes it) and records the move.
+    async fn move_alias(
+        &self,
+        tx: &mut crate::db::Transaction,
+        model_id: i64,
+        alias: &str,
+        to: Option<i64>,
+        user: &str,
+    ) -> Result<bool, TrackError> {
+        let from: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM model_aliases WHERE model_id = $1 AND alias = $2")
+                .bind(model_id)
+                .bind(alias)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        if from == to {
+            return Ok(false);
+        }
+        let now = now_ms();
+        match to {
+            Some(version) => {
+                sqlx::query(
+                    "INSERT INTO model_aliases (model_id, alias, version, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (model_id, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at",
+                )
+                .bind(model_id)
+                .bind(alias)
+                .bind(version)
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+            }
+            None => {
+                sqlx::query("DELETE FROM model_aliases WHERE model_id = $1 AND alias = $2")
+                    .bind(model_id)
+                    .bind(alias)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| self.db.err(e))?;
+            }
+        }
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM alias_history WHERE model_id = $1")
+            .bind(model_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        sqlx::query(
+            "INSERT INTO alias_history (model_id, seq, alias, from_version, to_version, changed_at, changed_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(model_id)
+        .bind(seq)
+        .bind(alias)
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .bind(user)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| self.db.err(e))?;
+        Ok(true)
+    }
+
+    /// `mlship models alias NAME ALIAS VERSION`; returns false when the alias
+    /// already pointed there (nothing recorded).
+    pub async fn set_alias(&self, name: &str, alias: &str, version: i64) -> Result<bool, TrackError> {
+        let alias = names::parse_alias(alias)?;
+        let (model_id, display, _, _) = self.model_row(name).await?;
+        let mut tx = self.db.begin_write().await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM model_versions WHERE model_id = $1 AND version = $2")
+                .bind(model_id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        if exists.is_none() {
+            return Err(TrackError::NotFound(format!("model {display:?} has no version {version}")));
+        }
+        let moved = self.move_alias(&mut tx, model_id, &alias, Some(version), &crate::os_user()).await?;
+        tx.commit().await.map_err(|e| self.db.err(e))?;
+        Ok(moved)
+    }
+
+    pub async fn delete_alias(&self, name: &str, alias: &str) -> Result<(), TrackError> {
+        let alias = names::parse_alias(alias)?;
+        let (model_id, display, _, _) = self.model_row(name).await?;
+        let mut tx = self.db.begin_write().await?;
+        if !self.move_alias(&mut tx, model_id, &alias, None, &crate::os_user()).await? {
+            return Err(TrackError::NotFound(format!("model {display:?} has no alias {alias:?}")));
+        }
+        tx.commit().await.map_err(|e| self.db.err(e))
+    }
+
+    pub async fn models(&self) -> Result<Vec<ModelSummary>, TrackError> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.name, m.created_at, (SELECT MAX(version) FROM model_versions v WHERE v.model_id = m.id) \
+             FROM registered_models m ORDER BY m.canonical_name",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| self.db.err(e))?;
+        let aliases: Vec<(i64, String, i64)> =
+            sqlx::query_as("SELECT model_id, alias, version FROM model_aliases ORDER BY alias")
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get(0)?;
+                Ok(ModelSummary {
+                    name: row.try_get(1)?,
+                    created_at: row.try_get(2)?,
+                    latest_version: row.try_get(3)?,
+                    aliases: aliases.iter().filter(|(m, _, _)| *m == id).map(|(_, a, v)| (a.clone(), *v)).collect(),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(|e| self.db.err(e))
+    }
+
+    pub async fn model(&self, name: &str) -> Result<ModelDetail, TrackError> {
+        let (model_id, display, created_at, created_by) = self.model_row(name).await?;
+        let aliases: Vec<(String, i64)> =
+            sqlx::query_as("SELECT alias, version FROM model_aliases WHERE model_id = $1 ORDER BY alias")
+                .bind(model_id)
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        let versions = sqlx::query_as::<_, (i64, Option<String>, String, String, String, i64, String)>(
+            "SELECT version, run_id, source, artifact_path, artifact_sha256, created_at, created_by \
+             FROM model_versions WHERE model_id = $1 ORDER BY version",
+        )
+        .bind(model_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| self.db.err(e))?
+        .into_iter()
+        .map(|(version, run_id, source, artifact_path, artifact_sha256, created_at, created_by)| ModelVersion {
+            model: display.clone(),
+            version,
+            run_id,
+            source,
+            artifact_path,
+            artifact_sha256,
+            created_at,
+            created_by,
+            aliases: aliases.iter().filter(|(_, v)| *v == version).map(|(a, _)| a.clone()).collect(),
+        })
+        .collect();
+        let history = sqlx::query_as::<_, (String, Option<i64>, Option<i64>, i64, String)>(
+            "SELECT alias, from_version, to_version, changed_at, changed_by FROM alias_history WHERE model_id = $1 ORDER BY seq",
+        )
+        .bind(model_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| self.db.err(e))?
+        .into_iter()
+        .map(|(alias, from_version, to_version, changed_at, changed_by)| AliasEvent {
+            alias,
+            from_version,
+            to_version,
+            changed_at,
+            changed_by,
+        })
+        .collect();
+        Ok(ModelDetail { name: display, created_at, created_by, versions, history })
+    }
+
+    /// The version a reference names right now.
+    pub async fn resolve(&self, reference: &ModelRef) -> Result<ModelVersion, TrackError> {
+        let detail = self.model(reference.name()).await?;
+        let wanted =
+            match reference {
+                ModelRef::Version { version, .. } => Some(*version),
+                ModelRef::Latest { .. } => detail.versions.last().map(|v| v.version),
+                ModelRef::Alias { alias, .. } => {
+                    Some(detail.versions.iter().find(|v| v.aliases.contains(alias)).map(|v| v.version).ok_or_else(
+                        || TrackError::NotFound(format!("model {:?} has no alias {alias:?}", detail.name)),
+                    )?)
+                }
+            };
+        detail
+            .versions
+            .into_iter()
+            .find(|v| Some(v.version) == wanted)
+            .ok_or_else(|| TrackError::NotFound(format!("{reference}: no such version")))
+    }
+
+    /// The artifact of a version, checked against its recorded sha256.
+    pub fn version_bytes(&self, version: &ModelVersion) -> Result<Vec<u8>, TrackError> {
+        self.root.read_verified(&version.artifact_path, &version.artifact_sha256)
+    }
+}
+
+fn read_model_file(file: &Path) -> Result<Vec<u8>, TrackError> {
+    let bytes =
+        std::fs::read(file).map_err(|e| TrackError::Io { path: file.display().to_string(), message: e.to_string() })?;
+    mlship_artifact::Artifact::from_bytes(&bytes, &file.display().to_string())
+        .map_err(|e| TrackError::Invalid(e.to_string()))?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references() {
+        assert_eq!(
+            ModelRef::parse("insurance@Production").unwrap(),
+            ModelRef::Alias { name: "insurance".into(), alias: "production".into() }
+        );
+        assert_eq!(ModelRef::parse("insurance/3").unwrap(), ModelRef::Version { name: "insurance".into(), version: 3 });
+        assert_eq!(ModelRef::parse("insurance/latest").unwrap(), ModelRef::Latest { name: "insurance".into() });
+        for bad in ["insurance", "insurance/0", "insurance/x", "../x@prod", "a@1", "@prod"] {
+            assert!(ModelRef::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,664 @@
+//! Experiments and runs: start a run with its params and tags, log metric
+//! points, attach files, finish or fail it; list runs sorted and filtered;
+//! show one run with its metric history and files.
+
+use crate::filter::{self, Op, Scope, Value};
+use crate::store::Store;
+use crate::{names, now_ms, process, TrackError};
+use serde::Serialize;
+use sqlx::any::AnyArguments;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RunStatus {
+    Running,
+    Finished,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "RUNNING",
+            RunStatus::Finished => "FINISHED",
+            RunStatus::Failed => "FAILED",
+        }
+    }
+
+    fn parse(text: &str) -> RunStatus {
+        match text {
+            "FINISHED" => RunStatus::Finished,
+            "FAILED" => RunStatus::Failed,
+            _ => RunStatus::Running,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Experiment {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub n_runs: i64,
+    pub last_run_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewRun {
+    pub experiment: String,
+    pub name: String,
+    pub params: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    pub git_commit: Option<String>,
+    pub data_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricPoint {
+    pub key: String,
+    pub step: i64,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunFile {
+    pub path: String,
+    pub kind: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRow {
+    pub id: String,
+    pub experiment_id: i64,
+    pub experiment: String,
+    pub name: String,
+    pub status: RunStatus,
+    pub start_time: i64,
+    pub end_time: Option<i64>,
+    pub user: String,
+    pub metrics: BTreeMap<String, f64>,
+    pub params: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: RunRow,
+    pub host: String,
+    pub pid: i64,
+    pub git_commit: Option<String>,
+    pub data_sha256: Option<String>,
+    pub artifact_path: Option<String>,
+    pub artifact_sha256: Option<String>,
+    pub failure: Option<String>,
+    /// Every point of every metric, by key, in step order.
+    pub history: BTreeMap<String, Vec<(i64, f64)>>,
+    pub files: Vec<RunFile>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunQuery {
+    pub experiment: Option<String>,
+    pub filter: Option<String>,
+    pub sort: Option<String>,
+    /// None: every matching run.
+    pub limit: Option<usize>,
+}
+
+/// SQL text and its arguments, numbered `$1, $2, …` as both backends accept.
+#[derive(Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+enum Arg {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Self {
+        Sql { text: text.into(), args: Vec::new() }
+    }
+    fn push(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+    pub fn int(&mut self, value: i64) -> String {
+        self.push(Arg::Int(value))
+    }
+    pub fn float(&mut self, value: f64) -> String {
+        self.push(Arg::Float(value))
+    }
+    pub fn text(&mut self, value: &str) -> String {
+        self.push(Arg::Text(value.to_string()))
+    }
+    pub fn query(self) -> sqlx::query::Query<'static, sqlx::Any, AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text));
+        for arg in self.args {
+            query = match arg {
+                Arg::Int(v) => query.bind(v),
+                Arg::Float(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+            };
+        }
+        query
+    }
+}
+
+/// 128 random bits as 32 hex digits, like MLflow's run ids.
+fn new_run_id() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    let random = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_ok();
+    if !random {
+        let seed = format!("{:?}{}{:p}", std::time::SystemTime::now(), std::process::id(), &bytes);
+        bytes.copy_from_slice(&crate::paths::sha256_hex(seed.as_bytes()).as_bytes()[..16]);
+    }
+    hex::encode(bytes)
+}
+
+/// Params and tags are capped like MLflow's (keys 250, values 6,000 characters).
+fn check_key_value(kind: &str, key: &str, value: &str) -> Result<(), TrackError> {
+    if key.is_empty() || key.chars().count() > 250 || key.chars().any(char::is_control) {
+        return Err(TrackError::Invalid(format!(
+            "invalid {kind} key {key:?}: 1 to 250 characters, no control characters"
+        )));
+    }
+    if value.chars().count() > 6000 {
+        return Err(TrackError::Invalid(format!("{kind} {key:?}: the value is longer than 6,000 characters")));
+    }
+    Ok(())
+}
+
+const RUN_COLUMNS: &str = "r.id, r.experiment_id, e.name, r.name, r.status, r.start_time, r.end_time, r.user_name";
+
+impl Store {
+    /// The experiment named `name` (any case or Unicode form), created if new.
+    pub async fn experiment_id(&self, name: &str) -> Result<i64, TrackError> {
+        let name = names::parse_name("experiment", name)?;
+        if let Some(id) = self.find_experiment_id(&name.canonical).await? {
+            return Ok(id);
+        }
+        let mut tx = self.db.begin_write().await?;
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM experiments WHERE canonical_name = $1")
+            .bind(&name.canonical)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM experiments")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        sqlx::query("INSERT INTO experiments (id, name, canonical_name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(&name.display)
+            .bind(&name.canonical)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        tx.commit().await.map_err(|e| self.db.err(e))?;
+        Ok(id)
+    }
+
+    async fn find_experiment_id(&self, canonical: &str) -> Result<Option<i64>, TrackError> {
+        sqlx::query_scalar("SELECT id FROM experiments WHERE canonical_name = $1")
+            .bind(canonical)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|e| self.db.err(e))
+    }
+
+    pub async fn experiments(&self) -> Result<Vec<Experiment>, TrackError> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.name, e.created_at, COUNT(r.id), MAX(r.start_time) FROM experiments e \
+             LEFT JOIN runs r ON r.experiment_id = e.id GROUP BY e.id, e.name, e.created_at ORDER BY e.id",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| self.db.err(e))?;
+        rows.iter()
+            .map(|row| {
+                Ok(Experiment {
+                    id: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                    created_at: row.try_get(2)?,
+                    n_runs: row.try_get(3)?,
+                    last_run_at: row.try_get(4)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(|e| self.db.err(e))
+    }
+
+    /// Records a RUNNING run owned by this process, with its params and tags.
+    pub async fn start_run(&self, new: &NewRun) -> Result<String, TrackError> {
+        for (key, value) in &new.params {
+            check_key_value("param", key, value)?;
+        }
+        for (key, value) in &new.tags {
+            check_key_value("tag", key, value)?;
+        }
+        let experiment_id = self.experiment_id(&new.experiment).await?;
+        let id = new_run_id();
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat, host, pid, process_start, user_name, git_commit, data_sha256) \
+             VALUES ($1, $2, $3, 'RUNNING', $4, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id)
+        .bind(experiment_id)
+        .bind(&new.name)
+        .bind(now)
+        .bind(process::host_name())
+        .bind(i64::from(std::process::id()))
+        .bind(process::own_start_time())
+        .bind(crate::os_user())
+        .bind(new.git_commit.clone())
+        .bind(new.data_sha256.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db.err(e))?;
+        for (table, pairs) in [("params", &new.params), ("tags", &new.tags)] {
+            for chunk in pairs.chunks(300) {
+                let mut sql = Sql::new(format!("INSERT INTO {table} (run_id, key, value) VALUES "));
+                for (i, (key, value)) in chunk.iter().enumerate() {
+                    let (a, b, c) = (sql.text(&id), sql.text(key), sql.text(value));
+                    sql.text.push_str(&format!("{}({a}, {b}, {c})", if i > 0 { ", " } else { "" }));
+                }
+                sql.query().execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
+            }
+        }
+        tx.commit().await.map_err(|e| self.db.err(e))?;
+        Ok(id)
+    }
+
+    /// Logs metric points in one transaction; the newest step of each key
+    /// becomes the value lists sort and filter on.
+    pub async fn log_metrics(&self, run_id: &str, points: &[MetricPoint]) -> Result<(), TrackError> {
+        for point in points {
+            check_key_value("metric", &point.key, "")?;
+            if !point.value.is_finite() {
+                return Err(TrackError::Invalid(format!(
+                    "metric {:?} step {}: {} is not a finite number",
+                    point.key, point.step, point.value
+                )));
+            }
+        }
+        let now = now_ms();
+        let mut latest: BTreeMap<&str, &MetricPoint> = BTreeMap::new();
+        for point in points {
+            let keep = latest.get(point.key.as_str()).is_none_or(|p| point.step >= p.step);
+            if keep {
+                latest.insert(&point.key, point);
+            }
+        }
+        let mut tx = self.db.begin_write().await?;
+        self.require_running(&mut tx, run_id).await?;
+        for chunk in points.chunks(500) {
+            let mut sql = Sql::new("INSERT INTO metrics (run_id, key, step, value, logged_at) VALUES ".to_string());
+            for (i, p) in chunk.iter().enumerate() {
+                let row = format!(
+                    "({}, {}, {}, {}, {})",
+                    sql.text(run_id),
+                    sql.text(&p.key),
+                    sql.int(p.step),
+                    sql.float(p.value),
+                    sql.int(now)
+                );
+                sql.text.push_str(if i > 0 { ", " } else { "" });
+                sql.text.push_str(&row);
+            }
+            sql.text.push_str(
+                " ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, logged_at = excluded.logged_at",
+            );
+            sql.query().execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
+        }
+        let latest: Vec<&MetricPoint> = latest.into_values().collect();
+        for chunk in latest.chunks(500) {
+            let mut sql = Sql::new("INSERT INTO latest_metrics (run_id, key, step, value) VALUES ".to_string());
+            for (i, p) in chunk.iter().enumerate() {
+                let row = format!(
+                    "({}, {}, {}, {})",
+                    sql.text(run_id),
+                    sql.text(&p.key),
+                    sql.int(p.step),
+                    sql.float(p.value)
+                );
+                sql.text.push_str(if i > 0 { ", " } else { "" });
+                sql.text.push_str(&row);
+            }
+            sql.text.push_str(
+                " ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, value = excluded.value \
+                 WHERE excluded.step >= latest_metrics.step",
+            );
+            sql.query().execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
+        }
+        tx.commit().await.map_err(|e| self.db.err(e))
+    }
+
+    async fn require_running(&self, tx: &mut crate::db::Transaction, run_id: &str) -> Result<(), TrackError> {
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = $1")
+            .bind(run_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        match status.as_deref() {
+            Some("RUNNING") => Ok(()),
+            Some(other) => {
+                Err(TrackError::Invalid(format!("run {run_id} is {other}; only a RUNNING run can be changed")))
+            }
+            None => Err(TrackError::NotFound(format!("no run {run_id}"))),
+        }
+    }
+
+    /// Tells other machines this run's process is alive (see `fail_dead_runs`).
+    pub async fn heartbeat(&self, run_id: &str) -> Result<(), TrackError> {
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("UPDATE runs SET heartbeat = $1 WHERE id = $2 AND status = 'RUNNING'")
+            .bind(now_ms())
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        tx.commit().await.map_err(|e| self.db.err(e))
+    }
+
+    /// Writes `bytes` as `runs/<id>/<name>` (fsynced before its row commits).
+    pub async fn save_run_file(
+        &self,
+        run_id: &str,
+        name: &str,
+        kind: &str,
+        bytes: &[u8],
+    ) -> Result<RunFile, TrackError> {
+        let path = format!("runs/{run_id}/{name}");
+        let sha256 = self.root.write_new(&path, bytes)?;
+        let file = RunFile { path, kind: kind.to_string(), sha256, size: bytes.len() as i64 };
+        let mut tx = self.db.begin_write().await?;
+        let result = async {
+            self.require_running(&mut tx, run_id).await?;
+            sqlx::query("INSERT INTO run_files (run_id, path, kind, sha256, size) VALUES ($1, $2, $3, $4, $5)")
+                .bind(run_id)
+                .bind(&file.path)
+                .bind(&file.kind)
+                .bind(&file.sha256)
+                .bind(file.size)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+            Ok::<(), TrackError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => tx.commit().await.map_err(|e| self.db.err(e))?,
+            Err(error) => {
+                drop(tx);
+                self.root.remove(&file.path);
+                return Err(error);
+            }
+        }
+        Ok(file)
+    }
+
+    /// FINISHED, with the model artifact (a file saved with `save_run_file`).
+    pub async fn finish_run(&self, run_id: &str, artifact: Option<&RunFile>) -> Result<(), TrackError> {
+        let mut tx = self.db.begin_write().await?;
+        self.require_running(&mut tx, run_id).await?;
+        sqlx::query("UPDATE runs SET status = 'FINISHED', end_time = $1, artifact_path = $2, artifact_sha256 = $3 WHERE id = $4")
+            .bind(now_ms())
+            .bind(artifact.map(|f| f.path.clone()))
+            .bind(artifact.map(|f| f.sha256.clone()))
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        tx.commit().await.map_err(|e| self.db.err(e))
+    }
+
+    pub async fn fail_run(&self, run_id: &str, failure: &str) -> Result<(), TrackError> {
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "UPDATE runs SET status = 'FAILED', end_time = $1, failure = $2 WHERE id = $3 AND status = 'RUNNING'",
+        )
+        .bind(now_ms())
+        .bind(failure)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db.err(e))?;
+        tx.commit().await.map_err(|e| self.db.err(e))
+    }
+
+    /// A full run id, or a unique prefix of one (at least 4 hex digits).
+    pub async fn resolve_run_id(&self, id_or_prefix: &str) -> Result<String, TrackError> {
+        let text = id_or_prefix.trim().to_ascii_lowercase();
+        if text.len() < 4 || text.len() > 32 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(TrackError::Invalid(format!(
+                "{id_or_prefix:?} is not a run id (32 hex digits, or a unique prefix of at least 4)"
+            )));
+        }
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM runs WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 2")
+            .bind(&text)
+            .bind(format!("{text}g"))
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        match ids.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(TrackError::NotFound(format!("no run {id_or_prefix}"))),
+            _ => Err(TrackError::Invalid(format!("run id prefix {id_or_prefix} is ambiguous; give more digits"))),
+        }
+    }
+
+    pub async fn run(&self, id_or_prefix: &str) -> Result<RunDetail, TrackError> {
+        let id = self.resolve_run_id(id_or_prefix).await?;
+        let mut sql = Sql::default();
+        let arg = sql.text(&id);
+        sql.text = format!(
+            "SELECT {RUN_COLUMNS}, r.host, r.pid, r.git_commit, r.data_sha256, r.artifact_path, r.artifact_sha256, r.failure \
+             FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = {arg}"
+        );
+        let row = sql.query().fetch_one(&self.db.pool).await.map_err(|e| self.db.err(e))?;
+        let mut runs = vec![run_row(&row).map_err(|e| self.db.err(e))?];
+        self.attach_summaries(&mut runs).await?;
+        let run = runs.remove(0);
+        let points = sqlx::query("SELECT key, step, value FROM metrics WHERE run_id = $1 ORDER BY key, step")
+            .bind(&id)
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        let mut history: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+        for point in &points {
+            let key: String = point.try_get(0).map_err(|e| self.db.err(e))?;
+            history
+                .entry(key)
+                .or_default()
+                .push((point.try_get(1).map_err(|e| self.db.err(e))?, point.try_get(2).map_err(|e| self.db.err(e))?));
+        }
+        let files = sqlx::query_as::<_, (String, String, String, i64)>(
+            "SELECT path, kind, sha256, size FROM run_files WHERE run_id = $1 ORDER BY path",
+        )
+        .bind(&id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| self.db.err(e))?
+        .into_iter()
+        .map(|(path, kind, sha256, size)| RunFile { path, kind, sha256, size })
+        .collect();
+        let get = |i: usize| row.try_get::<Option<String>, _>(i).map_err(|e| self.db.err(e));
+        Ok(RunDetail {
+            run,
+            host: row.try_get(8).map_err(|e| self.db.err(e))?,
+            pid: row.try_get(9).map_err(|e| self.db.err(e))?,
+            git_commit: get(10)?,
+            data_sha256: get(11)?,
+            artifact_path: get(12)?,
+            artifact_sha256: get(13)?,
+            failure: get(14)?,
+            history,
+            files,
+        })
+    }
+
+    /// A file of a run, checked against its recorded sha256.
+    pub async fn run_file(&self, run_id: &str, path: &str) -> Result<(RunFile, Vec<u8>), TrackError> {
+        crate::paths::check_relative(path)?;
+        let row: Option<(String, String, String, i64)> =
+            sqlx::query_as("SELECT path, kind, sha256, size FROM run_files WHERE run_id = $1 AND path = $2")
+                .bind(run_id)
+                .bind(path)
+                .fetch_optional(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        let (path, kind, sha256, size) =
+            row.ok_or_else(|| TrackError::NotFound(format!("run {run_id} has no file {path}")))?;
+        let bytes = self.root.read_verified(&path, &sha256)?;
+        Ok((RunFile { path, kind, sha256, size }, bytes))
+    }
+
+    pub async fn list_runs(&self, query: &RunQuery) -> Result<Vec<RunRow>, TrackError> {
+        let clauses = match &query.filter {
+            Some(text) => filter::parse_filter(text)?,
+            None => Vec::new(),
+        };
+        let sort = query.sort.as_deref().map(filter::parse_sort).transpose()?;
+        let mut sql = Sql::default();
+        let mut from = "FROM runs r JOIN experiments e ON e.id = r.experiment_id".to_string();
+        let mut order = "r.start_time DESC, r.id".to_string();
+        if let Some(sort) = &sort {
+            let direction = if sort.descending { "DESC" } else { "ASC" };
+            match &sort.scope {
+                Scope::Metric | Scope::Param | Scope::Tag => {
+                    let table = match sort.scope {
+                        Scope::Metric => "latest_metrics",
+                        Scope::Param => "params",
+                        _ => "tags",
+                    };
+                    let key = sql.text(&sort.key);
+                    from.push_str(&format!(" LEFT JOIN {table} s ON s.run_id = r.id AND s.key = {key}"));
+                    order = format!("s.value {direction} NULLS LAST, r.start_time DESC, r.id");
+                }
+                Scope::Attribute(column) => order = format!("r.{column} {direction} NULLS LAST, r.id"),
+            }
+        }
+        let mut conditions = Vec::new();
+        if let Some(experiment) = &query.experiment {
+            let name = names::parse_name("experiment", experiment)?;
+            let id = self
+                .find_experiment_id(&name.canonical)
+                .await?
+                .ok_or_else(|| TrackError::NotFound(format!("no experiment named {experiment:?}")))?;
+            conditions.push(format!("r.experiment_id = {}", sql.int(id)));
+        }
+        for clause in &clauses {
+            conditions.push(clause_sql(&mut sql, clause));
+        }
+        let where_sql =
+            if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let limit = match query.limit {
+            Some(n) => format!(" LIMIT {}", sql.int(n as i64)),
+            None => String::new(),
+        };
+        sql.text = format!("SELECT {RUN_COLUMNS} {from}{where_sql} ORDER BY {order}{limit}");
+        let rows = sql.query().fetch_all(&self.db.pool).await.map_err(|e| self.db.err(e))?;
+        let mut runs = rows.iter().map(run_row).collect::<Result<Vec<_>, _>>().map_err(|e| self.db.err(e))?;
+        self.attach_summaries(&mut runs).await?;
+        Ok(runs)
+    }
+
+    /// Fills in latest metrics, params and tags, a few queries for any number of runs.
+    async fn attach_summaries(&self, runs: &mut [RunRow]) -> Result<(), TrackError> {
+        let index: std::collections::HashMap<String, usize> =
+            runs.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
+        for chunk in ids.chunks(5000) {
+            for table in ["latest_metrics", "params", "tags"] {
+                let mut sql = Sql::default();
+                let placeholders: Vec<String> = chunk.iter().map(|id| sql.text(id)).collect();
+                sql.text =
+                    format!("SELECT run_id, key, value FROM {table} WHERE run_id IN ({})", placeholders.join(", "));
+                let rows = sql.query().fetch_all(&self.db.pool).await.map_err(|e| self.db.err(e))?;
+                for row in &rows {
+                    let run_id: String = row.try_get(0).map_err(|e| self.db.err(e))?;
+                    let key: String = row.try_get(1).map_err(|e| self.db.err(e))?;
+                    let Some(&i) = index.get(&run_id) else { continue };
+                    match table {
+                        "latest_metrics" => {
+                            runs[i].metrics.insert(key, row.try_get(2).map_err(|e| self.db.err(e))?);
+                        }
+                        "params" => {
+                            runs[i].params.insert(key, row.try_get(2).map_err(|e| self.db.err(e))?);
+                        }
+                        _ => {
+                            runs[i].tags.insert(key, row.try_get(2).map_err(|e| self.db.err(e))?);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn clause_sql(sql: &mut Sql, clause: &filter::Clause) -> String {
+    let op = clause.op.sql();
+    match &clause.scope {
+        Scope::Metric | Scope::Param | Scope::Tag => {
+            let table = match clause.scope {
+                Scope::Metric => "latest_metrics",
+                Scope::Param => "params",
+                _ => "tags",
+            };
+            let key = sql.text(&clause.key);
+            let (column, value) = match (&clause.value, clause.op) {
+                (Value::Number(n), _) => ("f.value".to_string(), sql.float(*n)),
+                (Value::Text(t), Op::ILike) => ("LOWER(f.value)".to_string(), format!("LOWER({})", sql.text(t))),
+                (Value::Text(t), _) => ("f.value".to_string(), sql.text(t)),
+            };
+            format!(
+                "EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = {key} AND {column} {op} {value})"
+            )
+        }
+        Scope::Attribute(column) => {
+            let value = match &clause.value {
+                Value::Number(n) => sql.int(*n as i64),
+                Value::Text(t) if *column == "status" => sql.text(&t.to_ascii_uppercase()),
+                Value::Text(t) => sql.text(t),
+            };
+            if clause.op == Op::ILike {
+                format!("LOWER(r.{column}) LIKE LOWER({value})")
+            } else {
+                format!("r.{column} {op} {value}")
+            }
+        }
+    }
+}
+
+fn run_row(row: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
+    Ok(RunRow {
+        id: row.try_get(0)?,
+        experiment_id: row.try_get(1)?,
+        experiment: row.try_get(2)?,
+        name: row.try_get(3)?,
+        status: RunStatus::parse(&row.try_get::<String, _>(4)?),
+        start_time: row.try_get(5)?,
+        end_time: row.try_get(6)?,
+        user: row.try_get(7)?,
+        metrics: BTreeMap::new(),
+        params: BTreeMap::new(),
+        tags: BTreeMap::new(),
+    })
+}
