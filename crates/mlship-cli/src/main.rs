@@ -2,12 +2,15 @@
 //! line on failure and sets the exit code (0 ok, 1 failure, 2 usage). The
 //! only crate that reads argv or exits.
 
+mod diagnostics;
 mod options;
 mod predict;
 mod report;
 mod serve;
 mod ship;
+mod track;
 mod train;
+mod ui;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -49,13 +52,42 @@ enum Command {
     /// Exit 0 when the server answers its health check (the image's probe)
     #[command(after_help = "Example:\n  mlship healthcheck --url http://127.0.0.1:5000/healthz")]
     Healthcheck(ship::HealthcheckArgs),
+    /// Experiments in the tracking store
+    #[command(subcommand)]
+    Experiments(track::ExperimentsCommand),
+    /// Runs recorded by `train`: list, show, compare
+    #[command(subcommand)]
+    Runs(track::RunsCommand),
+    /// The model registry: register versions, move aliases
+    #[command(subcommand)]
+    Models(track::ModelsCommand),
+    /// The tracking UI and its JSON API (experiments, runs, compare, registry)
+    #[command(after_help = "Example:\n  mlship ui --port 5001")]
+    Ui(ui::UiArgs),
     /// Train the seed pipeline on the bundled insurance data, save it and serve it
     #[command(after_help = "Example:\n  mlship quickstart")]
     Quickstart(train::QuickstartArgs),
 }
 
+/// Listing commands end quietly when their reader goes away (`mlship runs list | head`)
+/// instead of panicking on a broken pipe; the servers keep Rust's default (ignored
+/// SIGPIPE, so a closed socket is an error to handle, not a reason to die).
+fn exit_quietly_on_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called before any thread starts; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Experiments(_) | Command::Runs(_) | Command::Models(_) | Command::Datasets(_) | Command::Inspect(_)
+    ) {
+        exit_quietly_on_broken_pipe();
+    }
     let result = match cli.command {
         Command::Train(args) => train::run(*args),
         Command::Predict(args) => predict::run(args),
@@ -66,6 +98,10 @@ fn main() -> ExitCode {
         Command::Deploy(command) => ship::deploy(command),
         Command::Healthcheck(args) => ship::healthcheck(args),
         Command::Quickstart(args) => train::quickstart(args),
+        Command::Experiments(command) => track::experiments(command),
+        Command::Runs(command) => track::runs(command),
+        Command::Models(command) => track::models(command),
+        Command::Ui(args) => ui::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,8 +27,17 @@ pub struct TrainReport {
     pub std: RegressionMetrics,
     pub holdout: RegressionMetrics,
     pub artifact: Option<String>,
+    pub run: Option<RunInfo>,
     pub notices: Vec<String>,
     pub duration_ms: f64,
+}
+
+/// Where `train` recorded its run.
+#[derive(Debug, Serialize)]
+pub struct RunInfo {
+    pub id: String,
+    pub experiment: String,
+    pub store: String,
 }
 
 /// The header of a metrics table: `label` over the row labels, then PyCaret's metric names.
@@ -63,6 +72,7 @@ pub fn print_train(report: &TrainReport, json: bool) -> Result<()> {
             "cv": CvReport { folds: &report.folds, mean: &report.mean, std: &report.std },
             "holdout": report.holdout,
             "artifact": report.artifact,
+            "run": report.run,
             "notices": report.notices,
             "duration_ms": report.duration_ms,
         });
@@ -89,6 +99,9 @@ pub fn print_train(report: &TrainReport, json: bool) -> Result<()> {
     println!("{}", metrics_row("Hold-out", &report.holdout));
     if let Some(path) = &report.artifact {
         println!("Saved {path}");
+    }
+    if let Some(run) = &report.run {
+        println!("Recorded run {} in experiment {} ({})", run.id, run.experiment, run.store);
     }
     println!("Done in {:.0} ms", report.duration_ms);
     Ok(())

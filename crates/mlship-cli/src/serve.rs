@@ -4,17 +4,23 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use mlship_serve::{Application, ServeConfig};
-use std::path::PathBuf;
+use mlship_artifact::Artifact;
+use mlship_serve::{Application, ServeConfig, ServedModel};
+use mlship_track::{ModelRef, ModelVersion, Store};
 use std::time::Duration;
 
 #[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
-    /// The saved model (NAME.mlship)
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// The saved model (NAME.mlship), or a registry reference: NAME@ALIAS follows the alias as it moves, NAME/VERSION is fixed
+    #[arg(long, value_name = "FILE|REF")]
+    pub model: String,
     #[command(flatten)]
     pub server: ServerFlags,
+    /// Seconds between checks of the registry for a moved alias
+    #[arg(long, default_value_t = 5.0)]
+    pub poll_interval: f64,
+    #[command(flatten)]
+    pub store: crate::track::StoreFlags,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -43,7 +49,7 @@ pub struct ServerFlags {
 }
 
 impl ServerFlags {
-    fn config(&self) -> Result<ServeConfig> {
+    pub fn config(&self) -> Result<ServeConfig> {
         let seconds = |value: f64, flag: &str| {
             if value.is_finite() && value > 0.0 {
                 Ok(Duration::from_secs_f64(value))
@@ -101,10 +107,10 @@ pub fn serve_file(model: &std::path::Path, flags: &ServerFlags) -> Result<()> {
         init_logging();
         let application = Application::build(model, config).await?;
         let address = application.local_addr();
-        let state = application.state();
+        let model = application.state().model();
         println!(
             "Serving {} (version {}) on http://{address}/  · form: /  · docs: /docs  · Ctrl-C to stop",
-            state.model.name, state.model.version
+            model.name, model.version
         );
         application.run_until_stopped(shutdown_signal()).await.context("server error")?;
         println!("Stopped.");
@@ -113,5 +119,74 @@ pub fn serve_file(model: &std::path::Path, flags: &ServerFlags) -> Result<()> {
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
-    serve_file(&args.model, &args.server)
+    match crate::track::parse_model_arg(&args.model)? {
+        crate::track::ModelArg::File(path) => serve_file(&path, &args.server),
+        crate::track::ModelArg::Registry(reference) => serve_registry(reference, &args),
+    }
+}
+
+/// Loads a registry version (checking its sha256) as a model to serve.
+async fn load_version(store: &Store, reference: &ModelRef, flags: &ServerFlags) -> Result<(ServedModel, ModelVersion)> {
+    let version = store.resolve(reference).await?;
+    let bytes = store.version_bytes(&version)?;
+    let artifact = Artifact::from_bytes(&bytes, &version.artifact_path)?;
+    let name = flags.name.clone().or_else(|| Some(version.model.clone()));
+    let model = ServedModel::new(artifact, &version.artifact_sha256, name, flags.label.clone())
+        .from_registry(version.version, reference.to_string());
+    Ok((model, version))
+}
+
+/// Serves what `reference` names, and keeps following it: when the alias
+/// moves, the next requests get the new version (requests in flight finish
+/// with the old one, so none fails). A store that cannot be read for a while
+/// leaves the current version serving.
+fn serve_registry(reference: ModelRef, args: &ServeArgs) -> Result<()> {
+    let config = args.server.config()?;
+    if !(args.poll_interval.is_finite() && args.poll_interval > 0.0) {
+        anyhow::bail!(
+            "invalid option: --poll-interval must be a positive number of seconds, got {}",
+            args.poll_interval
+        );
+    }
+    let interval = Duration::from_secs_f64(args.poll_interval);
+    let location = args.store.location()?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(async {
+        init_logging();
+        let store = Store::open(location).await?;
+        let (model, version) = load_version(&store, &reference, &args.server).await?;
+        let application = Application::with_model(model, config).await?;
+        let address = application.local_addr();
+        println!(
+            "Serving {reference} (version {}) on http://{address}/  · form: /  · docs: /docs  · Ctrl-C to stop",
+            version.version
+        );
+        let state = application.state();
+        let flags = args.server.clone();
+        let follow = reference.clone();
+        let poller = tokio::spawn(async move {
+            let mut current = version;
+            loop {
+                tokio::time::sleep(interval).await;
+                match store.resolve(&follow).await {
+                    Ok(latest) if latest.version == current.version && latest.artifact_sha256 == current.artifact_sha256 => {}
+                    Ok(_) => match load_version(&store, &follow, &flags).await {
+                        Ok((model, latest)) => {
+                            tracing::info!(target: "mlship::serve", reference = %follow, from = current.version, to = latest.version, "switching to a new model version");
+                            state.replace_model(model);
+                            current = latest;
+                        }
+                        Err(error) => tracing::warn!(target: "mlship::serve", reference = %follow, "cannot load the new version, still serving {}: {error:#}", current.version),
+                    },
+                    Err(error) => tracing::warn!(target: "mlship::serve", reference = %follow, "cannot read the registry, still serving {}: {error}", current.version),
+                }
+            }
+        });
+        let served = application.run_until_stopped(shutdown_signal()).await.context("server error");
+        poller.abort();
+        served?;
+        println!("Stopped.");
+        Ok(())
+    })
 }

@@ -26,9 +26,11 @@ pub enum ImageCommand {
 
 #[derive(Args, Debug)]
 pub struct ImageBuildArgs {
-    /// The saved model (NAME.mlship)
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// The saved model (NAME.mlship), or a registry reference (NAME@ALIAS, NAME/VERSION)
+    #[arg(long, value_name = "FILE|REF")]
+    pub model: String,
+    #[command(flatten)]
+    pub store: crate::track::StoreFlags,
     /// The image reference, e.g. localhost:5001/insurance:1
     #[arg(long)]
     pub tag: String,
@@ -174,7 +176,9 @@ fn image_build(args: ImageBuildArgs) -> Result<()> {
         None => std::env::current_exe().context("cannot find this mlship's own executable")?,
     };
     let started = std::time::Instant::now();
-    let built = image::build(&binary, &args.model, args.port)?;
+    // A registry reference is resolved (and its sha256 checked) into a private temporary file.
+    let resolved = crate::track::resolve_model_arg(&args.model, &args.store)?;
+    let built = image::build_with_identity(&binary, resolved.path(), args.port, resolved.identity.as_ref())?;
     if let Some(dir) = &args.oci_layout {
         image::write_oci_layout(&built, dir, &args.tag)?;
     }

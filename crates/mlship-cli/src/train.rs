@@ -4,12 +4,13 @@
 
 use crate::options::OptionFlags;
 use crate::report;
+use crate::track::RunRecorder;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use mlship_artifact::{artifact_path, utc_now_rfc3339, Artifact, CvMetrics, DataFingerprint, Metrics};
 use mlship_data::parse::parse_number;
 use mlship_data::{datasets, infer_kinds, Column, CsvOptions, KindOverrides, LoadedTable, Table};
-use mlship_learn::{evaluate, EvaluationInput, ModelSpec, PipelineSpec};
+use mlship_learn::{evaluate, Evaluation, EvaluationInput, ModelSpec, PipelineSpec};
 use std::path::Path;
 use std::time::Instant;
 
@@ -44,6 +45,42 @@ pub struct TrainArgs {
     /// Print the results as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub tracking: TrackingFlags,
+}
+
+/// How a `train` is recorded in the store.
+#[derive(Args, Debug, Clone)]
+pub struct TrackingFlags {
+    /// The experiment to record the run in (default: DATA-TARGET, e.g. insurance-charges)
+    #[arg(long)]
+    pub experiment: Option<String>,
+    /// The run's name (default: MODEL-SESSION_ID, e.g. lr-123)
+    #[arg(long)]
+    pub run_name: Option<String>,
+    /// A tag for the run, KEY=VALUE (repeatable)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = crate::track::parse_tag)]
+    pub tags: Vec<(String, String)>,
+    /// Do not record a run
+    #[arg(long)]
+    pub no_track: bool,
+    #[command(flatten)]
+    pub store: crate::track::StoreFlags,
+}
+
+impl TrackingFlags {
+    pub fn default_store() -> Self {
+        TrackingFlags {
+            experiment: None,
+            run_name: None,
+            tags: Vec::new(),
+            no_track: false,
+            store: crate::track::StoreFlags {
+                store: std::env::var("MLSHIP_STORE").unwrap_or_else(|_| mlship_track::DEFAULT_STORE.to_string()),
+                artifacts: std::env::var_os("MLSHIP_ARTIFACTS").map(std::path::PathBuf::from),
+            },
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -66,6 +103,8 @@ pub struct QuickstartArgs {
     pub no_serve: bool,
     #[command(flatten)]
     pub server: crate::serve::ServerFlags,
+    #[command(flatten)]
+    pub store: crate::track::StoreFlags,
 }
 
 pub fn parse_delimiter(text: &str) -> Result<u8> {
@@ -126,6 +165,46 @@ fn random_session_id() -> u32 {
     150 + (nanos ^ std::process::id()) % 8851
 }
 
+/// `insurance-charges`: the data's file stem (or bundled name) and the target,
+/// reduced to the characters experiment names allow.
+fn default_experiment(data: &str, target: &str) -> String {
+    let stem = Path::new(data).file_stem().and_then(|s| s.to_str()).unwrap_or(data);
+    let name: String = format!("{stem}-{target}")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    name.trim_start_matches('.').chars().take(mlship_track::names::MAX_NAME_CHARS).collect()
+}
+
+fn new_run(args: &TrainArgs, spec: &PipelineSpec, target: &str, data_sha256: &str) -> mlship_track::NewRun {
+    let mut params = Vec::new();
+    if let Ok(options) = serde_json::to_value(&spec.options) {
+        crate::track::flatten_params("", &options, &mut params);
+    }
+    params.push(("model".to_string(), spec.model.id().to_string()));
+    if let Ok(serde_json::Value::Object(model)) = serde_json::to_value(&spec.model) {
+        for (key, value) in model.iter().filter(|(k, _)| k.as_str() != "kind" && k.as_str() != "id") {
+            crate::track::flatten_params(&format!("model.{key}"), value, &mut params);
+        }
+    }
+    params.push(("data".to_string(), args.data.clone()));
+    params.push(("target".to_string(), target.to_string()));
+    params.push(("finalize".to_string(), args.finalize.to_string()));
+    params.sort();
+    params.dedup_by(|a, b| a.0 == b.0);
+    let tracking = &args.tracking;
+    mlship_track::NewRun {
+        experiment: tracking.experiment.clone().unwrap_or_else(|| default_experiment(&args.data, target)),
+        name: tracking.run_name.clone().unwrap_or_else(|| {
+            format!("{}-{}", spec.model.id(), spec.options.session_id.map_or_else(String::new, |s| s.to_string()))
+        }),
+        params,
+        tags: tracking.tags.clone(),
+        git_commit: crate::track::git_commit(),
+        data_sha256: Some(data_sha256.to_string()),
+    }
+}
+
 pub struct TrainOutcome {
     pub report: report::TrainReport,
     pub artifact: Option<String>,
@@ -171,38 +250,24 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         seed,
         finalize: args.finalize,
     };
-    let evaluation = evaluate(&input).with_context(|| source.clone())?;
-    notices.extend(evaluation.warnings.iter().cloned());
-    let artifact_file = match &args.save {
-        Some(name) => {
-            let path = artifact_path(name);
-            let artifact = Artifact {
-                name: path.file_stem().and_then(|s| s.to_str()).unwrap_or(name).to_string(),
-                created_at: utc_now_rfc3339(),
-                mlship_version: env!("CARGO_PKG_VERSION").to_string(),
-                task: "regression".to_string(),
-                model_name: spec.model.display_name().to_string(),
-                session_id: seed,
-                finalized: args.finalize,
-                spec: spec.clone(),
-                pipeline: evaluation.pipeline.clone(),
-                metrics: Metrics {
-                    cv: CvMetrics { folds: evaluation.folds.clone(), mean: evaluation.mean, std: evaluation.std },
-                    holdout: evaluation.holdout,
-                },
-                data: DataFingerprint {
-                    source: source.clone(),
-                    sha256: loaded.fingerprint.sha256.clone(),
-                    n_bytes: loaded.fingerprint.n_bytes,
-                    n_rows: n_rows_read,
-                    n_cols: n_cols_read,
-                },
-            };
-            artifact.save(&path)?;
-            Some(path.display().to_string())
+    // The run is recorded from here: a failure while fitting leaves a FAILED run saying why.
+    let recorder = match args.tracking.no_track {
+        true => None,
+        false => {
+            Some(RunRecorder::start(&args.tracking.store, new_run(args, &spec, &target, &loaded.fingerprint.sha256))?)
         }
-        None => None,
     };
+    let result = fit_and_save(args, &spec, &input, &loaded, &source, (n_rows_read, n_cols_read), recorder.as_ref());
+    let (evaluation, artifact_file) = match result {
+        Ok(done) => done,
+        Err(error) => {
+            if let Some(recorder) = &recorder {
+                recorder.fail(&error);
+            }
+            return Err(error);
+        }
+    };
+    notices.extend(evaluation.warnings.iter().cloned());
     let report = report::TrainReport {
         model_id: spec.model.id().to_string(),
         model_name: spec.model.display_name().to_string(),
@@ -216,10 +281,64 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         std: evaluation.std,
         holdout: evaluation.holdout,
         artifact: artifact_file.clone(),
+        run: recorder.as_ref().map(|r| report::RunInfo {
+            id: r.id.clone(),
+            experiment: r.experiment.clone(),
+            store: r.store_shown(),
+        }),
         notices,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
     Ok(TrainOutcome { report, artifact: artifact_file })
+}
+
+/// Cross-validates, fits, saves `--save` and, when tracking, the run's metrics, plots and artifact.
+fn fit_and_save(
+    args: &TrainArgs,
+    spec: &PipelineSpec,
+    input: &EvaluationInput<'_>,
+    loaded: &LoadedTable,
+    source: &str,
+    (n_rows_read, n_cols_read): (usize, usize),
+    recorder: Option<&RunRecorder>,
+) -> Result<(Evaluation, Option<String>)> {
+    let evaluation = evaluate(input).with_context(|| source.to_string())?;
+    let seed = input.seed;
+    let name = args.save.clone().unwrap_or_else(|| default_experiment(&args.data, input.target));
+    let path = artifact_path(&name);
+    let artifact = Artifact {
+        name: path.file_stem().and_then(|s| s.to_str()).unwrap_or(&name).to_string(),
+        created_at: utc_now_rfc3339(),
+        mlship_version: env!("CARGO_PKG_VERSION").to_string(),
+        task: "regression".to_string(),
+        model_name: spec.model.display_name().to_string(),
+        session_id: seed,
+        finalized: args.finalize,
+        spec: spec.clone(),
+        pipeline: evaluation.pipeline.clone(),
+        metrics: Metrics {
+            cv: CvMetrics { folds: evaluation.folds.clone(), mean: evaluation.mean, std: evaluation.std },
+            holdout: evaluation.holdout,
+        },
+        data: DataFingerprint {
+            source: source.to_string(),
+            sha256: loaded.fingerprint.sha256.clone(),
+            n_bytes: loaded.fingerprint.n_bytes,
+            n_rows: n_rows_read,
+            n_cols: n_cols_read,
+        },
+    };
+    let saved = match &args.save {
+        Some(_) => {
+            artifact.save(&path)?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    if let Some(recorder) = recorder {
+        recorder.finish(&evaluation, &artifact.to_bytes()?)?;
+    }
+    Ok((evaluation, saved))
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
@@ -245,6 +364,10 @@ pub fn quickstart(args: QuickstartArgs) -> Result<()> {
         save: Some(args.save.clone()),
         finalize: false,
         json: args.json,
+        tracking: crate::train::TrackingFlags {
+            store: args.store.clone(),
+            ..crate::train::TrackingFlags::default_store()
+        },
     };
     let outcome = train(&train_args)?;
     report::print_train(&outcome.report, args.json)?;

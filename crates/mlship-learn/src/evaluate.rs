@@ -19,6 +19,15 @@ pub struct Evaluation {
     pub pipeline: FittedPipeline,
     pub warnings: Vec<String>,
     pub split: TrainTestIndices,
+    /// (true, predicted) for every hold-out row, for diagnostic plots.
+    pub holdout_points: Vec<(f64, f64)>,
+}
+
+struct Scored {
+    metrics: RegressionMetrics,
+    pipeline: FittedPipeline,
+    warnings: Vec<String>,
+    points: Vec<(f64, f64)>,
 }
 
 pub struct EvaluationInput<'a> {
@@ -35,15 +44,16 @@ fn take(values: &[f64], indices: &[usize]) -> Vec<f64> {
     indices.iter().map(|&i| values[i]).collect()
 }
 
-fn score(
-    input: &EvaluationInput<'_>,
-    train: &[usize],
-    test: &[usize],
-) -> Result<(RegressionMetrics, FittedPipeline, Vec<String>), LearnError> {
+fn score(input: &EvaluationInput<'_>, train: &[usize], test: &[usize]) -> Result<Scored, LearnError> {
     let fit = input.spec.fit(&input.table.take_rows(train), input.kinds, input.target, &take(input.y, train))?;
     let predictions = fit.pipeline.predict(&input.table.take_rows(test))?;
     let truth = take(input.y, test);
-    Ok((RegressionMetrics::compute(&truth, &predictions), fit.pipeline, fit.warnings))
+    Ok(Scored {
+        metrics: RegressionMetrics::compute(&truth, &predictions),
+        pipeline: fit.pipeline,
+        warnings: fit.warnings,
+        points: truth.into_iter().zip(predictions).collect(),
+    })
 }
 
 pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, LearnError> {
@@ -67,7 +77,7 @@ pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, LearnError> {
                 scope.spawn(move || {
                     (thread_idx..fold_rows.len())
                         .step_by(n_threads)
-                        .map(|f| (f, score(input, &fold_rows[f].0, &fold_rows[f].1).map(|s| s.0)))
+                        .map(|f| (f, score(input, &fold_rows[f].0, &fold_rows[f].1).map(|s| s.metrics)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -82,12 +92,13 @@ pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, LearnError> {
     }
     let folds = fold_scores.into_iter().collect::<Result<Vec<_>, _>>()?;
     let (mean, std) = RegressionMetrics::mean_and_std(&folds);
-    let (holdout, mut pipeline, mut warnings) = score(input, &split.train, &split.test)?;
+    let Scored { metrics: holdout, mut pipeline, mut warnings, points: holdout_points } =
+        score(input, &split.train, &split.test)?;
     if input.finalize {
         let all: Vec<usize> = split.train.iter().chain(&split.test).copied().collect();
         let fit = input.spec.fit(&input.table.take_rows(&all), input.kinds, input.target, &take(input.y, &all))?;
         pipeline = fit.pipeline;
         warnings = fit.warnings;
     }
-    Ok(Evaluation { folds, mean, std, holdout, pipeline, warnings, split })
+    Ok(Evaluation { folds, mean, std, holdout, pipeline, warnings, split, holdout_points })
 }

@@ -5,7 +5,7 @@
 use crate::error::{from_learn_error, ApiError};
 use crate::input::{self, InputWarning, ParsedInput};
 use crate::json_input;
-use crate::state::SharedState;
+use crate::state::{ServedModel, SharedState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -22,8 +22,8 @@ pub struct Scored {
     pub warnings: Vec<InputWarning>,
 }
 
-pub fn score(state: &SharedState, parsed: ParsedInput) -> Result<Scored, ApiError> {
-    let predictions = state.model.artifact.pipeline.predict(&parsed.table).map_err(from_learn_error)?;
+pub fn score(state: &SharedState, model: &ServedModel, parsed: ParsedInput) -> Result<Scored, ApiError> {
+    let predictions = model.artifact.pipeline.predict(&parsed.table).map_err(from_learn_error)?;
     if let Some(row) = predictions.iter().position(|p| !p.is_finite()) {
         return Err(ApiError::unprocessable(format!(
             "row {row}: the model cannot score this row (its prediction is not finite); check the inputs against the training ranges"
@@ -85,7 +85,8 @@ pub async fn predict_api(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require_json(&headers, true)?;
-    let scored = score(&state, json_input::single_record(&state.model.artifact.pipeline.schema, &body)?)?;
+    let model = state.model();
+    let scored = score(&state, &model, json_input::single_record(&model.artifact.pipeline.schema, &body)?)?;
     let mut response = Json(round4(scored.predictions[0])).into_response();
     warning_header(&mut response, &scored.warnings);
     Ok(with_rows(response, 1))
@@ -97,14 +98,15 @@ pub async fn invocations(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let schema = &state.model.artifact.pipeline.schema;
+    let model = state.model();
+    let schema = &model.artifact.pipeline.schema;
     let parsed = match content_type(&headers).as_deref() {
         Some("text/csv") => input::from_csv(schema, &body)?,
         Some("application/json") => json_input::invocations(schema, &body)?,
         Some(other) => return Err(ApiError::unsupported_media_type(other, "application/json or text/csv")),
         None => return Err(ApiError::unsupported_media_type("(none)", "application/json or text/csv")),
     };
-    let scored = score(&state, parsed)?;
+    let scored = score(&state, &model, parsed)?;
     let rows = scored.predictions.len();
     let mut body = json!({ "predictions": scored.predictions });
     if !scored.warnings.is_empty() {
@@ -123,14 +125,11 @@ pub async fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
-fn check_model_name(state: &SharedState, name: &str) -> Result<(), ApiError> {
-    if name == state.model.name {
+fn check_model_name(model: &ServedModel, name: &str) -> Result<(), ApiError> {
+    if name == model.name {
         Ok(())
     } else {
-        Err(ApiError::not_found(format!(
-            "model \"{name}\" is not served here (this server serves \"{}\")",
-            state.model.name
-        )))
+        Err(ApiError::not_found(format!("model \"{name}\" is not served here (this server serves \"{}\")", model.name)))
     }
 }
 
@@ -158,9 +157,9 @@ pub async fn v2_ready(State(state): State<SharedState>) -> Response {
 
 /// `GET /v2/models/{name}`: model metadata, one input tensor per column.
 pub async fn v2_model(State(state): State<SharedState>, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
-    check_model_name(&state, &name)?;
-    let inputs: Vec<Value> = state
-        .model
+    let model = state.model();
+    check_model_name(&model, &name)?;
+    let inputs: Vec<Value> = model
         .artifact
         .pipeline
         .schema
@@ -168,8 +167,8 @@ pub async fn v2_model(State(state): State<SharedState>, Path(name): Path<String>
         .map(|c| json!({ "name": c.name, "datatype": v2_datatype(&c.kind), "shape": [-1] }))
         .collect();
     Ok(Json(json!({
-        "name": state.model.name,
-        "versions": [state.model.version],
+        "name": model.name,
+        "versions": [model.version],
         "platform": "mlship",
         "inputs": inputs,
         "outputs": [{ "name": "predict", "datatype": "FP64", "shape": [-1] }],
@@ -177,7 +176,7 @@ pub async fn v2_model(State(state): State<SharedState>, Path(name): Path<String>
 }
 
 pub async fn v2_model_ready(State(state): State<SharedState>, Path(name): Path<String>) -> Result<Response, ApiError> {
-    check_model_name(&state, &name)?;
+    check_model_name(&state.model(), &name)?;
     let ready = state.is_ready();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     Ok((status, Json(json!({ "name": name, "ready": ready }))).into_response())
@@ -219,18 +218,19 @@ pub async fn v2_infer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    check_model_name(&state, &name)?;
+    let model = state.model();
+    check_model_name(&model, &name)?;
     require_json(&headers, false)?;
     let request = parse_json(&body)?;
     check_v2_request(&request)?;
     let Some(Value::Array(inputs)) = request.get("inputs") else {
         return Err(ApiError::unprocessable("the request needs an \"inputs\" array of tensors"));
     };
-    let scored = score(&state, input::from_tensors(&state.model.artifact.pipeline.schema, inputs)?)?;
+    let scored = score(&state, &model, input::from_tensors(&model.artifact.pipeline.schema, inputs)?)?;
     let rows = scored.predictions.len();
     let mut response = json!({
-        "model_name": state.model.name,
-        "model_version": state.model.version,
+        "model_name": model.name,
+        "model_version": model.version,
         "outputs": [{ "name": "predict", "datatype": "FP64", "shape": [rows], "data": scored.predictions }],
     });
     if let Some(id) = request.get("id").and_then(Value::as_str) {

@@ -83,6 +83,10 @@ impl Application {
 
     pub async fn with_artifact(artifact: Artifact, digest: &str, config: ServeConfig) -> Result<Self, ServeError> {
         let model = ServedModel::new(artifact, digest, config.name.clone(), config.label.clone());
+        Self::with_model(model, config).await
+    }
+
+    pub async fn with_model(model: ServedModel, config: ServeConfig) -> Result<Self, ServeError> {
         let state = Arc::new(AppState::new(model, config.body_limit));
         let address = format!("{}:{}", config.host, config.port);
         let listener = TcpListener::bind(&address)
@@ -215,7 +219,7 @@ async fn timeout(State(limits): State<Limits>, request: Request, next: Next) -> 
 }
 
 async fn form_get(State(state): State<SharedState>) -> Html<String> {
-    Html(form_page(&state.model, &FormView::default()))
+    Html(form_page(&state.model(), &FormView::default()))
 }
 
 /// The seed's `round=0` then `int(...)`: round half to even, no decimals.
@@ -231,36 +235,37 @@ async fn form_post(State(state): State<SharedState>, headers: HeaderMap, body: B
     }
     let fields: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::bad_request(format!("invalid form body: {e}")))?;
-    let schema = &state.model.artifact.pipeline.schema;
+    let model = state.model();
+    let schema = &model.artifact.pipeline.schema;
     let page_with_errors = |errors: Vec<ApiError>| {
         let errors: Vec<(String, String)> =
             errors.into_iter().map(|e| (e.field.clone().unwrap_or_default(), e.message)).collect();
         let view = FormView { values: &fields, errors: &errors, ..FormView::default() };
-        (StatusCode::UNPROCESSABLE_ENTITY, Html(form_page(&state.model, &view))).into_response()
+        (StatusCode::UNPROCESSABLE_ENTITY, Html(form_page(&model, &view))).into_response()
     };
     let parsed = match input::from_form(schema, &fields) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(page_with_errors(errors)),
     };
-    let scored = match api::score(&state, parsed) {
+    let scored = match api::score(&state, &model, parsed) {
         Ok(scored) => scored,
         Err(error) if error.status.is_client_error() => return Ok(page_with_errors(vec![error])),
         Err(error) => return Err(error),
     };
-    let result = format!("Expected {} will be {}", state.model.label, whole_number(scored.predictions[0]));
+    let result = format!("Expected {} will be {}", model.label, whole_number(scored.predictions[0]));
     let warnings: Vec<String> = scored.warnings.iter().map(|w| format!("{}: {}", w.field, w.message)).collect();
     let view = FormView { values: &fields, result: Some(result), warnings: &warnings, ..FormView::default() };
-    let mut response = Html(form_page(&state.model, &view)).into_response();
+    let mut response = Html(form_page(&model, &view)).into_response();
     response.extensions_mut().insert(RowsScored(1));
     Ok(response)
 }
 
 async fn openapi_json(State(state): State<SharedState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.clone()).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.model().openapi_json.clone()).into_response()
 }
 
 async fn docs(State(state): State<SharedState>) -> Html<String> {
-    Html(state.docs_html.clone())
+    Html(state.model().docs_html.clone())
 }
 
 async fn metrics(State(state): State<SharedState>) -> Response {

@@ -125,10 +125,11 @@ pub fn form_page(model: &ServedModel, view: &FormView<'_>) -> String {
     let holdout = &model.artifact.metrics.holdout;
     let _ = write!(
         body,
-        "<footer>Model <strong>{}</strong> · version <code>{}</code> · {} · hold-out R2 {:.4}, MAE {:.2}, RMSE {:.2} · \
+        "<footer>Model <strong>{}</strong> · version <code id=\"model-version\">{}</code>{} · {} · hold-out R2 {:.4}, MAE {:.2}, RMSE {:.2} · \
 <a href=\"/docs\">API docs</a> · mlship {}</footer>",
         escape(&model.name),
         escape(&model.version),
+        model.reference.as_ref().map(|r| format!(" (<code>{}</code>)", escape(r))).unwrap_or_default(),
         escape(&model.artifact.model_name),
         holdout.r2,
         holdout.mae,

@@ -17,3 +17,4 @@ mod state;
 pub use app::{Application, ServeConfig, ServeError};
 pub use error::ApiError;
 pub use input::MAX_ABS_VALUE;
+pub use state::ServedModel;

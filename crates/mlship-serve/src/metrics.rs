@@ -36,6 +36,16 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     predictions: Histogram,
     rows: Counter,
+    info: Family<ModelLabels, Gauge>,
+}
+
+fn model_labels(model: &ServedModel) -> ModelLabels {
+    ModelLabels {
+        name: model.name.clone(),
+        version: model.version.clone(),
+        model: model.artifact.spec.model.id().to_string(),
+        mlship_version: env!("CARGO_PKG_VERSION").to_string(),
+    }
 }
 
 impl Metrics {
@@ -53,15 +63,15 @@ impl Metrics {
         let rows = Counter::default();
         registry.register("rows_scored", "Rows scored by every API", rows.clone());
         let info = Family::<ModelLabels, Gauge>::default();
-        info.get_or_create(&ModelLabels {
-            name: model.name.clone(),
-            version: model.version.clone(),
-            model: model.artifact.spec.model.id().to_string(),
-            mlship_version: env!("CARGO_PKG_VERSION").to_string(),
-        })
-        .set(1);
-        registry.register("model_info", "The model being served", info);
-        Metrics { registry, requests, latency, predictions, rows }
+        info.get_or_create(&model_labels(model)).set(1);
+        registry.register("model_info", "The model being served", info.clone());
+        Metrics { registry, requests, latency, predictions, rows, info }
+    }
+
+    /// Only the model now served is reported, so dashboards see the switch.
+    pub fn set_model(&self, model: &ServedModel) {
+        self.info.clear();
+        self.info.get_or_create(&model_labels(model)).set(1);
     }
 
     pub fn record_request(&self, route: &str, method: &str, status: u16, seconds: f64) {

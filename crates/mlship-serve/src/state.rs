@@ -1,47 +1,85 @@
-//! What every handler shares: the model being served, readiness, metrics and
-//! the serving configuration.
+//! What every handler shares: the model being served (swappable while the
+//! server runs, for registry aliases that move), readiness, metrics and the
+//! serving configuration.
 
 use crate::metrics::Metrics;
+use arc_swap::ArcSwap;
 use mlship_artifact::Artifact;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// A loaded artifact and how it is presented: its name in URLs and pages, the
-/// version string (the first 12 hex digits of the artifact's payload sha256,
-/// which identifies exactly this model), and the label of the prediction.
+/// version string, and the label of the prediction. A model served from a
+/// file is versioned by the first 12 hex digits of its payload sha256 (which
+/// identifies exactly this model); one from the registry by its version number.
 pub struct ServedModel {
     pub artifact: Artifact,
     pub name: String,
     pub version: String,
     pub label: String,
+    /// The registry reference this model was resolved from (`insurance@production`).
+    pub reference: Option<String>,
+    /// The OpenAPI document and the docs page, rendered once per model.
+    pub openapi_json: String,
+    pub docs_html: String,
 }
 
 impl ServedModel {
     pub fn new(artifact: Artifact, digest: &str, name: Option<String>, label: Option<String>) -> Self {
         let name = name.unwrap_or_else(|| artifact.name.clone());
         let label = label.unwrap_or_else(|| artifact.pipeline.target.clone());
-        ServedModel { version: digest.chars().take(12).collect(), artifact, name, label }
+        ServedModel {
+            version: digest.chars().take(12).collect(),
+            artifact,
+            name,
+            label,
+            reference: None,
+            openapi_json: String::new(),
+            docs_html: String::new(),
+        }
+    }
+
+    /// A registry version: `version` is its number, `reference` what was asked for.
+    pub fn from_registry(mut self, version: i64, reference: String) -> Self {
+        self.version = version.to_string();
+        self.reference = Some(reference);
+        self
+    }
+
+    fn render_documents(&mut self, body_limit: usize) {
+        let document = crate::openapi::document(self, body_limit);
+        self.docs_html = crate::html::docs_page(&document);
+        self.openapi_json = serde_json::to_string_pretty(&document).unwrap_or_default();
     }
 }
 
 pub struct AppState {
-    pub model: ServedModel,
+    model: ArcSwap<ServedModel>,
     pub metrics: Metrics,
-    /// The OpenAPI document and the docs page, rendered once at start.
-    pub openapi_json: String,
-    pub docs_html: String,
+    body_limit: usize,
     ready: AtomicBool,
 }
 
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    pub fn new(model: ServedModel, body_limit: usize) -> Self {
+    pub fn new(mut model: ServedModel, body_limit: usize) -> Self {
+        model.render_documents(body_limit);
         let metrics = Metrics::new(&model);
-        let document = crate::openapi::document(&model, body_limit);
-        let docs_html = crate::html::docs_page(&document);
-        let openapi_json = serde_json::to_string_pretty(&document).unwrap_or_default();
-        AppState { model, metrics, openapi_json, docs_html, ready: AtomicBool::new(true) }
+        AppState { model: ArcSwap::from_pointee(model), metrics, body_limit, ready: AtomicBool::new(true) }
+    }
+
+    /// The model now; a request takes it once, so it parses and scores with one model
+    /// even when a new version arrives meanwhile.
+    pub fn model(&self) -> Arc<ServedModel> {
+        self.model.load_full()
+    }
+
+    /// Serves `model` from the next request on; requests in flight finish with the old one.
+    pub fn replace_model(&self, mut model: ServedModel) {
+        model.render_documents(self.body_limit);
+        self.metrics.set_model(&model);
+        self.model.store(Arc::new(model));
     }
 
     pub fn is_ready(&self) -> bool {

@@ -391,12 +391,12 @@ async fn the_model_name_is_the_file_stem_unless_named() {
     let renamed = dir.path().join("charges-v2.mlship");
     std::fs::copy(golden(), &renamed).unwrap();
     let app = Application::build(&renamed, ServeConfig { port: 0, ..ServeConfig::default() }).await.unwrap();
-    assert_eq!(app.state().model.name, "charges-v2");
+    assert_eq!(app.state().model().name, "charges-v2");
     let app =
         Application::build(&renamed, ServeConfig { port: 0, name: Some("insurance".into()), ..ServeConfig::default() })
             .await
             .unwrap();
-    assert_eq!(app.state().model.name, "insurance");
+    assert_eq!(app.state().model().name, "insurance");
 }
 
 #[tokio::test]

@@ -54,6 +54,20 @@ impl ImageLabels {
         ImageLabels { pairs: pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
     }
 
+    /// A registry version: its name and number replace the artifact's name and
+    /// digest prefix, and the reference it was resolved from is kept.
+    pub fn with_registry(mut self, identity: &RegistryIdentity) -> Self {
+        for (key, value) in &mut self.pairs {
+            match key.as_str() {
+                "org.opencontainers.image.title" | "io.mlship.model.name" => *value = identity.name.clone(),
+                "org.opencontainers.image.version" | "io.mlship.model.version" => *value = identity.version.to_string(),
+                _ => {}
+            }
+        }
+        self.pairs.push(("io.mlship.registry.reference".to_string(), identity.reference.clone()));
+        self
+    }
+
     pub fn pairs(&self) -> Vec<(String, String)> {
         self.pairs.clone()
     }
@@ -174,12 +188,33 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// Builds the image in memory from a static mlship and a model file; the
 /// entrypoint serves on 0.0.0.0:`port`.
+/// A model resolved from the registry (`insurance@production` → version 3).
+#[derive(Debug, Clone)]
+pub struct RegistryIdentity {
+    pub name: String,
+    pub version: i64,
+    pub reference: String,
+}
+
 pub fn build(binary_path: &Path, model_path: &Path, port: u16) -> Result<BuiltImage, ShipError> {
+    build_with_identity(binary_path, model_path, port, None)
+}
+
+/// As `build`, labelling the image with the registry version it came from.
+pub fn build_with_identity(
+    binary_path: &Path,
+    model_path: &Path,
+    port: u16,
+    identity: Option<&RegistryIdentity>,
+) -> Result<BuiltImage, ShipError> {
     let (artifact, digest) = Artifact::load_with_digest(model_path)?;
     let binary = std::fs::read(binary_path).map_err(|e| io_error(binary_path, e))?;
     check_static_binary(binary_path, &binary)?;
     let model = std::fs::read(model_path).map_err(|e| io_error(model_path, e))?;
-    let labels = ImageLabels::from_artifact(&artifact, &digest);
+    let mut labels = ImageLabels::from_artifact(&artifact, &digest);
+    if let Some(identity) = identity {
+        labels = labels.with_registry(identity);
+    }
     let layer_tar = layer(&binary, &model).map_err(|e| io_error(model_path, e))?;
     let layer_gz = gzip(&layer_tar).map_err(|e| io_error(model_path, e))?;
     let created = artifact.created_at.clone();

@@ -21,7 +21,7 @@ pub use names::{parse_alias, parse_name, Name};
 pub use paths::ArtifactRoot;
 pub use registry::{AliasEvent, ModelDetail, ModelRef, ModelSource, ModelSummary, ModelVersion};
 pub use runs::{Experiment, MetricPoint, NewRun, RunDetail, RunFile, RunQuery, RunRow, RunStatus};
-pub use store::{Store, StoreLocation};
+pub use store::{Store, StoreLocation, DEFAULT_STORE};
 
 use thiserror::Error;
 

@@ -37,12 +37,20 @@ pub fn is_alive(pid: i64, recorded_start: &str) -> bool {
     }
 }
 
+/// The login name of this process's uid from /etc/passwd, else `uid N`.
 pub fn user_from_uid() -> String {
-    std::fs::read_to_string("/proc/self/status")
+    let Some(uid) = std::fs::read_to_string("/proc/self/status").ok().and_then(|status| {
+        status.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+    }) else {
+        return "unknown".to_string();
+    };
+    std::fs::read_to_string("/etc/passwd")
         .ok()
-        .and_then(|status| {
-            status.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .and_then(|passwd| {
+            passwd.lines().find_map(|line| {
+                let fields: Vec<&str> = line.split(':').collect();
+                (fields.len() > 2 && fields[2] == uid).then(|| fields[0].to_string())
+            })
         })
-        .map(|uid| format!("uid {uid}"))
-        .unwrap_or_else(|| "unknown".to_string())
+        .unwrap_or_else(|| format!("uid {uid}"))
 }

@@ -1,0 +1,57 @@
+//! The diagnostic plots a run keeps, as PyCaret's `plot_model` offers them:
+//! residuals and prediction error on the hold-out, the model's coefficients,
+//! and the cross-validation score of every fold.
+
+use mlship_learn::{Evaluation, FittedModel};
+use mlship_track::plots;
+
+/// At most this many coefficients are drawn, the largest by magnitude.
+const MAX_COEFFICIENTS: usize = 25;
+
+/// (file stem, SVG) for every plot of a run.
+pub fn plots(evaluation: &Evaluation) -> Vec<(&'static str, String)> {
+    let points = &evaluation.holdout_points;
+    let residuals: Vec<(f64, f64)> = points.iter().map(|(truth, predicted)| (*predicted, truth - predicted)).collect();
+    let prediction_error: Vec<(f64, f64)> = points.iter().map(|(truth, predicted)| (*truth, *predicted)).collect();
+    let target = &evaluation.pipeline.target;
+    let mut out = vec![
+        (
+            "residuals",
+            plots::scatter(
+                "Residuals (hold-out)",
+                &format!("Predicted {target}"),
+                "Residual (true − predicted)",
+                &residuals,
+                false,
+                true,
+            ),
+        ),
+        (
+            "prediction_error",
+            plots::scatter(
+                &format!("Prediction error (hold-out R2 {:.4})", evaluation.holdout.r2),
+                &format!("True {target}"),
+                &format!("Predicted {target}"),
+                &prediction_error,
+                true,
+                false,
+            ),
+        ),
+    ];
+    let FittedModel::Linear(linear) = &evaluation.pipeline.model;
+    let mut coefficients: Vec<(String, f64)> =
+        evaluation.pipeline.feature_names.iter().cloned().zip(linear.coef.iter().copied()).collect();
+    coefficients.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let shown = coefficients.len().min(MAX_COEFFICIENTS);
+    let title = if coefficients.len() > shown {
+        format!("Coefficients (largest {shown} of {})", coefficients.len())
+    } else {
+        "Coefficients".to_string()
+    };
+    coefficients.truncate(shown);
+    out.push(("coefficients", plots::bars(&title, "coefficient", &coefficients)));
+    let folds: Vec<(String, f64)> =
+        evaluation.folds.iter().enumerate().map(|(i, m)| (format!("fold {}", i + 1), m.r2)).collect();
+    out.push(("cv_folds", plots::bars(&format!("R2 per fold (mean {:.4})", evaluation.mean.r2), "R2", &folds)));
+    out
+}
