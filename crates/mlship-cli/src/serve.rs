@@ -69,7 +69,7 @@ impl ServerFlags {
     }
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -90,7 +90,7 @@ async fn shutdown_signal() {
     }
 }
 
-fn init_logging() {
+pub fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::stderr)

@@ -6,8 +6,8 @@ use crate::diagnostics;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use mlship_learn::{Evaluation, RegressionMetrics, METRIC_NAMES};
-use mlship_track::{MetricPoint, ModelRef, ModelSource, NewRun, RunQuery, RunRow, Store, StoreLocation};
-use std::collections::BTreeSet;
+use mlship_track::format_time;
+use mlship_track::{MetricPoint, ModelRef, ModelSource, NewRun, RunQuery, Store, StoreLocation};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -39,23 +39,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("cannot start the runtime")
-}
-
-/// UTC, to the second: `2026-11-26 17:20:03`.
-pub fn format_time(ms: i64) -> String {
-    let seconds = ms.div_euclid(1000);
-    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
 /// The commit of the working directory's git repository, `-dirty` when it
@@ -440,7 +423,7 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                 }
                 Ok::<_, mlship_track::TrackError>(out)
             })?;
-            let table = comparison(&details);
+            let table = mlship_track::runs::compare(&details);
             if json {
                 return print_json(&table);
             }
@@ -459,32 +442,6 @@ pub fn runs(command: RunsCommand) -> Result<()> {
             Ok(())
         }
     }
-}
-
-#[derive(serde::Serialize)]
-pub struct ComparisonRow {
-    pub key: String,
-    pub values: Vec<Option<String>>,
-    pub differs: bool,
-}
-
-/// Params then summary metrics (not per-fold), one row per key across the runs.
-pub fn comparison(runs: &[RunRow]) -> Vec<ComparisonRow> {
-    let mut rows = Vec::new();
-    let params: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
-    for key in params {
-        let values: Vec<Option<String>> = runs.iter().map(|r| r.params.get(key).cloned()).collect();
-        let differs = values.windows(2).any(|w| w[0] != w[1]);
-        rows.push(ComparisonRow { key: format!("params.{key}"), values, differs });
-    }
-    let metrics: BTreeSet<&String> =
-        runs.iter().flat_map(|r| r.metrics.keys()).filter(|k| !k.starts_with("fold_")).collect();
-    for key in metrics {
-        let values: Vec<Option<String>> = runs.iter().map(|r| r.metrics.get(key).map(|v| format!("{v:.4}"))).collect();
-        let differs = values.windows(2).any(|w| w[0] != w[1]);
-        rows.push(ComparisonRow { key: format!("metrics.{key}"), values, differs });
-    }
-    rows
 }
 
 fn truncate(text: &str, width: usize) -> String {

@@ -4,61 +4,11 @@
 //! `.ci/run` installs `chromium` and `chromium-driver`; set CHROMEDRIVER to use
 //! another driver binary.
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use mlship_serve::{Application, ServeConfig};
+use mlship_testkit::Chromedriver;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn start_driver() -> (Driver, u16) {
-    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_string());
-    let port = free_port();
-    let child = Command::new(&binary)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start {binary} ({e}): install Debian's chromium and chromium-driver (.ci/run does)")
-        });
-    // Owned by the guard from here on, so every path below kills and reaps it.
-    let driver = Driver(child);
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return (driver, port);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start listening on port {port}");
-}
-
-async fn browser(driver_port: u16, javascript: bool) -> Client {
-    let mut capabilities = serde_json::Map::new();
-    let mut args =
-        vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=420,900"];
-    if !javascript {
-        args.push("--blink-settings=scriptEnabled=false");
-    }
-    capabilities.insert("goog:chromeOptions".to_string(), serde_json::json!({ "args": args }));
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a headless Chromium session")
-}
 
 async fn fill_and_submit(client: &Client, base: &str) -> String {
     client.goto(base).await.unwrap();
@@ -81,9 +31,9 @@ async fn the_form_works_in_headless_chromium() {
     let app = Application::build(&golden, config).await.unwrap();
     let base = format!("http://{}/", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let (_driver, driver_port) = start_driver().await;
+    let driver = Chromedriver::start().await;
 
-    let client = browser(driver_port, true).await;
+    let client = driver.browser(true, 420).await;
     let text = fill_and_submit(&client, &base).await;
     assert_eq!(text, "Expected Bill will be 23624");
     // The submitted values are still in the form.
@@ -93,7 +43,7 @@ async fn the_form_works_in_headless_chromium() {
     std::fs::write(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("form.png"), screenshot).unwrap();
     client.close().await.unwrap();
 
-    let no_script = browser(driver_port, false).await;
+    let no_script = driver.browser(false, 420).await;
     assert_eq!(fill_and_submit(&no_script, &base).await, "Expected Bill will be 23624", "works without JavaScript");
     no_script.close().await.unwrap();
 }

@@ -662,3 +662,29 @@ fn run_row(row: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
         tags: BTreeMap::new(),
     })
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonRow {
+    pub key: String,
+    pub values: Vec<Option<String>>,
+    pub differs: bool,
+}
+
+/// Params then summary metrics (not per-fold), one row per key across the runs.
+pub fn compare(runs: &[RunRow]) -> Vec<ComparisonRow> {
+    let mut rows = Vec::new();
+    let params: std::collections::BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
+    for key in params {
+        let values: Vec<Option<String>> = runs.iter().map(|r| r.params.get(key).cloned()).collect();
+        let differs = values.windows(2).any(|w| w[0] != w[1]);
+        rows.push(ComparisonRow { key: format!("params.{key}"), values, differs });
+    }
+    let metrics: std::collections::BTreeSet<&String> =
+        runs.iter().flat_map(|r| r.metrics.keys()).filter(|k| !k.starts_with("fold_")).collect();
+    for key in metrics {
+        let values: Vec<Option<String>> = runs.iter().map(|r| r.metrics.get(key).map(|v| format!("{v:.4}"))).collect();
+        let differs = values.windows(2).any(|w| w[0] != w[1]);
+        rows.push(ComparisonRow { key: format!("metrics.{key}"), values, differs });
+    }
+    rows
+}

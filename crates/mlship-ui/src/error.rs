@@ -1,0 +1,70 @@
+//! One error shape for the API and the pages: a status and a message, as JSON
+//! (`{"error": …, "status": …}`) under `/api/`, as a small page elsewhere.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use mlship_track::TrackError;
+
+#[derive(Debug)]
+pub struct UiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn not_found(message: impl Into<String>) -> Self {
+        UiError { status: StatusCode::NOT_FOUND, message: message.into() }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        UiError { status: StatusCode::BAD_REQUEST, message: message.into() }
+    }
+}
+
+impl From<TrackError> for UiError {
+    fn from(error: TrackError) -> Self {
+        let status = match &error {
+            TrackError::NotFound(_) => StatusCode::NOT_FOUND,
+            e if e.is_client_error() => StatusCode::BAD_REQUEST,
+            _ => {
+                tracing::error!(target: "mlship::ui", "store error: {error}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        UiError { status, message: error.to_string() }
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(serde_json::json!({ "error": self.message, "status": self.status.as_u16() })))
+            .into_response()
+    }
+}
+
+/// The same error as a page, for the HTML routes.
+pub struct PageError(pub UiError);
+
+impl From<UiError> for PageError {
+    fn from(error: UiError) -> Self {
+        PageError(error)
+    }
+}
+
+impl From<TrackError> for PageError {
+    fn from(error: TrackError) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let body = format!(
+            "<p class=\"error\" id=\"error\">{}</p><p><a href=\"/\">Experiments</a></p>",
+            crate::pages::escape(&self.0.message)
+        );
+        (self.0.status, axum::response::Html(crate::pages::layout(&format!("Error {}", self.0.status.as_u16()), &body)))
+            .into_response()
+    }
+}
