@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test, on a fresh machine: installs what the tests need when it is
-# missing (Debian's chromium + chromium-driver for the browser test; a Python
-# venv with openapi-spec-validator and schemathesis for the API conformance
-# run), then runs the Rust test suite and checks the running server's OpenAPI
-# document and responses with the validators.
+# missing (Debian's chromium + chromium-driver for the browser tests,
+# PostgreSQL for the store suite, a registry, nginx; a Python venv with
+# openapi-spec-validator and schemathesis for the API conformance run), starts
+# PostgreSQL, then runs the Rust test suite and the end-to-end checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +15,34 @@ command -v htpasswd > /dev/null || need_apt+=(apache2-utils)
 command -v nginx > /dev/null || need_apt+=(nginx-light)
 command -v wrk > /dev/null || need_apt+=(wrk)
 command -v bc > /dev/null || need_apt+=(bc)
+[ -n "${MLSHIP_TEST_POSTGRES:-}" ] || ls /usr/lib/postgresql/*/bin/postgres > /dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (Debian)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" > /dev/null
 fi
+
+# The store suite runs against PostgreSQL too; with MLSHIP_REQUIRE_POSTGRES a
+# missing server fails those tests instead of skipping them. Give
+# MLSHIP_TEST_POSTGRES (an admin URL) to use a server of your own.
+if [ -z "${MLSHIP_TEST_POSTGRES:-}" ]; then
+  echo "== PostgreSQL (Debian's cluster, started here)"
+  pg_version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$pg_version main" || pg_createcluster "$pg_version" main > /dev/null
+  pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $4}' | grep -qx online || pg_ctlcluster "$pg_version" main start
+  pg_port=$(pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $3}')
+  for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$pg_port" && break; sleep 0.2; done
+  su postgres -c "psql -q -v ON_ERROR_STOP=1 -p $pg_port" <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mlship') THEN
+    CREATE ROLE mlship LOGIN SUPERUSER PASSWORD 'mlship';
+  END IF;
+END $$;
+SQL
+  export MLSHIP_TEST_POSTGRES="postgres://mlship:mlship@127.0.0.1:$pg_port/postgres"
+  echo "PostgreSQL $pg_version on port $pg_port"
+fi
+export MLSHIP_REQUIRE_POSTGRES=1
 
 echo "== Rust tests"
 rust_log=$(mktemp)

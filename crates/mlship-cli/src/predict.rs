@@ -16,9 +16,9 @@ const PREDICTION_COLUMN: &str = "prediction_label";
 
 #[derive(Args, Debug)]
 pub struct PredictArgs {
-    /// The saved model (NAME.mlship)
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// The saved model (NAME.mlship), or a registry reference (NAME@ALIAS, NAME/VERSION)
+    #[arg(long, value_name = "FILE|REF")]
+    pub model: String,
     /// The CSV (streamed) or Parquet file to score; it needs the model's input columns, others are passed through
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
@@ -31,15 +31,20 @@ pub struct PredictArgs {
     /// Rows read, scored and written per batch (memory grows with it)
     #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_rows: u32,
+    #[command(flatten)]
+    pub store: crate::track::StoreFlags,
 }
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// The saved model (NAME.mlship)
-    pub model: PathBuf,
+    /// The saved model (NAME.mlship), or a registry reference (NAME@ALIAS, NAME/VERSION)
+    #[arg(value_name = "FILE|REF")]
+    pub model: String,
     /// Print the whole artifact description as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub store: crate::track::StoreFlags,
 }
 
 /// Turns a batch-relative row error into one naming the file and its line.
@@ -158,7 +163,8 @@ fn score_any<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Re
 }
 
 pub fn run(args: PredictArgs) -> Result<()> {
-    let artifact = Artifact::load(&args.model)?;
+    let resolved = crate::track::resolve_model_arg(&args.model, &args.store)?;
+    let artifact = Artifact::load(resolved.path())?;
     match &args.out {
         None => {
             let stdout = std::io::stdout();
@@ -180,7 +186,8 @@ pub fn run(args: PredictArgs) -> Result<()> {
 }
 
 pub fn inspect(args: InspectArgs) -> Result<()> {
-    let artifact = Artifact::load(&args.model)?;
+    let resolved = crate::track::resolve_model_arg(&args.model, &args.store)?;
+    let artifact = Artifact::load(resolved.path())?;
     if args.json {
         let document = serde_json::json!({
             "name": artifact.name,
