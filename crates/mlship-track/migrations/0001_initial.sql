@@ -25,7 +25,14 @@ CREATE TABLE runs (
     data_sha256 TEXT,
     artifact_path TEXT,
     artifact_sha256 TEXT,
-    failure TEXT
+    failure TEXT,
+    -- The run's latest metrics, params and tags folded into text
+    -- ("key US value RS …"), rewritten in the transaction that changes them,
+    -- so a list of 10,000 runs reads 10,000 rows. The tables below stay the
+    -- source of truth and what filters and sorts use.
+    metrics_summary TEXT NOT NULL DEFAULT '',
+    params_summary TEXT NOT NULL DEFAULT '',
+    tags_summary TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX runs_by_experiment ON runs (experiment_id, start_time);
 CREATE INDEX runs_by_status ON runs (status);

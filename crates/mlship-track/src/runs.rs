@@ -166,6 +166,13 @@ fn new_run_id() -> String {
 }
 
 /// Params and tags are capped like MLflow's (keys 250, values 6,000 characters).
+/// Params and tags in key order, as their summary keeps them.
+fn sorted(pairs: &[(String, String)]) -> Vec<(&str, String)> {
+    let mut pairs: Vec<(&str, String)> = pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    pairs.sort();
+    pairs
+}
+
 fn check_key_value(kind: &str, key: &str, value: &str) -> Result<(), TrackError> {
     if key.is_empty() || key.chars().count() > 250 || key.chars().any(char::is_control) {
         return Err(TrackError::Invalid(format!(
@@ -175,10 +182,48 @@ fn check_key_value(kind: &str, key: &str, value: &str) -> Result<(), TrackError>
     if value.chars().count() > 6000 {
         return Err(TrackError::Invalid(format!("{kind} {key:?}: the value is longer than 6,000 characters")));
     }
+    // Tab and line breaks are text; other control characters (NUL, the
+    // separators lists fold values with) are not.
+    if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        return Err(TrackError::Invalid(format!("{kind} {key:?}: the value holds the control character {c:?}")));
+    }
     Ok(())
 }
 
-const RUN_COLUMNS: &str = "r.id, r.experiment_id, e.name, r.name, r.status, r.start_time, r.end_time, r.user_name";
+/// A run's columns, then its latest metrics, params and tags as folded text
+/// (see `fold`), kept on the run row so listing 10,000 runs reads 10,000 rows.
+const RUN_COLUMNS: &str = "r.id, r.experiment_id, e.name, r.name, r.status, r.start_time, r.end_time, r.user_name, \
+     r.metrics_summary, r.params_summary, r.tags_summary";
+
+/// `key US value RS key US value…` (US = 0x1f, RS = 0x1e): keys hold no
+/// control characters and values none but tab and line breaks (checked on
+/// the way in), so the separators cannot collide. Floats use Rust's shortest
+/// form that parses back to the same f64.
+fn fold<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> String {
+    let mut text = String::new();
+    for (key, value) in pairs {
+        if !text.is_empty() {
+            text.push('\u{1e}');
+        }
+        text.push_str(key);
+        text.push('\u{1f}');
+        text.push_str(&value);
+    }
+    text
+}
+
+/// The inverse of `fold`.
+fn unfold<T>(text: Option<String>, parse: impl Fn(&str) -> Option<T>) -> BTreeMap<String, T> {
+    let mut map = BTreeMap::new();
+    for pair in text.as_deref().unwrap_or("").split('\u{1e}').filter(|p| !p.is_empty()) {
+        if let Some((key, value)) = pair.split_once('\u{1f}') {
+            if let Some(value) = parse(value) {
+                map.insert(key.to_string(), value);
+            }
+        }
+    }
+    map
+}
 
 impl Store {
     /// The experiment named `name` (any case or Unicode form), created if new.
@@ -250,13 +295,21 @@ impl Store {
         for (key, value) in &new.tags {
             check_key_value("tag", key, value)?;
         }
+        for (kind, pairs) in [("param", &new.params), ("tag", &new.tags)] {
+            let mut keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+            keys.sort_unstable();
+            if let Some(twice) = keys.windows(2).find(|w| w[0] == w[1]) {
+                return Err(TrackError::Invalid(format!("{kind} {:?} is given twice", twice[0])));
+            }
+        }
         let experiment_id = self.experiment_id(&new.experiment).await?;
         let id = new_run_id();
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         sqlx::query(
-            "INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat, host, pid, process_start, user_name, git_commit, data_sha256) \
-             VALUES ($1, $2, $3, 'RUNNING', $4, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat, host, pid, process_start, user_name, \
+             git_commit, data_sha256, params_summary, tags_summary) \
+             VALUES ($1, $2, $3, 'RUNNING', $4, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&id)
         .bind(experiment_id)
@@ -268,6 +321,8 @@ impl Store {
         .bind(crate::os_user())
         .bind(new.git_commit.clone())
         .bind(new.data_sha256.clone())
+        .bind(fold(sorted(&new.params)))
+        .bind(fold(sorted(&new.tags)))
         .execute(&mut *tx)
         .await
         .map_err(|e| self.db.err(e))?;
@@ -346,6 +401,18 @@ impl Store {
             );
             sql.query().execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
         }
+        let latest: Vec<(String, f64)> =
+            sqlx::query_as("SELECT key, value FROM latest_metrics WHERE run_id = $1 ORDER BY key")
+                .bind(run_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        sqlx::query("UPDATE runs SET metrics_summary = $1 WHERE id = $2")
+            .bind(fold(latest.iter().map(|(k, v)| (k.as_str(), v.to_string()))))
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
         tx.commit().await.map_err(|e| self.db.err(e))
     }
 
@@ -472,9 +539,7 @@ impl Store {
              FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = {arg}"
         );
         let row = sql.query().fetch_one(&self.db.pool).await.map_err(|e| self.db.err(e))?;
-        let mut runs = vec![run_row(&row).map_err(|e| self.db.err(e))?];
-        self.attach_summaries(&mut runs).await?;
-        let run = runs.remove(0);
+        let run = run_row(&row).map_err(|e| self.db.err(e))?;
         let points = sqlx::query("SELECT key, step, value FROM metrics WHERE run_id = $1 ORDER BY key, step")
             .bind(&id)
             .fetch_all(&self.db.pool)
@@ -501,13 +566,13 @@ impl Store {
         let get = |i: usize| row.try_get::<Option<String>, _>(i).map_err(|e| self.db.err(e));
         Ok(RunDetail {
             run,
-            host: row.try_get(8).map_err(|e| self.db.err(e))?,
-            pid: row.try_get(9).map_err(|e| self.db.err(e))?,
-            git_commit: get(10)?,
-            data_sha256: get(11)?,
-            artifact_path: get(12)?,
-            artifact_sha256: get(13)?,
-            failure: get(14)?,
+            host: row.try_get(11).map_err(|e| self.db.err(e))?,
+            pid: row.try_get(12).map_err(|e| self.db.err(e))?,
+            git_commit: get(13)?,
+            data_sha256: get(14)?,
+            artifact_path: get(15)?,
+            artifact_sha256: get(16)?,
+            failure: get(17)?,
             history,
             files,
         })
@@ -574,42 +639,7 @@ impl Store {
         };
         sql.text = format!("SELECT {RUN_COLUMNS} {from}{where_sql} ORDER BY {order}{limit}");
         let rows = sql.query().fetch_all(&self.db.pool).await.map_err(|e| self.db.err(e))?;
-        let mut runs = rows.iter().map(run_row).collect::<Result<Vec<_>, _>>().map_err(|e| self.db.err(e))?;
-        self.attach_summaries(&mut runs).await?;
-        Ok(runs)
-    }
-
-    /// Fills in latest metrics, params and tags, a few queries for any number of runs.
-    async fn attach_summaries(&self, runs: &mut [RunRow]) -> Result<(), TrackError> {
-        let index: std::collections::HashMap<String, usize> =
-            runs.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        let ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
-        for chunk in ids.chunks(5000) {
-            for table in ["latest_metrics", "params", "tags"] {
-                let mut sql = Sql::default();
-                let placeholders: Vec<String> = chunk.iter().map(|id| sql.text(id)).collect();
-                sql.text =
-                    format!("SELECT run_id, key, value FROM {table} WHERE run_id IN ({})", placeholders.join(", "));
-                let rows = sql.query().fetch_all(&self.db.pool).await.map_err(|e| self.db.err(e))?;
-                for row in &rows {
-                    let run_id: String = row.try_get(0).map_err(|e| self.db.err(e))?;
-                    let key: String = row.try_get(1).map_err(|e| self.db.err(e))?;
-                    let Some(&i) = index.get(&run_id) else { continue };
-                    match table {
-                        "latest_metrics" => {
-                            runs[i].metrics.insert(key, row.try_get(2).map_err(|e| self.db.err(e))?);
-                        }
-                        "params" => {
-                            runs[i].params.insert(key, row.try_get(2).map_err(|e| self.db.err(e))?);
-                        }
-                        _ => {
-                            runs[i].tags.insert(key, row.try_get(2).map_err(|e| self.db.err(e))?);
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
+        rows.iter().map(run_row).collect::<Result<Vec<_>, _>>().map_err(|e| self.db.err(e))
     }
 }
 
@@ -657,9 +687,9 @@ fn run_row(row: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
         start_time: row.try_get(5)?,
         end_time: row.try_get(6)?,
         user: row.try_get(7)?,
-        metrics: BTreeMap::new(),
-        params: BTreeMap::new(),
-        tags: BTreeMap::new(),
+        metrics: unfold(row.try_get(8)?, |v| v.parse::<f64>().ok()),
+        params: unfold(row.try_get(9)?, |v| Some(v.to_string())),
+        tags: unfold(row.try_get(10)?, |v| Some(v.to_string())),
     })
 }
 

@@ -147,6 +147,23 @@ async fn runs_keep_params_metrics_tags_and_files(store: &Store) {
         .unwrap_err()
         .to_string()
         .contains("not a finite number"));
+    // Values come back bit for bit through lists, whatever their magnitude.
+    let exact = [0.1 + 0.2, 1e-300, -2.5e17, std::f64::consts::PI, 5e-324];
+    let points: Vec<MetricPoint> = exact.iter().enumerate().map(|(i, v)| point(&format!("exact_{i}"), 0, *v)).collect();
+    store.log_metrics(&nan, &points).await.unwrap();
+    let listed =
+        store.list_runs(&RunQuery { filter: Some("params.nothing != 'x' or 1".into()), ..Default::default() }).await;
+    assert!(listed.is_err(), "or is refused");
+    let listed = store.list_runs(&RunQuery::default()).await.unwrap();
+    let row = listed.iter().find(|r| r.id == nan).unwrap();
+    for (i, value) in exact.iter().enumerate() {
+        assert_eq!(row.metrics[&format!("exact_{i}")].to_bits(), value.to_bits(), "{value}");
+    }
+    let control = store.start_run(&new_run("insurance", "ctl", &[("a", "x\u{1e}y")])).await.unwrap_err();
+    assert!(control.to_string().contains("control character"), "{control}");
+    store.start_run(&new_run("insurance", "tabs", &[("sql", "SELECT\n\t1")])).await.unwrap();
+    let twice = store.start_run(&new_run("insurance", "twice", &[("a", "1"), ("a", "2")])).await.unwrap_err();
+    assert!(twice.to_string().contains("param \"a\" is given twice"), "{twice}");
     store.fail_run(&nan, "stopped by the test").await.unwrap();
     assert_eq!(store.run(&nan).await.unwrap().failure.as_deref(), Some("stopped by the test"));
     assert!(matches!(store.run("zzzz").await, Err(TrackError::Invalid(_))));
