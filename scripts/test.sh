@@ -138,6 +138,30 @@ docker rmi "$tag" > /dev/null
 docker load -q -i "$work/image.tar" > /dev/null && docker rmi "$tag" > /dev/null
 echo "pulled from the registry, served 23624.0786 as 65532:65532, stopped cleanly; the docker archive loads"
 
+echo "== CI/CD example (examples/ci-local.sh), twice: train, gate, register, build from the registry, push, promote"
+ci="$work/ci"
+for round in 1 2; do
+  OUT="$ci" MLSHIP="$static" BINARY="$static" REGISTRY="localhost:$open_port" GITHUB_SHA="round$round" \
+    bash examples/ci-local.sh > "$work/ci-$round.log" 2>&1 || { cat "$work/ci-$round.log"; exit 1; }
+done
+grep -q "no insurance@production yet" "$work/ci-1.log"
+grep -q "no worse than insurance@production" "$work/ci-2.log"
+MLSHIP_STORE="$ci/store" "$static" models show insurance --json > "$work/model.json"
+python3 - "$work/model.json" <<'PY'
+import json, sys
+model = json.load(open(sys.argv[1]))
+versions = [(v["version"], v["aliases"]) for v in model["versions"]]
+assert versions == [(1, []), (2, ["production", "staging"])], versions
+moves = [(e["alias"], e["from_version"], e["to_version"]) for e in model["history"]]
+assert moves == [("staging", None, 1), ("production", None, 1), ("staging", 1, 2), ("production", 1, 2)], moves
+PY
+docker pull -q "localhost:$open_port/insurance:2" > /dev/null
+label() { docker inspect -f "{{index .Config.Labels \"$1\"}}" "localhost:$open_port/insurance:2"; }
+[ "$(label io.mlship.model.version)" = "2" ] && [ "$(label io.mlship.registry.reference)" = "insurance@staging" ] \
+  || { echo "the image built from the registry is not labelled with its version"; exit 1; }
+docker rmi "localhost:$open_port/insurance:2" > /dev/null
+echo "gated, registered versions 1 and 2, images pushed from insurance@staging (labelled version 2), production → 2"
+
 echo "== three replicas behind nginx: one killed under load, then a rolling update to a new model under load"
 MLSHIP=target/debug/mlship STATIC="$static" REGISTRY="localhost:$open_port" WORK="$work/replicas" bash scripts/e2e_replicas.sh
 

@@ -307,7 +307,7 @@ pub fn experiments(command: ExperimentsCommand) -> Result<()> {
     Ok(())
 }
 
-fn metric_cell(value: Option<&f64>) -> String {
+fn metric_cell(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
 }
 
@@ -390,7 +390,7 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                 println!("  artifact    {path} (sha256 {})", &sha[..16]);
             }
             println!("Params");
-            for (key, value) in &r.params {
+            for (key, value) in r.params.iter() {
                 println!("  {key:<32} {value}");
             }
             println!("Metrics");
@@ -404,7 +404,7 @@ pub fn runs(command: RunsCommand) -> Result<()> {
             }
             if !r.tags.is_empty() {
                 println!("Tags");
-                for (key, value) in &r.tags {
+                for (key, value) in r.tags.iter() {
                     println!("  {key:<32} {value}");
                 }
             }

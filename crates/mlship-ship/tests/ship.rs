@@ -70,6 +70,23 @@ fn the_image_runs_the_server_as_non_root_with_labels() {
 }
 
 #[test]
+fn an_image_from_the_registry_is_labelled_with_its_name_and_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let identity =
+        image::RegistryIdentity { name: "insurance".into(), version: 3, reference: "insurance@production".into() };
+    let built = image::build_with_identity(&fake_static_binary(dir.path()), &golden(), 5000, Some(&identity)).unwrap();
+    let config: serde_json::Value = serde_json::from_slice(&built.config).unwrap();
+    let labels = &config["config"]["Labels"];
+    assert_eq!(labels["io.mlship.model.name"], "insurance");
+    assert_eq!(labels["io.mlship.model.version"], "3");
+    assert_eq!(labels["org.opencontainers.image.version"], "3");
+    assert_eq!(labels["io.mlship.registry.reference"], "insurance@production");
+    assert_eq!(labels["io.mlship.model.sha256"].as_str().unwrap().len(), 64, "the digest is still there");
+    let plain = image::build(&fake_static_binary(dir.path()), &golden(), 5000).unwrap();
+    assert_ne!(plain.manifest_digest(), built.manifest_digest());
+}
+
+#[test]
 fn the_serving_port_is_configurable() {
     let dir = tempfile::tempdir().unwrap();
     let built = image::build(&fake_static_binary(dir.path()), &golden(), 8080).unwrap();

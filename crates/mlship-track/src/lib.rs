@@ -20,7 +20,7 @@ pub use db::Backend;
 pub use names::{parse_alias, parse_name, Name};
 pub use paths::ArtifactRoot;
 pub use registry::{AliasEvent, ModelDetail, ModelRef, ModelSource, ModelSummary, ModelVersion};
-pub use runs::{Experiment, MetricPoint, NewRun, RunDetail, RunFile, RunQuery, RunRow, RunStatus};
+pub use runs::{Experiment, MetricPoint, MetricValues, NewRun, Pairs, RunDetail, RunFile, RunQuery, RunRow, RunStatus};
 pub use store::{Store, StoreLocation, DEFAULT_STORE};
 
 use thiserror::Error;

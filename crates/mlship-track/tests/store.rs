@@ -127,12 +127,12 @@ async fn runs_keep_params_metrics_tags_and_files(store: &Store) {
     assert_eq!(detail.run.id, id);
     assert_eq!(detail.run.status, RunStatus::Finished);
     assert!(detail.run.end_time.unwrap() >= detail.run.start_time);
-    assert_eq!(detail.run.params["fold"], "10");
-    assert_eq!(detail.run.tags["team"], "pricing");
+    assert_eq!(detail.run.params.get("fold"), Some("10"));
+    assert_eq!(detail.run.tags.get("team"), Some("pricing"));
     assert_eq!(detail.git_commit.as_deref(), Some("0123abcd"));
     assert_eq!(detail.history["fold_r2"], vec![(0, 0.1), (1, 0.81), (2, 0.82), (3, 0.83)]);
     // The newest step wins, whatever order points arrive in.
-    assert_eq!(detail.run.metrics["fold_r2"], 0.83);
+    assert_eq!(detail.run.metrics.get("fold_r2"), Some(0.83));
     assert_eq!(detail.files.len(), 1);
     let (_, bytes) = store.run_file(&id, &plot.path).await.unwrap();
     assert_eq!(bytes, b"<svg/>");
@@ -157,7 +157,7 @@ async fn runs_keep_params_metrics_tags_and_files(store: &Store) {
     let listed = store.list_runs(&RunQuery::default()).await.unwrap();
     let row = listed.iter().find(|r| r.id == nan).unwrap();
     for (i, value) in exact.iter().enumerate() {
-        assert_eq!(row.metrics[&format!("exact_{i}")].to_bits(), value.to_bits(), "{value}");
+        assert_eq!(row.metrics.get(&format!("exact_{i}")).unwrap().to_bits(), value.to_bits(), "{value}");
     }
     let control = store.start_run(&new_run("insurance", "ctl", &[("a", "x\u{1e}y")])).await.unwrap_err();
     assert!(control.to_string().contains("control character"), "{control}");
@@ -219,8 +219,8 @@ async fn lists_sort_and_filter(store: &Store) {
         store.list_runs(&RunQuery { limit: Some(2), ..query(None, Some("-holdout_r2"), None) }).await.unwrap();
     assert_eq!(ids(limited), [other.clone(), b.clone()]);
     let listed = store.list_runs(&query(Some("insurance"), None, None)).await.unwrap();
-    assert_eq!(listed[0].metrics["holdout_r2"], 0.83, "newest first by default, with its metrics");
-    assert_eq!(listed[0].params["model"], "lr");
+    assert_eq!(listed[0].metrics.get("holdout_r2"), Some(0.83), "newest first by default, with its metrics");
+    assert_eq!(listed[0].params.get("model"), Some("lr"));
 
     let missing = store.list_runs(&query(Some("nope"), None, None)).await.unwrap_err();
     assert!(missing.to_string().contains("no experiment named \"nope\""), "{missing}");
@@ -389,8 +389,8 @@ async fn stored_paths_cannot_leave_the_artifact_folder(store: &Store) {
     }
 }
 
-async fn migrations_apply_once_when_stores_open_together(store: &Store) {
-    let location = store.location.clone();
+/// Opens `location` from eight tasks at once and returns the migrations the store then holds.
+async fn open_eight_at_once(location: &StoreLocation) -> Vec<i64> {
     let opens: Vec<_> = (0..8)
         .map(|_| {
             let location = location.clone();
@@ -401,31 +401,22 @@ async fn migrations_apply_once_when_stores_open_together(store: &Store) {
         open.await.unwrap().unwrap();
     }
     let mut connection = sqlx::AnyConnection::connect(&location.url).await.unwrap();
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut connection).await.unwrap();
-    assert_eq!(applied, [1]);
+    sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut connection).await.unwrap()
+}
+
+async fn migrations_apply_once_when_stores_open_together(store: &Store) {
+    assert_eq!(open_eight_at_once(&store.location).await, [1]);
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
 }
 
-/// A fresh SQLite store opened by eight tasks at once: the schema is created once.
+/// A fresh SQLite store opened by eight tasks at once: the schema is created once, in WAL mode.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_sqlite_store_opened_eight_times_at_once_is_migrated_once() {
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(dir.path().join("fresh").to_str().unwrap(), None).unwrap();
-    let opens: Vec<_> = (0..8)
-        .map(|_| {
-            let location = location.clone();
-            tokio::spawn(async move { Store::open(location).await.map(|_| ()) })
-        })
-        .collect();
-    for open in opens {
-        open.await.unwrap().unwrap();
-    }
+    assert_eq!(open_eight_at_once(&location).await, [1]);
     let mut connection = sqlx::AnyConnection::connect(&location.url).await.unwrap();
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut connection).await.unwrap();
-    assert_eq!(applied, [1]);
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut connection).await.unwrap();
     assert_eq!(mode, "wal");
 }
@@ -436,17 +427,5 @@ async fn a_new_postgres_store_opened_eight_times_at_once_is_migrated_once() {
     let Some(url) = postgres_database().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(&url, Some(&dir.path().join("artifacts"))).unwrap();
-    let opens: Vec<_> = (0..8)
-        .map(|_| {
-            let location = location.clone();
-            tokio::spawn(async move { Store::open(location).await.map(|_| ()) })
-        })
-        .collect();
-    for open in opens {
-        open.await.unwrap().unwrap();
-    }
-    let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut connection).await.unwrap();
-    assert_eq!(applied, [1]);
+    assert_eq!(open_eight_at_once(&location).await, [1]);
 }

@@ -89,18 +89,18 @@ pub async fn experiments(State(ui): State<SharedUi>) -> Result<Html<String>, Pag
 
 /// The summary metric keys (not per-fold) and the params that differ, over `runs`.
 fn columns(runs: &[RunRow]) -> (Vec<String>, Vec<String>) {
-    let metrics: BTreeSet<&String> =
+    let metrics: BTreeSet<&str> =
         runs.iter().flat_map(|r| r.metrics.keys()).filter(|k| !k.starts_with("fold_")).collect();
-    let params: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
+    let params: BTreeSet<&str> = runs.iter().flat_map(|r| r.params.keys()).collect();
     let varying: Vec<String> = params
         .into_iter()
         .filter(|key| {
-            let first = runs.first().and_then(|r| r.params.get(*key));
-            runs.iter().any(|r| r.params.get(*key) != first)
+            let first = runs.first().and_then(|r| r.params.get(key));
+            runs.iter().any(|r| r.params.get(key) != first)
         })
-        .cloned()
+        .map(str::to_string)
         .collect();
-    (metrics.into_iter().cloned().collect(), varying)
+    (metrics.into_iter().map(str::to_string).collect(), varying)
 }
 
 pub async fn runs(
@@ -168,11 +168,10 @@ pub async fn runs(
             s = run.status.as_str(),
         );
         for key in &metric_keys {
-            let _ =
-                write!(body, "<td class=\"num\">{}</td>", run.metrics.get(key).map(|v| number(*v)).unwrap_or_default());
+            let _ = write!(body, "<td class=\"num\">{}</td>", run.metrics.get(key).map(number).unwrap_or_default());
         }
         for key in &param_keys {
-            let _ = write!(body, "<td>{}</td>", run.params.get(key).map(|v| escape(v)).unwrap_or_default());
+            let _ = write!(body, "<td>{}</td>", run.params.get(key).map(escape).unwrap_or_default());
         }
         body.push_str("</tr>");
     }
@@ -282,13 +281,13 @@ pub async fn run(State(ui): State<SharedUi>, Path(id): Path<String>) -> Result<H
     body.push_str("</table>");
 
     body.push_str("<h2>Metrics</h2><table id=\"metrics\"><tr><th>Metric</th><th>Value</th><th>Steps</th></tr>");
-    for (key, value) in &run.metrics {
+    for (key, value) in run.metrics.iter() {
         let steps = detail.history.get(key).map_or(0, Vec::len);
         let _ = write!(
             body,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{steps}</td></tr>",
             escape(key),
-            number(*value)
+            number(value)
         );
     }
     body.push_str("</table>");
@@ -318,13 +317,13 @@ pub async fn run(State(ui): State<SharedUi>, Path(id): Path<String>) -> Result<H
         body.push_str("</div>");
     }
     body.push_str("<h2>Params</h2><table id=\"params\"><tr><th>Param</th><th>Value</th></tr>");
-    for (key, value) in &run.params {
+    for (key, value) in run.params.iter() {
         let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", escape(key), escape(value));
     }
     body.push_str("</table>");
     if !run.tags.is_empty() {
         body.push_str("<h2>Tags</h2><table id=\"tags\"><tr><th>Tag</th><th>Value</th></tr>");
-        for (key, value) in &run.tags {
+        for (key, value) in run.tags.iter() {
             let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", escape(key), escape(value));
         }
         body.push_str("</table>");
