@@ -31,7 +31,7 @@ impl StoreLocation {
         if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
             return Ok(StoreLocation {
                 backend: Backend::Postgres,
-                url: spec.to_string(),
+                url: loopback_without_tls(spec),
                 shown: hide_password(spec),
                 artifacts: artifacts.map_or_else(|| Path::new(DEFAULT_STORE).join("artifacts"), Path::to_path_buf),
             });
@@ -80,6 +80,28 @@ fn encode_path(path: &str) -> String {
         }
     }
     out
+}
+
+/// A server on this machine's loopback is reached without TLS unless the URL
+/// asks (`sslmode=…`): the bytes never leave the machine, and the TLS setup
+/// (sqlx's default is `prefer`) costs about 200 ms per command.
+fn loopback_without_tls(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return url.to_string() };
+    let rest = &url[scheme_end + 3..];
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port.split(']').next().map(|h| h.trim_start_matches('['))
+    } else {
+        host_port.split(':').next()
+    }
+    .unwrap_or("");
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "::1");
+    if !loopback || url.contains("sslmode=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}sslmode=disable")
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
@@ -203,6 +225,21 @@ mod tests {
     fn passwords_are_hidden_in_messages() {
         assert_eq!(hide_password("postgres://me:s3cret@db:5432/x"), "postgres://me:***@db:5432/x");
         assert_eq!(hide_password("postgres://me@db/x"), "postgres://me@db/x");
+    }
+
+    #[test]
+    fn loopback_postgres_skips_tls_unless_asked() {
+        assert_eq!(
+            loopback_without_tls("postgres://u:p@127.0.0.1:5432/db"),
+            "postgres://u:p@127.0.0.1:5432/db?sslmode=disable"
+        );
+        assert_eq!(loopback_without_tls("postgres://localhost/db?x=1"), "postgres://localhost/db?x=1&sslmode=disable");
+        assert_eq!(loopback_without_tls("postgres://u@[::1]:5432/db"), "postgres://u@[::1]:5432/db?sslmode=disable");
+        assert_eq!(loopback_without_tls("postgres://db.example.com/db"), "postgres://db.example.com/db");
+        assert_eq!(
+            loopback_without_tls("postgres://localhost/db?sslmode=require"),
+            "postgres://localhost/db?sslmode=require"
+        );
     }
 
     #[test]
