@@ -21,6 +21,9 @@ pub struct UiArgs {
 }
 
 pub fn run(args: UiArgs) -> Result<()> {
+    let config = UiConfig { host: args.host.clone(), port: args.port, token: args.auth_token.clone() };
+    // Before the store is opened: a refused address should not create one.
+    config.check()?;
     let location = args.store.location()?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
@@ -28,7 +31,6 @@ pub fn run(args: UiArgs) -> Result<()> {
         crate::serve::init_logging();
         let store = mlship_track::Store::open(location).await?;
         let shown = store.shown().to_string();
-        let config = UiConfig { host: args.host.clone(), port: args.port, token: args.auth_token.clone() };
         let app = UiApp::build(store, config).await?;
         println!(
             "mlship UI for {shown} on http://{}/  · API: /api/  · writes {}  · Ctrl-C to stop",

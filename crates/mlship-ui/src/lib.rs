@@ -33,6 +33,20 @@ pub struct UiConfig {
     pub token: Option<String>,
 }
 
+impl UiConfig {
+    /// Refuses a non-loopback address without a token, and a short token.
+    pub fn check(&self) -> Result<(), StartError> {
+        let token = self.token.as_deref().filter(|t| !t.is_empty());
+        if token.is_some_and(|t| t.chars().count() < 16) {
+            return Err(StartError::WeakToken);
+        }
+        if token.is_none() && !is_loopback(&self.host) {
+            return Err(StartError::TokenRequired(self.host.clone()));
+        }
+        Ok(())
+    }
+}
+
 impl Default for UiConfig {
     fn default() -> Self {
         UiConfig { host: "127.0.0.1".to_string(), port: 5001, token: None }
@@ -67,15 +81,8 @@ fn is_loopback(host: &str) -> bool {
 
 impl UiApp {
     pub async fn build(store: Store, config: UiConfig) -> Result<UiApp, StartError> {
+        config.check()?;
         let token = config.token.filter(|t| !t.is_empty());
-        if let Some(token) = &token {
-            if token.chars().count() < 16 {
-                return Err(StartError::WeakToken);
-            }
-        }
-        if token.is_none() && !is_loopback(&config.host) {
-            return Err(StartError::TokenRequired(config.host));
-        }
         let address = format!("{}:{}", config.host, config.port);
         let listener = TcpListener::bind(&address)
             .await
