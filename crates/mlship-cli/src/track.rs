@@ -423,7 +423,7 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                 }
                 Ok::<_, mlship_track::TrackError>(out)
             })?;
-            let table = mlship_track::runs::compare(&details);
+            let table = mlship_track::search::compare(&details);
             if json {
                 return print_json(&table);
             }

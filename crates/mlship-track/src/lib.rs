@@ -14,14 +14,19 @@ pub mod plots;
 mod process;
 pub mod registry;
 pub mod runs;
+pub mod search;
+mod sql;
 mod store;
+mod summary;
 
 pub use db::Backend;
 pub use names::{parse_alias, parse_name, Name};
 pub use paths::ArtifactRoot;
 pub use registry::{AliasEvent, ModelDetail, ModelRef, ModelSource, ModelSummary, ModelVersion};
-pub use runs::{Experiment, MetricPoint, MetricValues, NewRun, Pairs, RunDetail, RunFile, RunQuery, RunRow, RunStatus};
+pub use runs::{Experiment, MetricPoint, NewRun, RunDetail, RunFile, RunRow, RunStatus};
+pub use search::{ComparisonRow, RunQuery};
 pub use store::{Store, StoreLocation, DEFAULT_STORE};
+pub use summary::{MetricValues, Pairs};
 
 use thiserror::Error;
 

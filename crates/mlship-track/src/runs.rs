@@ -1,12 +1,12 @@
 //! Experiments and runs: start a run with its params and tags, log metric
-//! points, attach files, finish or fail it; list runs sorted and filtered;
-//! show one run with its metric history and files.
+//! points, attach files, finish or fail it; show one run with its metric
+//! history and files. Lists and comparisons are in `search`.
 
-use crate::filter::{self, Op, Scope, Value};
+use crate::sql::Sql;
 use crate::store::Store;
+use crate::summary::{fold, run_row, MetricValues, Pairs, RUN_COLUMNS};
 use crate::{names, now_ms, process, TrackError};
 use serde::Serialize;
-use sqlx::any::AnyArguments;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -27,7 +27,7 @@ impl RunStatus {
         }
     }
 
-    fn parse(text: &str) -> RunStatus {
+    pub(crate) fn parse(text: &str) -> RunStatus {
         match text {
             "FINISHED" => RunStatus::Finished,
             "FAILED" => RunStatus::Failed,
@@ -101,58 +101,6 @@ pub struct RunDetail {
     pub files: Vec<RunFile>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct RunQuery {
-    pub experiment: Option<String>,
-    pub filter: Option<String>,
-    pub sort: Option<String>,
-    /// None: every matching run.
-    pub limit: Option<usize>,
-}
-
-/// SQL text and its arguments, numbered `$1, $2, …` as both backends accept.
-#[derive(Default)]
-pub(crate) struct Sql {
-    pub text: String,
-    args: Vec<Arg>,
-}
-
-enum Arg {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl Sql {
-    pub fn new(text: impl Into<String>) -> Self {
-        Sql { text: text.into(), args: Vec::new() }
-    }
-    fn push(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-    pub fn int(&mut self, value: i64) -> String {
-        self.push(Arg::Int(value))
-    }
-    pub fn float(&mut self, value: f64) -> String {
-        self.push(Arg::Float(value))
-    }
-    pub fn text(&mut self, value: &str) -> String {
-        self.push(Arg::Text(value.to_string()))
-    }
-    pub fn query(self) -> sqlx::query::Query<'static, sqlx::Any, AnyArguments> {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text));
-        for arg in self.args {
-            query = match arg {
-                Arg::Int(v) => query.bind(v),
-                Arg::Float(v) => query.bind(v),
-                Arg::Text(v) => query.bind(v),
-            };
-        }
-        query
-    }
-}
-
 /// 128 random bits as 32 hex digits, like MLflow's run ids.
 fn new_run_id() -> String {
     use std::io::Read;
@@ -190,135 +138,6 @@ fn check_key_value(kind: &str, key: &str, value: &str) -> Result<(), TrackError>
     Ok(())
 }
 
-/// A run's columns, then its latest metrics, params and tags as folded text
-/// (see `fold`), kept on the run row so listing 10,000 runs reads 10,000 rows.
-const RUN_COLUMNS: &str = "r.id, r.experiment_id, e.name, r.name, r.status, r.start_time, r.end_time, r.user_name, \
-     r.metrics_summary, r.params_summary, r.tags_summary";
-
-/// Lists read each run as its id and one text column (`packed_run_columns`):
-/// the drivers' cost is per column value (about a microsecond each through
-/// sqlx's Any driver), so 10,000 runs as 2 values each instead of 11 halve
-/// the time of a full list. GS (0x1d) separates the fields; no field can hold
-/// it (names and values refuse control characters).
-const PACK_SEPARATOR: &str = "\u{1d}";
-
-fn packed_run_columns(separator: &str) -> String {
-    let fields = [
-        "CAST(r.experiment_id AS TEXT)",
-        "r.name",
-        "r.status",
-        "CAST(r.start_time AS TEXT)",
-        "COALESCE(CAST(r.end_time AS TEXT), '')",
-        "r.user_name",
-        "r.metrics_summary",
-        "r.params_summary",
-        "r.tags_summary",
-    ];
-    fields.join(&format!(" || {separator} || "))
-}
-
-fn unpack_run(id: String, packed: &str, experiments: &std::collections::HashMap<i64, String>) -> Option<RunRow> {
-    let mut fields = packed.split(PACK_SEPARATOR);
-    let mut next = || fields.next();
-    let experiment_id: i64 = next()?.parse().ok()?;
-    let name = next()?.to_string();
-    let status = RunStatus::parse(next()?);
-    let start_time = next()?.parse().ok()?;
-    let end_time = Some(next()?).filter(|t| !t.is_empty()).and_then(|t| t.parse().ok());
-    let user = next()?.to_string();
-    let metrics = MetricValues(Pairs(next()?.to_string()));
-    let params = Pairs(next()?.to_string());
-    let tags = Pairs(next()?.to_string());
-    Some(RunRow {
-        id,
-        experiment_id,
-        experiment: experiments.get(&experiment_id).cloned().unwrap_or_default(),
-        name,
-        status,
-        start_time,
-        end_time,
-        user,
-        metrics,
-        params,
-        tags,
-    })
-}
-
-/// `key US value RS key US value…` (US = 0x1f, RS = 0x1e): keys hold no
-/// control characters and values none but tab and line breaks (checked on
-/// the way in), so the separators cannot collide. Floats use Rust's shortest
-/// form that parses back to the same f64.
-fn fold<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> String {
-    let mut text = String::new();
-    for (key, value) in pairs {
-        if !text.is_empty() {
-            text.push('\u{1e}');
-        }
-        text.push_str(key);
-        text.push('\u{1f}');
-        text.push_str(&value);
-    }
-    text
-}
-
-/// Key-value pairs (params, tags) kept as the folded text the store reads:
-/// looked up and iterated in place, so listing 10,000 runs builds no maps.
-/// Keys are in order; serialised as a JSON object.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Pairs(String);
-
-impl Pairs {
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.0.split('\u{1e}').filter_map(|pair| pair.split_once('\u{1f}'))
-    }
-
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.iter().map(|(k, _)| k)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl Serialize for Pairs {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
-/// A run's latest metric values, folded like `Pairs`; values parse on access.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MetricValues(Pairs);
-
-impl MetricValues {
-    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> + '_ {
-        self.0.iter().filter_map(|(k, v)| v.parse().ok().map(|v| (k, v)))
-    }
-
-    pub fn get(&self, key: &str) -> Option<f64> {
-        self.0.get(key).and_then(|v| v.parse().ok())
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.0.keys()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl Serialize for MetricValues {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
 impl Store {
     /// The experiment named `name` (any case or Unicode form), created if new.
     pub async fn experiment_id(&self, name: &str) -> Result<i64, TrackError> {
@@ -351,7 +170,7 @@ impl Store {
         Ok(id)
     }
 
-    async fn find_experiment_id(&self, canonical: &str) -> Result<Option<i64>, TrackError> {
+    pub(crate) async fn find_experiment_id(&self, canonical: &str) -> Result<Option<i64>, TrackError> {
         sqlx::query_scalar("SELECT id FROM experiments WHERE canonical_name = $1")
             .bind(canonical)
             .fetch_optional(&self.db.pool)
@@ -693,145 +512,4 @@ impl Store {
         let bytes = self.root.read_verified(&path, &sha256)?;
         Ok((RunFile { path, kind, sha256, size }, bytes))
     }
-
-    pub async fn list_runs(&self, query: &RunQuery) -> Result<Vec<RunRow>, TrackError> {
-        let clauses = match &query.filter {
-            Some(text) => filter::parse_filter(text)?,
-            None => Vec::new(),
-        };
-        let sort = query.sort.as_deref().map(filter::parse_sort).transpose()?;
-        let mut sql = Sql::default();
-        let mut from = "FROM runs r JOIN experiments e ON e.id = r.experiment_id".to_string();
-        let mut order = "r.start_time DESC, r.id".to_string();
-        if let Some(sort) = &sort {
-            let direction = if sort.descending { "DESC" } else { "ASC" };
-            match &sort.scope {
-                Scope::Metric | Scope::Param | Scope::Tag => {
-                    let table = match sort.scope {
-                        Scope::Metric => "latest_metrics",
-                        Scope::Param => "params",
-                        _ => "tags",
-                    };
-                    let key = sql.text(&sort.key);
-                    from.push_str(&format!(" LEFT JOIN {table} s ON s.run_id = r.id AND s.key = {key}"));
-                    order = format!("s.value {direction} NULLS LAST, r.start_time DESC, r.id");
-                }
-                Scope::Attribute(column) => order = format!("r.{column} {direction} NULLS LAST, r.id"),
-            }
-        }
-        let mut conditions = Vec::new();
-        if let Some(experiment) = &query.experiment {
-            let name = names::parse_name("experiment", experiment)?;
-            let id = self
-                .find_experiment_id(&name.canonical)
-                .await?
-                .ok_or_else(|| TrackError::NotFound(format!("no experiment named {experiment:?}")))?;
-            conditions.push(format!("r.experiment_id = {}", sql.int(id)));
-        }
-        for clause in &clauses {
-            conditions.push(clause_sql(&mut sql, clause));
-        }
-        let where_sql =
-            if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
-        let limit = match query.limit {
-            Some(n) => format!(" LIMIT {}", sql.int(n as i64)),
-            None => String::new(),
-        };
-        let separator = sql.text(PACK_SEPARATOR);
-        sql.text = format!("SELECT r.id, {} {from}{where_sql} ORDER BY {order}{limit}", packed_run_columns(&separator));
-        let experiments: std::collections::HashMap<i64, String> =
-            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM experiments")
-                .fetch_all(&self.db.pool)
-                .await
-                .map_err(|e| self.db.err(e))?
-                .into_iter()
-                .collect();
-        let rows = sql.query().fetch_all(&self.db.pool).await.map_err(|e| self.db.err(e))?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.try_get(0).map_err(|e| self.db.err(e))?;
-                let packed: String = row.try_get(1).map_err(|e| self.db.err(e))?;
-                unpack_run(id, &packed, &experiments).ok_or_else(|| TrackError::Database {
-                    store: self.db.shown.clone(),
-                    message: "a run row could not be read back (damaged summary)".to_string(),
-                })
-            })
-            .collect()
-    }
-}
-
-fn clause_sql(sql: &mut Sql, clause: &filter::Clause) -> String {
-    let op = clause.op.sql();
-    match &clause.scope {
-        Scope::Metric | Scope::Param | Scope::Tag => {
-            let table = match clause.scope {
-                Scope::Metric => "latest_metrics",
-                Scope::Param => "params",
-                _ => "tags",
-            };
-            let key = sql.text(&clause.key);
-            let (column, value) = match (&clause.value, clause.op) {
-                (Value::Number(n), _) => ("f.value".to_string(), sql.float(*n)),
-                (Value::Text(t), Op::ILike) => ("LOWER(f.value)".to_string(), format!("LOWER({})", sql.text(t))),
-                (Value::Text(t), _) => ("f.value".to_string(), sql.text(t)),
-            };
-            format!(
-                "EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = {key} AND {column} {op} {value})"
-            )
-        }
-        Scope::Attribute(column) => {
-            let value = match &clause.value {
-                Value::Number(n) => sql.int(*n as i64),
-                Value::Text(t) if *column == "status" => sql.text(&t.to_ascii_uppercase()),
-                Value::Text(t) => sql.text(t),
-            };
-            if clause.op == Op::ILike {
-                format!("LOWER(r.{column}) LIKE LOWER({value})")
-            } else {
-                format!("r.{column} {op} {value}")
-            }
-        }
-    }
-}
-
-fn run_row(row: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
-    Ok(RunRow {
-        id: row.try_get(0)?,
-        experiment_id: row.try_get(1)?,
-        experiment: row.try_get(2)?,
-        name: row.try_get(3)?,
-        status: RunStatus::parse(&row.try_get::<String, _>(4)?),
-        start_time: row.try_get(5)?,
-        end_time: row.try_get(6)?,
-        user: row.try_get(7)?,
-        metrics: MetricValues(Pairs(row.try_get(8)?)),
-        params: Pairs(row.try_get(9)?),
-        tags: Pairs(row.try_get(10)?),
-    })
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ComparisonRow {
-    pub key: String,
-    pub values: Vec<Option<String>>,
-    pub differs: bool,
-}
-
-/// Params then summary metrics (not per-fold), one row per key across the runs.
-pub fn compare(runs: &[RunRow]) -> Vec<ComparisonRow> {
-    let mut rows = Vec::new();
-    let params: std::collections::BTreeSet<&str> = runs.iter().flat_map(|r| r.params.keys()).collect();
-    for key in params {
-        let values: Vec<Option<String>> = runs.iter().map(|r| r.params.get(key).map(str::to_string)).collect();
-        let differs = values.windows(2).any(|w| w[0] != w[1]);
-        rows.push(ComparisonRow { key: format!("params.{key}"), values, differs });
-    }
-    let metrics: std::collections::BTreeSet<&str> =
-        runs.iter().flat_map(|r| r.metrics.keys()).filter(|k| !k.starts_with("fold_")).collect();
-    for key in metrics {
-        let values: Vec<Option<String>> = runs.iter().map(|r| r.metrics.get(key).map(|v| format!("{v:.4}"))).collect();
-        let differs = values.windows(2).any(|w| w[0] != w[1]);
-        rows.push(ComparisonRow { key: format!("metrics.{key}"), values, differs });
-    }
-    rows
 }

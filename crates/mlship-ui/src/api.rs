@@ -93,7 +93,7 @@ pub async fn compared_runs(ui: &SharedUi, pairs: &[(String, String)]) -> Result<
 
 pub async fn compare(State(ui): State<SharedUi>, RawQuery(raw): RawQuery) -> Result<Json<Value>, UiError> {
     let runs = compared_runs(&ui, &query_pairs(raw)?).await?;
-    let rows = mlship_track::runs::compare(&runs);
+    let rows = mlship_track::search::compare(&runs);
     Ok(Json(json!({ "runs": runs, "rows": rows })))
 }
 

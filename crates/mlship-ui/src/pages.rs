@@ -380,7 +380,7 @@ fn schema_table(artifact: &mlship_artifact::Artifact) -> String {
 
 pub async fn compare(State(ui): State<SharedUi>, RawQuery(raw): RawQuery) -> Result<Html<String>, PageError> {
     let runs = compared_runs(&ui, &query_pairs(raw)?).await?;
-    let rows = mlship_track::runs::compare(&runs);
+    let rows = mlship_track::search::compare(&runs);
     let mut body = format!("<h1>Compare {} runs</h1><p class=\"muted\">Highlighted rows differ.</p>", runs.len());
     body.push_str("<table id=\"comparison\"><tr><th></th>");
     for run in &runs {

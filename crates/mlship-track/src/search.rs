@@ -1,0 +1,148 @@
+//! Finding runs: list with MLflow-style filters and sorts (one query, one
+//! row per run), and side-by-side comparison.
+
+use crate::filter::{self, Op, Scope, Value};
+use crate::names;
+use crate::runs::RunRow;
+use crate::sql::Sql;
+use crate::store::Store;
+use crate::summary::{packed_run_columns, unpack_run, PACK_SEPARATOR};
+use crate::TrackError;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Default)]
+pub struct RunQuery {
+    pub experiment: Option<String>,
+    pub filter: Option<String>,
+    pub sort: Option<String>,
+    /// None: every matching run.
+    pub limit: Option<usize>,
+}
+
+impl Store {
+    pub async fn list_runs(&self, query: &RunQuery) -> Result<Vec<RunRow>, TrackError> {
+        let clauses = match &query.filter {
+            Some(text) => filter::parse_filter(text)?,
+            None => Vec::new(),
+        };
+        let sort = query.sort.as_deref().map(filter::parse_sort).transpose()?;
+        let mut sql = Sql::default();
+        let mut from = "FROM runs r JOIN experiments e ON e.id = r.experiment_id".to_string();
+        let mut order = "r.start_time DESC, r.id".to_string();
+        if let Some(sort) = &sort {
+            let direction = if sort.descending { "DESC" } else { "ASC" };
+            match &sort.scope {
+                Scope::Metric | Scope::Param | Scope::Tag => {
+                    let table = match sort.scope {
+                        Scope::Metric => "latest_metrics",
+                        Scope::Param => "params",
+                        _ => "tags",
+                    };
+                    let key = sql.text(&sort.key);
+                    from.push_str(&format!(" LEFT JOIN {table} s ON s.run_id = r.id AND s.key = {key}"));
+                    order = format!("s.value {direction} NULLS LAST, r.start_time DESC, r.id");
+                }
+                Scope::Attribute(column) => order = format!("r.{column} {direction} NULLS LAST, r.id"),
+            }
+        }
+        let mut conditions = Vec::new();
+        if let Some(experiment) = &query.experiment {
+            let name = names::parse_name("experiment", experiment)?;
+            let id = self
+                .find_experiment_id(&name.canonical)
+                .await?
+                .ok_or_else(|| TrackError::NotFound(format!("no experiment named {experiment:?}")))?;
+            conditions.push(format!("r.experiment_id = {}", sql.int(id)));
+        }
+        for clause in &clauses {
+            conditions.push(clause_sql(&mut sql, clause));
+        }
+        let where_sql =
+            if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let limit = match query.limit {
+            Some(n) => format!(" LIMIT {}", sql.int(n as i64)),
+            None => String::new(),
+        };
+        let separator = sql.text(PACK_SEPARATOR);
+        sql.text = format!("SELECT r.id, {} {from}{where_sql} ORDER BY {order}{limit}", packed_run_columns(&separator));
+        let experiments: std::collections::HashMap<i64, String> =
+            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM experiments")
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?
+                .into_iter()
+                .collect();
+        let rows = sql.query().fetch_all(&self.db.pool).await.map_err(|e| self.db.err(e))?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get(0).map_err(|e| self.db.err(e))?;
+                let packed: String = row.try_get(1).map_err(|e| self.db.err(e))?;
+                unpack_run(id, &packed, &experiments).ok_or_else(|| TrackError::Database {
+                    store: self.db.shown.clone(),
+                    message: "a run row could not be read back (damaged summary)".to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn clause_sql(sql: &mut Sql, clause: &filter::Clause) -> String {
+    let op = clause.op.sql();
+    match &clause.scope {
+        Scope::Metric | Scope::Param | Scope::Tag => {
+            let table = match clause.scope {
+                Scope::Metric => "latest_metrics",
+                Scope::Param => "params",
+                _ => "tags",
+            };
+            let key = sql.text(&clause.key);
+            let (column, value) = match (&clause.value, clause.op) {
+                (Value::Number(n), _) => ("f.value".to_string(), sql.float(*n)),
+                (Value::Text(t), Op::ILike) => ("LOWER(f.value)".to_string(), format!("LOWER({})", sql.text(t))),
+                (Value::Text(t), _) => ("f.value".to_string(), sql.text(t)),
+            };
+            format!(
+                "EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = {key} AND {column} {op} {value})"
+            )
+        }
+        Scope::Attribute(column) => {
+            let value = match &clause.value {
+                Value::Number(n) => sql.int(*n as i64),
+                Value::Text(t) if *column == "status" => sql.text(&t.to_ascii_uppercase()),
+                Value::Text(t) => sql.text(t),
+            };
+            if clause.op == Op::ILike {
+                format!("LOWER(r.{column}) LIKE LOWER({value})")
+            } else {
+                format!("r.{column} {op} {value}")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonRow {
+    pub key: String,
+    pub values: Vec<Option<String>>,
+    pub differs: bool,
+}
+
+/// Params then summary metrics (not per-fold), one row per key across the runs.
+pub fn compare(runs: &[RunRow]) -> Vec<ComparisonRow> {
+    let mut rows = Vec::new();
+    let params: std::collections::BTreeSet<&str> = runs.iter().flat_map(|r| r.params.keys()).collect();
+    for key in params {
+        let values: Vec<Option<String>> = runs.iter().map(|r| r.params.get(key).map(str::to_string)).collect();
+        let differs = values.windows(2).any(|w| w[0] != w[1]);
+        rows.push(ComparisonRow { key: format!("params.{key}"), values, differs });
+    }
+    let metrics: std::collections::BTreeSet<&str> =
+        runs.iter().flat_map(|r| r.metrics.keys()).filter(|k| !k.starts_with("fold_")).collect();
+    for key in metrics {
+        let values: Vec<Option<String>> = runs.iter().map(|r| r.metrics.get(key).map(|v| format!("{v:.4}"))).collect();
+        let differs = values.windows(2).any(|w| w[0] != w[1]);
+        rows.push(ComparisonRow { key: format!("metrics.{key}"), values, differs });
+    }
+    rows
+}
