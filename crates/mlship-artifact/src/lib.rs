@@ -101,6 +101,21 @@ fn io_error(path: &Path, error: std::io::Error) -> ArtifactError {
     ArtifactError::Io { path: path.display().to_string(), message: error.to_string() }
 }
 
+/// Writes the bytes of an artifact (`Artifact::to_bytes`) atomically: a
+/// temporary file in the same folder, synced, then renamed.
+pub fn save_bytes(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(path, e))?;
+    temporary.write_all(bytes).map_err(|e| io_error(path, e))?;
+    temporary.as_file().sync_all().map_err(|e| io_error(path, e))?;
+    make_readable(temporary.as_file()).map_err(|e| io_error(path, e))?;
+    temporary.persist(path).map_err(|e| io_error(path, e.error))?;
+    Ok(())
+}
+
 /// `NAME` → `NAME.mlship`; a name that already ends in `.mlship` is kept.
 pub fn artifact_path(name: &str) -> PathBuf {
     let path = PathBuf::from(name);
@@ -145,16 +160,7 @@ impl Artifact {
         let bytes = self
             .to_bytes()
             .map_err(|e| ArtifactError::Invalid { path: path.display().to_string(), message: e.to_string() })?;
-        let dir = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(path, e))?;
-        temporary.write_all(&bytes).map_err(|e| io_error(path, e))?;
-        temporary.as_file().sync_all().map_err(|e| io_error(path, e))?;
-        make_readable(temporary.as_file()).map_err(|e| io_error(path, e))?;
-        temporary.persist(path).map_err(|e| io_error(path, e.error))?;
-        Ok(())
+        save_bytes(path, &bytes)
     }
 
     pub fn load(path: &Path) -> Result<Self, ArtifactError> {

@@ -125,15 +125,18 @@ pub fn run(args: ServeArgs) -> Result<()> {
     }
 }
 
-/// Loads a registry version (checking its sha256) as a model to serve.
-async fn load_version(store: &Store, reference: &ModelRef, flags: &ServerFlags) -> Result<(ServedModel, ModelVersion)> {
-    let version = store.resolve(reference).await?;
-    let bytes = store.version_bytes(&version)?;
+/// Loads a resolved registry version (checking its sha256) as a model to serve.
+fn load_version(
+    store: &Store,
+    version: &ModelVersion,
+    reference: &ModelRef,
+    flags: &ServerFlags,
+) -> Result<ServedModel> {
+    let bytes = store.version_bytes(version)?;
     let artifact = Artifact::from_bytes(&bytes, &version.artifact_path)?;
     let name = flags.name.clone().or_else(|| Some(version.model.clone()));
-    let model = ServedModel::new(artifact, &version.artifact_sha256, name, flags.label.clone())
-        .from_registry(version.version, reference.to_string());
-    Ok((model, version))
+    Ok(ServedModel::new(artifact, &version.artifact_sha256, name, flags.label.clone())
+        .from_registry(version.version, reference.to_string()))
 }
 
 /// Serves what `reference` names, and keeps following it: when the alias
@@ -155,7 +158,8 @@ fn serve_registry(reference: ModelRef, args: &ServeArgs) -> Result<()> {
     runtime.block_on(async {
         init_logging();
         let store = Store::open(location).await?;
-        let (model, version) = load_version(&store, &reference, &args.server).await?;
+        let version = store.resolve(&reference).await?;
+        let model = load_version(&store, &version, &reference, &args.server)?;
         let application = Application::with_model(model, config).await?;
         let address = application.local_addr();
         println!(
@@ -171,8 +175,8 @@ fn serve_registry(reference: ModelRef, args: &ServeArgs) -> Result<()> {
                 tokio::time::sleep(interval).await;
                 match store.resolve(&follow).await {
                     Ok(latest) if latest.version == current.version && latest.artifact_sha256 == current.artifact_sha256 => {}
-                    Ok(_) => match load_version(&store, &follow, &flags).await {
-                        Ok((model, latest)) => {
+                    Ok(latest) => match load_version(&store, &latest, &follow, &flags) {
+                        Ok(model) => {
                             tracing::info!(target: "mlship::serve", reference = %follow, from = current.version, to = latest.version, "switching to a new model version");
                             state.replace_model(model);
                             current = latest;

@@ -303,6 +303,9 @@ fn fit_and_save(
     recorder: Option<&RunRecorder>,
 ) -> Result<(Evaluation, Option<String>)> {
     let evaluation = evaluate(input).with_context(|| source.to_string())?;
+    if args.save.is_none() && recorder.is_none() {
+        return Ok((evaluation, None));
+    }
     let seed = input.seed;
     let name = args.save.clone().unwrap_or_else(|| default_experiment(&args.data, input.target));
     let path = artifact_path(&name);
@@ -328,15 +331,17 @@ fn fit_and_save(
             n_cols: n_cols_read,
         },
     };
+    // Serialised once: the same bytes go to --save and to the run.
+    let bytes = artifact.to_bytes()?;
     let saved = match &args.save {
         Some(_) => {
-            artifact.save(&path)?;
+            mlship_artifact::save_bytes(&path, &bytes)?;
             Some(path.display().to_string())
         }
         None => None,
     };
     if let Some(recorder) = recorder {
-        recorder.finish(&evaluation, &artifact.to_bytes()?)?;
+        recorder.finish(&evaluation, &bytes)?;
     }
     Ok((evaluation, saved))
 }

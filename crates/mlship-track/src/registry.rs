@@ -129,18 +129,22 @@ impl Store {
         let alias = alias.map(names::parse_alias).transpose()?;
         let (run_id, source_text, artifact_path, sha256) = match source {
             ModelSource::Run(run) => {
-                let detail = self.run(run).await?;
-                let (Some(path), Some(sha)) = (detail.artifact_path.clone(), detail.artifact_sha256.clone()) else {
+                let id = self.resolve_run_id(run).await?;
+                let (status, path, sha): (String, Option<String>, Option<String>) =
+                    sqlx::query_as("SELECT status, artifact_path, artifact_sha256 FROM runs WHERE id = $1")
+                        .bind(&id)
+                        .fetch_one(&self.db.pool)
+                        .await
+                        .map_err(|e| self.db.err(e))?;
+                let (Some(path), Some(sha)) = (path, sha) else {
                     return Err(TrackError::Invalid(format!(
-                        "run {} has no saved model ({}); only a FINISHED run with an artifact can be registered",
-                        detail.run.id,
-                        detail.run.status.as_str()
+                        "run {id} has no saved model ({status}); only a FINISHED run with an artifact can be registered"
                     )));
                 };
                 // The artifact must be there, whole, before a version points at it.
                 let bytes = self.root.read_verified(&path, &sha)?;
                 mlship_artifact::Artifact::from_bytes(&bytes, &path).map_err(|e| TrackError::Invalid(e.to_string()))?;
-                (Some(detail.run.id.clone()), format!("run {}", detail.run.id), path, sha)
+                (Some(id.clone()), format!("run {id}"), path, sha)
             }
             ModelSource::File(file) => {
                 let bytes = read_model_file(file)?;

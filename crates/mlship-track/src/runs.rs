@@ -178,6 +178,15 @@ impl Store {
             .map_err(|e| self.db.err(e))
     }
 
+    /// The name of experiment `id`, if there is one.
+    pub async fn experiment_name(&self, id: i64) -> Result<Option<String>, TrackError> {
+        sqlx::query_scalar("SELECT name FROM experiments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|e| self.db.err(e))
+    }
+
     pub async fn experiments(&self) -> Result<Vec<Experiment>, TrackError> {
         let rows = sqlx::query(
             "SELECT e.id, e.name, e.created_at, COUNT(r.id), MAX(r.start_time) FROM experiments e \

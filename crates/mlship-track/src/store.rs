@@ -135,10 +135,6 @@ impl Store {
         Ok(store)
     }
 
-    pub fn backend(&self) -> Backend {
-        self.db.backend
-    }
-
     pub fn artifacts(&self) -> &ArtifactRoot {
         &self.root
     }
@@ -173,10 +169,6 @@ impl Store {
             return Ok(format!("{dangling} model versions point at missing runs"));
         }
         Ok(answer)
-    }
-
-    pub async fn close(self) {
-        self.db.pool.close().await;
     }
 
     /// A RUNNING run is failed when its process is gone from this machine, or

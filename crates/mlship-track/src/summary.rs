@@ -128,10 +128,6 @@ impl MetricValues {
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.0.keys()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl Serialize for MetricValues {

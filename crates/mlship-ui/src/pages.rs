@@ -18,9 +18,7 @@ use std::fmt::Write;
 /// Runs shown on a runs page unless `limit` says otherwise (0: all).
 const PAGE_LIMIT: usize = 500;
 
-pub fn escape(text: &str) -> String {
-    plots::escape(text).replace('\'', "&#39;")
-}
+pub use mlship_track::plots::escape;
 
 /// Percent-encodes a query value or path segment.
 fn encode(text: &str) -> String {
@@ -109,15 +107,13 @@ pub async fn runs(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let pairs = query_pairs(raw)?;
-    let experiment = ui
+    let experiment_name = ui
         .store
-        .experiments()
+        .experiment_name(experiment_id)
         .await?
-        .into_iter()
-        .find(|e| e.id == experiment_id)
         .ok_or_else(|| UiError::not_found(format!("no experiment {experiment_id}")))?;
     let mut query = run_query(&pairs, PAGE_LIMIT)?;
-    query.experiment = Some(experiment.name.clone());
+    query.experiment = Some(experiment_name.clone());
     let filter = get(&pairs, "filter").unwrap_or("");
     let sort = get(&pairs, "sort").unwrap_or("");
     let current_sort = if sort.is_empty() { None } else { Some(parse_sort(sort)?) };
@@ -127,18 +123,18 @@ pub async fn runs(
         Err(error @ mlship_track::TrackError::InvalidFilter { .. }) => {
             let body = format!(
                 "<h1>{}</h1>{}<p class=\"error\" id=\"error\">{}</p>",
-                escape(&experiment.name),
-                filter_form(filter, sort, &experiment.name),
+                escape(&experiment_name),
+                filter_form(filter, sort, &experiment_name),
                 escape(&error.to_string())
             );
-            return Ok((StatusCode::BAD_REQUEST, Html(layout(&experiment.name, &body))).into_response());
+            return Ok((StatusCode::BAD_REQUEST, Html(layout(&experiment_name, &body))).into_response());
         }
         Err(error) => return Err(error.into()),
     };
     let (metric_keys, param_keys) = columns(&runs);
     let mut body = String::with_capacity(256 + runs.len() * 200);
-    let _ = write!(body, "<h1>{}</h1>", escape(&experiment.name));
-    body.push_str(&filter_form(filter, sort, &experiment.name));
+    let _ = write!(body, "<h1>{}</h1>", escape(&experiment_name));
+    body.push_str(&filter_form(filter, sort, &experiment_name));
     let shown_limit = query.limit.map_or_else(|| "all".to_string(), |l| l.to_string());
     let _ = write!(
         body,
@@ -176,7 +172,7 @@ pub async fn runs(
         body.push_str("</tr>");
     }
     body.push_str("</table></form>");
-    Ok(Html(layout(&experiment.name, &body)).into_response())
+    Ok(Html(layout(&experiment_name, &body)).into_response())
 }
 
 fn link_query(filter: &str, sort: &str, limit: Option<usize>) -> String {
