@@ -2,7 +2,7 @@
 //! residuals and prediction error on the hold-out, the model's coefficients,
 //! and the cross-validation score of every fold.
 
-use mlship_learn::{Evaluation, FittedModel};
+use mlship_learn::Evaluation;
 use mlship_track::plots;
 
 /// At most this many coefficients are drawn, the largest by magnitude.
@@ -38,9 +38,18 @@ pub fn plots(evaluation: &Evaluation) -> Vec<(&'static str, String)> {
             ),
         ),
     ];
-    let FittedModel::Linear(linear) = &evaluation.pipeline.model;
-    let mut coefficients: Vec<(String, f64)> =
-        evaluation.pipeline.feature_names.iter().cloned().zip(linear.coef.iter().copied()).collect();
+    if let Some(coef) = evaluation.pipeline.model.coefficients() {
+        out.push(coefficient_plot(&evaluation.pipeline.feature_names, coef));
+    }
+    let folds: Vec<(String, f64)> =
+        evaluation.folds.iter().enumerate().map(|(i, m)| (format!("fold {}", i + 1), m.r2)).collect();
+    out.push(("cv_folds", plots::bars(&format!("R2 per fold (mean {:.4})", evaluation.mean.r2), "R2", &folds)));
+    out
+}
+
+/// The largest coefficients by magnitude, for models that have them.
+fn coefficient_plot(feature_names: &[String], coef: &[f64]) -> (&'static str, String) {
+    let mut coefficients: Vec<(String, f64)> = feature_names.iter().cloned().zip(coef.iter().copied()).collect();
     coefficients.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let shown = coefficients.len().min(MAX_COEFFICIENTS);
     let title = if coefficients.len() > shown {
@@ -49,9 +58,5 @@ pub fn plots(evaluation: &Evaluation) -> Vec<(&'static str, String)> {
         "Coefficients".to_string()
     };
     coefficients.truncate(shown);
-    out.push(("coefficients", plots::bars(&title, "coefficient", &coefficients)));
-    let folds: Vec<(String, f64)> =
-        evaluation.folds.iter().enumerate().map(|(i, m)| (format!("fold {}", i + 1), m.r2)).collect();
-    out.push(("cv_folds", plots::bars(&format!("R2 per fold (mean {:.4})", evaluation.mean.r2), "R2", &folds)));
-    out
+    ("coefficients", plots::bars(&title, "coefficient", &coefficients))
 }

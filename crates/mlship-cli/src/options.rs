@@ -7,8 +7,52 @@ use clap::Args;
 use mlship_learn::options::{
     CategoricalImputation, NormalizeMethod, NumericImputation, NumericStrategy, PcaComponents,
 };
-use mlship_learn::SetupOptions;
+use mlship_learn::params::parse_param_text;
+use mlship_learn::{ModelSpec, ParamValue, SetupOptions, Task};
 use std::path::PathBuf;
+
+/// Which model `train` fits and its hyperparameters (scikit-learn's names).
+#[derive(Args, Debug, Default, Clone)]
+pub struct ModelFlags {
+    /// Model id (default lr); `mlship algorithms` lists them with their parameters
+    #[arg(long)]
+    pub model: Option<String>,
+    /// A hyperparameter with scikit-learn's name, NAME=VALUE (repeatable), e.g. --param n_neighbors=7
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, ParamValue)>,
+    /// Same as --param alpha=VALUE (regularisation strength of ridge, lasso, en, …)
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Same as --param l1_ratio=VALUE (the L1 share of en's penalty)
+    #[arg(long)]
+    pub l1_ratio: Option<f64>,
+}
+
+/// `NAME=VALUE` → the name and the most specific value the text can be.
+pub fn parse_param(text: &str) -> std::result::Result<(String, ParamValue), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), parse_param_text(value))),
+        _ => Err(format!("expected NAME=VALUE (e.g. n_neighbors=7), got \"{text}\"")),
+    }
+}
+
+impl ModelFlags {
+    /// The model spec: the config file's `[model]` table, then `--param`
+    /// (and the `--alpha`/`--l1-ratio` aliases) on top; `seed` is the
+    /// default `random_state`.
+    pub fn resolve(&self, extras: &ConfigExtras, seed: u32) -> Result<ModelSpec> {
+        let id = self.model.clone().or_else(|| extras.model.clone()).unwrap_or_else(|| "lr".to_string());
+        let mut given: Vec<(String, ParamValue)> = Vec::new();
+        // A config's parameters belong to the config's model; another --model starts from its defaults.
+        if extras.model.as_deref().is_none_or(|config_model| config_model == id) {
+            given.extend(extras.model_params.iter().cloned());
+        }
+        given.extend(self.params.iter().cloned());
+        given.extend(self.alpha.map(|value| ("alpha".to_string(), ParamValue::Float(value))));
+        given.extend(self.l1_ratio.map(|value| ("l1_ratio".to_string(), ParamValue::Float(value))));
+        Ok(ModelSpec::new(Task::Regression, &id, &given, seed)?)
+    }
+}
 
 #[derive(Args, Debug, Default)]
 pub struct OptionFlags {
@@ -125,9 +169,52 @@ fn parse_pca_components(text: &str) -> Result<PcaComponents> {
 #[derive(Debug, Default)]
 pub struct ConfigExtras {
     pub target: Option<String>,
+    /// `model = "knn"`, or `id` in a `[model]` table.
     pub model: Option<String>,
-    pub alpha: Option<f64>,
-    pub l1_ratio: Option<f64>,
+    /// The other keys of the `[model]` table (and the older top-level `alpha`, `l1_ratio`).
+    pub model_params: Vec<(String, ParamValue)>,
+}
+
+/// A TOML value as a model parameter value.
+fn toml_param(key: &str, value: toml::Value) -> Result<ParamValue> {
+    Ok(match value {
+        toml::Value::Integer(v) => ParamValue::Int(v),
+        toml::Value::Float(v) => ParamValue::Float(v),
+        toml::Value::Boolean(v) => ParamValue::Bool(v),
+        toml::Value::String(v) => parse_param_text(&v),
+        toml::Value::Array(items) => {
+            let numbers: Option<Vec<i64>> = items.iter().map(toml::Value::as_integer).collect();
+            match numbers {
+                Some(numbers) => ParamValue::IntList(numbers),
+                None => bail!("[model] {key}: a list must hold integers"),
+            }
+        }
+        other => bail!("[model] {key}: unsupported value {other}"),
+    })
+}
+
+/// `model = "id"` or a `[model]` table with `id` and the parameters.
+fn take_model(table: &mut toml::Table, extras: &mut ConfigExtras) -> Result<()> {
+    match table.remove("model") {
+        None => {}
+        Some(toml::Value::String(id)) => extras.model = Some(id),
+        Some(toml::Value::Table(model)) => {
+            for (key, value) in model {
+                match (key.as_str(), value) {
+                    ("id", toml::Value::String(id)) => extras.model = Some(id),
+                    ("id", other) => bail!("[model] id must be a string, got {other}"),
+                    (_, value) => extras.model_params.push((key.clone(), toml_param(&key, value)?)),
+                }
+            }
+        }
+        Some(other) => bail!("\"model\" must be a model id or a [model] table, got {other}"),
+    }
+    for key in ["alpha", "l1_ratio"] {
+        if let Some(value) = table.remove(key) {
+            extras.model_params.push((key.to_string(), toml_param(key, value)?));
+        }
+    }
+    Ok(())
 }
 
 fn read_config(path: &PathBuf) -> Result<(SetupOptions, ConfigExtras)> {
@@ -141,20 +228,8 @@ fn read_config(path: &PathBuf) -> Result<(SetupOptions, ConfigExtras)> {
             Some(other) => bail!("{}: \"{key}\" must be a string, got {other}", path.display()),
         }
     };
-    let take_float = |table: &mut toml::Table, key: &str| -> Result<Option<f64>> {
-        match table.remove(key) {
-            None => Ok(None),
-            Some(toml::Value::Float(value)) => Ok(Some(value)),
-            Some(toml::Value::Integer(value)) => Ok(Some(value as f64)),
-            Some(other) => bail!("{}: \"{key}\" must be a number, got {other}", path.display()),
-        }
-    };
-    let extras = ConfigExtras {
-        target: take_string(&mut table, "target")?,
-        model: take_string(&mut table, "model")?,
-        alpha: take_float(&mut table, "alpha")?,
-        l1_ratio: take_float(&mut table, "l1_ratio")?,
-    };
+    let mut extras = ConfigExtras { target: take_string(&mut table, "target")?, ..ConfigExtras::default() };
+    take_model(&mut table, &mut extras).with_context(|| path.display().to_string())?;
     let options = options_from_table(table).map_err(|e| anyhow::anyhow!("{}: invalid option: {e}", path.display()))?;
     Ok((options, extras))
 }

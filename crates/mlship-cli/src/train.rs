@@ -2,7 +2,7 @@
 //! resolve the options, run `create_model`'s evaluation, print PyCaret's table
 //! and save the artifact.
 
-use crate::options::OptionFlags;
+use crate::options::{ModelFlags, OptionFlags};
 use crate::report;
 use crate::track::RunRecorder;
 use anyhow::{anyhow, bail, Context, Result};
@@ -10,7 +10,7 @@ use clap::Args;
 use mlship_artifact::{artifact_path, utc_now_rfc3339, Artifact, CvMetrics, DataFingerprint, Metrics};
 use mlship_data::parse::parse_number;
 use mlship_data::{datasets, infer_kinds, Column, CsvOptions, KindOverrides, LoadedTable, Table};
-use mlship_learn::{evaluate, Evaluation, EvaluationInput, ModelSpec, PipelineSpec};
+use mlship_learn::{evaluate, Evaluation, EvaluationInput, PipelineSpec};
 use std::path::Path;
 use std::time::Instant;
 
@@ -27,15 +27,8 @@ pub struct TrainArgs {
     pub delimiter: String,
     #[command(flatten)]
     pub options: OptionFlags,
-    /// Model id: lr, ridge, lasso, en, dummy
-    #[arg(long)]
-    pub model: Option<String>,
-    /// Regularisation strength for ridge, lasso and en (default 1.0)
-    #[arg(long)]
-    pub alpha: Option<f64>,
-    /// Mix of L1 in en, between 0 and 1 (default 0.5)
-    #[arg(long)]
-    pub l1_ratio: Option<f64>,
+    #[command(flatten)]
+    pub model: ModelFlags,
     /// Save the fitted pipeline as NAME.mlship
     #[arg(long, value_name = "NAME")]
     pub save: Option<String>,
@@ -183,7 +176,7 @@ fn new_run(args: &TrainArgs, spec: &PipelineSpec, target: &str, data_sha256: &st
     }
     params.push(("model".to_string(), spec.model.id().to_string()));
     if let Ok(serde_json::Value::Object(model)) = serde_json::to_value(&spec.model) {
-        for (key, value) in model.iter().filter(|(k, _)| k.as_str() != "kind" && k.as_str() != "id") {
+        for (key, value) in model.iter().filter(|(k, _)| !matches!(k.as_str(), "id" | "task")) {
             crate::track::flatten_params(&format!("model.{key}"), value, &mut params);
         }
     }
@@ -213,8 +206,8 @@ pub struct TrainOutcome {
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let started = Instant::now();
     let (mut options, extras) = args.options.resolve()?;
-    let model_id = args.model.clone().or(extras.model).unwrap_or_else(|| "lr".to_string());
-    let model = ModelSpec::from_id(&model_id, args.alpha.or(extras.alpha), args.l1_ratio.or(extras.l1_ratio))?;
+    let seed = *options.session_id.get_or_insert_with(random_session_id);
+    let model = args.model.resolve(&extras, seed)?;
     let csv = CsvOptions { delimiter: parse_delimiter(&args.delimiter)? };
     let mut loaded = load_data(&args.data, &csv)?;
     let n_rows_read = loaded.table.n_rows();
@@ -239,7 +232,6 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         ignore: options.ignore_features.clone(),
     };
     let kinds = infer_kinds(&mut loaded.table, &overrides).with_context(|| source.clone())?;
-    let seed = *options.session_id.get_or_insert_with(random_session_id);
     let spec = PipelineSpec { options, model };
     let input = EvaluationInput {
         spec: &spec,
@@ -363,9 +355,7 @@ pub fn quickstart(args: QuickstartArgs) -> Result<()> {
             bin_numeric_features: Some(vec!["age".to_string(), "bmi".to_string()]),
             ..OptionFlags::default()
         },
-        model: Some("lr".to_string()),
-        alpha: None,
-        l1_ratio: None,
+        model: ModelFlags { model: Some("lr".to_string()), ..ModelFlags::default() },
         save: Some(args.save.clone()),
         finalize: false,
         json: args.json,

@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mlship_data::{datasets, infer_kinds, Column, KindOverrides};
-use mlship_learn::{evaluate, EvaluationInput, ModelSpec, PipelineSpec, SetupOptions};
+use mlship_learn::{evaluate, EvaluationInput, ModelSpec, PipelineSpec, SetupOptions, Task};
 use std::hint::black_box;
 
 fn seed_spec() -> PipelineSpec {
@@ -14,7 +14,7 @@ fn seed_spec() -> PipelineSpec {
         bin_numeric_features: vec!["age".into(), "bmi".into()],
         ..SetupOptions::default()
     };
-    PipelineSpec { options, model: ModelSpec::Lr }
+    PipelineSpec { options, model: ModelSpec::with_defaults(Task::Regression, "lr", 123).expect("lr is a model") }
 }
 
 fn benchmarks(c: &mut Criterion) {

@@ -9,7 +9,7 @@ use crate::binning::FittedBinning;
 use crate::encode::{fit_encoder, FittedEncoder, InputColumn};
 use crate::features::{FittedGenerated, FittedPolynomial, Generated};
 use crate::matrix::Matrix;
-use crate::model::{FittedModel, ModelSpec};
+use crate::models::{FittedModel, ModelSpec};
 use crate::options::SetupOptions;
 use crate::pca::FittedPca;
 use crate::scale::FittedScaler;

@@ -12,7 +12,17 @@ use mlship_learn::scale::FittedScaler;
 use mlship_learn::select::FittedColumnDrop;
 use mlship_learn::split::train_test_split;
 use mlship_learn::target::FittedYeoJohnson;
-use mlship_learn::{evaluate, linear, EvaluationInput, Matrix, ModelSpec, PipelineSpec, SetupOptions};
+use mlship_learn::{
+    evaluate, linear, EvaluationInput, Fitted, Matrix, ModelSpec, ParamValue, PipelineSpec, SetupOptions, Task,
+};
+
+#[path = "parity/models.rs"]
+mod models;
+
+fn model(id: &str, params: &[(&str, f64)]) -> ModelSpec {
+    let given: Vec<(String, ParamValue)> = params.iter().map(|(k, v)| (k.to_string(), ParamValue::Float(*v))).collect();
+    ModelSpec::new(Task::Regression, id, &given, 0).unwrap()
+}
 use serde_json::Value;
 
 const TRANSFORM_RTOL: f64 = 1e-9;
@@ -209,12 +219,12 @@ fn linear_models_match() {
     let x_test = matrix(&models["x_test"]);
     let cases = &models["cases"];
     let fits = [
-        ("lr", ModelSpec::Lr),
-        ("ridge", ModelSpec::Ridge { alpha: 1.0 }),
-        ("lasso", ModelSpec::Lasso { alpha: 1.0 }),
-        ("en", ModelSpec::En { alpha: 1.0, l1_ratio: 0.5 }),
-        ("lasso_small", ModelSpec::Lasso { alpha: 0.01 }),
-        ("dummy", ModelSpec::Dummy),
+        ("lr", model("lr", &[])),
+        ("ridge", model("ridge", &[("alpha", 1.0)])),
+        ("lasso", model("lasso", &[("alpha", 1.0)])),
+        ("en", model("en", &[("alpha", 1.0), ("l1_ratio", 0.5)])),
+        ("lasso_small", model("lasso", &[("alpha", 0.01)])),
+        ("dummy", model("dummy", &[])),
     ];
     for (name, spec) in fits {
         let fitted = spec.fit(&x_train, &y_train).unwrap();
@@ -242,7 +252,7 @@ fn seed_spec() -> PipelineSpec {
         bin_numeric_features: vec!["age".into(), "bmi".into()],
         ..SetupOptions::default()
     };
-    PipelineSpec { options, model: ModelSpec::Lr }
+    PipelineSpec { options, model: model("lr", &[]) }
 }
 
 #[test]
@@ -366,7 +376,7 @@ fn second_pipeline_with_target_transform_pca_and_ridge_matches() {
         pca_components: Some(PcaComponents::Count(5)),
         ..SetupOptions::default()
     };
-    let spec = PipelineSpec { options, model: ModelSpec::Ridge { alpha: 1.0 } };
+    let spec = PipelineSpec { options, model: model("ridge", &[("alpha", 1.0)]) };
     let y_train: Vec<f64> = split.train.iter().map(|&i| y[i]).collect();
     let fit = spec.fit(&loaded.table.take_rows(&split.train), &kinds, "charges", &y_train).unwrap();
     let expected = fixture("second_pipeline.json");

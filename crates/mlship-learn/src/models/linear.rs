@@ -1,4 +1,5 @@
-//! Linear models with scikit-learn's exact semantics. All fit on centred data
+//! Linear models (scikit-learn's `linear_model` least squares, ridge, lasso
+//! and elastic net) with scikit-learn's exact semantics. All fit on centred data
 //! and recover the intercept from the means (`fit_intercept=True`).
 //!
 //! - `lstsq`: `LinearRegression`, the minimum-norm least-squares solution with
@@ -13,6 +14,9 @@
 //!   the duality-gap stopping rule and gap-safe screening, as `cd_fast.pyx`.
 
 use crate::matrix::{mean, Matrix};
+use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
+use crate::task::Task;
 use crate::LearnError;
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
@@ -24,8 +28,14 @@ pub struct FittedLinear {
     pub intercept: f64,
 }
 
-impl FittedLinear {
-    pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
+impl Fitted for FittedLinear {
+    fn n_features(&self) -> usize {
+        self.coef.len()
+    }
+    fn is_finite(&self) -> bool {
+        self.intercept.is_finite() && self.coef.iter().all(|c| c.is_finite())
+    }
+    fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.coef.len(), "the linear model")?;
         let mut out = vec![self.intercept; x.n_rows];
         for (column, coef) in x.columns.iter().zip(&self.coef) {
@@ -37,14 +47,15 @@ impl FittedLinear {
     }
 }
 
-struct Centred {
-    x: Mat<f64>,
-    y: Vec<f64>,
-    x_mean: Vec<f64>,
-    y_mean: f64,
+/// The design and target centred on their means (`fit_intercept=True`).
+pub(crate) struct Centred {
+    pub x: Mat<f64>,
+    pub y: Vec<f64>,
+    pub x_mean: Vec<f64>,
+    pub y_mean: f64,
 }
 
-fn centre(x: &Matrix, y: &[f64]) -> Centred {
+pub(crate) fn centre(x: &Matrix, y: &[f64]) -> Centred {
     let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
     let y_mean = mean(y);
     Centred {
@@ -55,18 +66,18 @@ fn centre(x: &Matrix, y: &[f64]) -> Centred {
     }
 }
 
-fn with_intercept(coef: Vec<f64>, centred: &Centred) -> FittedLinear {
+pub(crate) fn with_intercept(coef: Vec<f64>, centred: &Centred) -> FittedLinear {
     let offset: f64 = coef.iter().zip(&centred.x_mean).map(|(c, m)| c * m).sum();
     FittedLinear { intercept: centred.y_mean - offset, coef }
 }
 
-fn numerical(step: &str, error: impl std::fmt::Debug) -> LearnError {
+pub(crate) fn numerical(step: &str, error: impl std::fmt::Debug) -> LearnError {
     LearnError::Numerical { step: step.to_string(), message: format!("{error:?}") }
 }
 
 /// Minimum-norm solution of min ||a·w - b|| through the SVD of `a`, with
 /// scipy's `cond` cutoff relative to the largest singular value.
-fn svd_solve(a: faer::MatRef<'_, f64>, b: &[f64], cutoff_factor: f64) -> Result<Vec<f64>, LearnError> {
+pub(crate) fn svd_solve(a: faer::MatRef<'_, f64>, b: &[f64], cutoff_factor: f64) -> Result<Vec<f64>, LearnError> {
     let svd = a.thin_svd().map_err(|e| numerical("LinearRegression", e))?;
     let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
     let s_max = (0..s.nrows()).map(|i| s[i]).fold(0.0, f64::max);
@@ -152,23 +163,51 @@ pub fn ridge(x: &Matrix, y: &[f64], alpha: f64) -> Result<FittedLinear, LearnErr
     Ok(with_intercept(coef, &centred))
 }
 
+/// scikit-learn's coordinate-descent defaults (`max_iter`, `tol`).
 pub const CD_MAX_ITER: usize = 1000;
+/// See `CD_MAX_ITER`.
 pub const CD_TOL: f64 = 1e-4;
+
+/// How coordinate descent stops: scikit-learn's `max_iter` and `tol`.
+#[derive(Debug, Clone, Copy)]
+pub struct CdStop {
+    /// Passes over the features at most.
+    pub max_iter: usize,
+    /// Relative tolerance on the duality gap (times ||y||²).
+    pub tol: f64,
+}
+
+impl Default for CdStop {
+    fn default() -> Self {
+        CdStop { max_iter: CD_MAX_ITER, tol: CD_TOL }
+    }
+}
 
 /// `ElasticNet(alpha, l1_ratio)`; `Lasso` is `l1_ratio = 1`.
 pub fn elastic_net(x: &Matrix, y: &[f64], alpha: f64, l1_ratio: f64) -> Result<FittedLinear, LearnError> {
+    elastic_net_with(x, y, alpha, l1_ratio, CdStop::default())
+}
+
+/// `elastic_net` with explicit stopping rules.
+pub fn elastic_net_with(
+    x: &Matrix,
+    y: &[f64],
+    alpha: f64,
+    l1_ratio: f64,
+    stop: CdStop,
+) -> Result<FittedLinear, LearnError> {
     let centred = centre(x, y);
     let n = x.n_rows as f64;
     let columns: Vec<Vec<f64>> = (0..x.n_cols()).map(|j| centred.x.col(j).iter().copied().collect()).collect();
-    let coef = coordinate_descent(&columns, &centred.y, alpha * l1_ratio * n, alpha * (1.0 - l1_ratio) * n);
+    let coef = coordinate_descent(&columns, &centred.y, alpha * l1_ratio * n, alpha * (1.0 - l1_ratio) * n, stop);
     Ok(with_intercept(coef, &centred))
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(u, v)| u * v).sum()
 }
 
-fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+pub(crate) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += alpha * xi;
     }
@@ -231,13 +270,13 @@ fn screen(
     active
 }
 
-fn coordinate_descent(x: &[Vec<f64>], y: &[f64], l1: f64, l2: f64) -> Vec<f64> {
+fn coordinate_descent(x: &[Vec<f64>], y: &[f64], l1: f64, l2: f64, stop: CdStop) -> Vec<f64> {
     let n_features = x.len();
     let norms: Vec<f64> = x.iter().map(|c| dot(c, c)).collect();
     let mut w = vec![0.0; n_features];
     let mut residual = y.to_vec();
     let mut xta = vec![0.0; n_features];
-    let tol = CD_TOL * dot(y, y);
+    let tol = stop.tol * dot(y, y);
     let screening = l1 > 0.0;
     let (gap, dual_norm) = duality_gap(x, y, &w, &residual, l1, l2, &mut xta);
     if gap <= tol {
@@ -249,7 +288,7 @@ fn coordinate_descent(x: &[Vec<f64>], y: &[f64], l1: f64, l2: f64) -> Vec<f64> {
     } else {
         (0..n_features).collect()
     };
-    for iteration in 0..CD_MAX_ITER {
+    for iteration in 0..stop.max_iter {
         let mut w_max: f64 = 0.0;
         let mut d_w_max: f64 = 0.0;
         for &j in &active {
@@ -265,7 +304,7 @@ fn coordinate_descent(x: &[Vec<f64>], y: &[f64], l1: f64, l2: f64) -> Vec<f64> {
             d_w_max = d_w_max.max((w[j] - w_j).abs());
             w_max = w_max.max(w[j].abs());
         }
-        if w_max == 0.0 || d_w_max / w_max <= CD_TOL || iteration == CD_MAX_ITER - 1 {
+        if w_max == 0.0 || d_w_max / w_max <= stop.tol || iteration + 1 == stop.max_iter {
             let (gap, dual_norm) = duality_gap(x, y, &w, &residual, l1, l2, &mut xta);
             if gap <= tol {
                 break;
@@ -278,7 +317,96 @@ fn coordinate_descent(x: &[Vec<f64>], y: &[f64], l1: f64, l2: f64) -> Vec<f64> {
     w
 }
 
-/// `DummyRegressor(strategy="mean")`.
-pub fn dummy(x: &Matrix, y: &[f64]) -> FittedLinear {
-    FittedLinear { coef: vec![0.0; x.n_cols()], intercept: mean(y) }
+const ALPHA: ParamSpec = ParamSpec {
+    name: "alpha",
+    kinds: &[ParamKind::NON_NEGATIVE],
+    default: DefaultValue::Float(1.0),
+    help: "regularisation strength",
+};
+const MAX_ITER: ParamSpec = ParamSpec {
+    name: "max_iter",
+    kinds: &[ParamKind::COUNT],
+    default: DefaultValue::Int(CD_MAX_ITER as i64),
+    help: "coordinate-descent passes at most",
+};
+const TOL: ParamSpec = ParamSpec {
+    name: "tol",
+    kinds: &[ParamKind::NON_NEGATIVE],
+    default: DefaultValue::Float(CD_TOL),
+    help: "duality-gap tolerance",
+};
+const L1_RATIO: ParamSpec = ParamSpec {
+    name: "l1_ratio",
+    kinds: &[ParamKind::FRACTION],
+    default: DefaultValue::Float(0.5),
+    help: "the L1 share of the penalty (0 ridge, 1 lasso)",
+};
+
+fn cd_stop(params: &Params) -> Result<CdStop, LearnError> {
+    Ok(CdStop { max_iter: params.usize("max_iter")?, tol: params.float("tol")? })
 }
+
+fn fit_lr(_: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    lstsq(data.x, data.y).map(FittedModel::Linear)
+}
+
+fn fit_ridge(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    ridge(data.x, data.y, params.float("alpha")?).map(FittedModel::Linear)
+}
+
+fn fit_lasso(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    elastic_net_with(data.x, data.y, params.float("alpha")?, 1.0, cd_stop(params)?).map(FittedModel::Linear)
+}
+
+fn fit_en(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    let (alpha, l1_ratio) = (params.float("alpha")?, params.float("l1_ratio")?);
+    elastic_net_with(data.x, data.y, alpha, l1_ratio, cd_stop(params)?).map(FittedModel::Linear)
+}
+
+/// PyCaret's first four regressors, in its order.
+pub const MODELS: &[ModelEntry] = &[
+    ModelEntry {
+        id: "lr",
+        name: "Linear Regression",
+        class: "sklearn.linear_model.LinearRegression",
+        family: "linear_model",
+        task: Task::Regression,
+        turbo: true,
+        randomised: false,
+        params: &[],
+        fit: fit_lr,
+    },
+    ModelEntry {
+        id: "lasso",
+        name: "Lasso Regression",
+        class: "sklearn.linear_model.Lasso",
+        family: "linear_model",
+        task: Task::Regression,
+        turbo: true,
+        randomised: false,
+        params: &[ALPHA, MAX_ITER, TOL],
+        fit: fit_lasso,
+    },
+    ModelEntry {
+        id: "ridge",
+        name: "Ridge Regression",
+        class: "sklearn.linear_model.Ridge",
+        family: "linear_model",
+        task: Task::Regression,
+        turbo: true,
+        randomised: false,
+        params: &[ALPHA],
+        fit: fit_ridge,
+    },
+    ModelEntry {
+        id: "en",
+        name: "Elastic Net",
+        class: "sklearn.linear_model.ElasticNet",
+        family: "linear_model",
+        task: Task::Regression,
+        turbo: true,
+        randomised: false,
+        params: &[ALPHA, L1_RATIO, MAX_ITER, TOL],
+        fit: fit_en,
+    },
+];

@@ -1,0 +1,220 @@
+//! The model layer: one table of every model mlship knows (PyCaret's id, the
+//! library class whose algorithm and defaults it reproduces, its task, whether
+//! `compare` runs it by default, its declared parameters and its `fit`), a
+//! `ModelSpec` that names a row and holds resolved hyperparameters, and the
+//! `FittedModel` it fits into. `compare`, `tune`, the CLI help and the docs
+//! all read the table; adding a model is a family module and a row.
+//!
+//! The estimator contract, as scikit-learn's: a spec is plain data that is
+//! never mutated; `fit` returns a separate fitted value; `predict` returns a
+//! `Result` and checks the width it was fitted on. The fitted value is a
+//! tagged enum, so loading an artifact parses data and never runs code, and a
+//! tag this binary does not know is reported as "made by a newer mlship".
+
+pub mod dummy;
+pub mod linear;
+
+use crate::matrix::Matrix;
+use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
+use crate::task::Task;
+use crate::LearnError;
+use serde::{Deserialize, Serialize};
+
+/// What a family's `fit` receives: the transformed training matrix
+/// (column-major) and the (possibly transformed) target.
+pub struct TrainingData<'a> {
+    /// The model's input features, after every pipeline step.
+    pub x: &'a Matrix,
+    /// The target, one value per row of `x`.
+    pub y: &'a [f64],
+}
+
+/// One row of the model table.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelEntry {
+    /// PyCaret's id (`lr`, `knn`, …).
+    pub id: &'static str,
+    /// PyCaret's display name (`Linear Regression`).
+    pub name: &'static str,
+    /// The library class whose algorithm and defaults are reproduced.
+    pub class: &'static str,
+    /// The family module (scikit-learn's module name).
+    pub family: &'static str,
+    /// The task the model learns.
+    pub task: Task,
+    /// In PyCaret's turbo set: `compare` runs it unless `--no-turbo` adds the rest.
+    pub turbo: bool,
+    /// Draws random numbers (seeded from `random_state`): parity is statistical.
+    pub randomised: bool,
+    /// The declared hyperparameters, scikit-learn's names and defaults.
+    pub params: &'static [ParamSpec],
+    /// Fits resolved parameters to data.
+    pub fit: fn(&Params, &TrainingData<'_>) -> Result<FittedModel, LearnError>,
+}
+
+impl PartialEq for ModelEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.task == other.task
+    }
+}
+
+/// Every family's rows, in PyCaret's `models()` order.
+const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, dummy::MODELS];
+
+/// Every model mlship knows, in PyCaret's order.
+pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
+    FAMILIES.iter().flat_map(|family| family.iter())
+}
+
+/// The models of one task, in PyCaret's order.
+pub fn models_for(task: Task) -> impl Iterator<Item = &'static ModelEntry> {
+    all_models().filter(move |entry| entry.task == task)
+}
+
+/// A model by task and id; an unknown id lists the known ones.
+pub fn find_model(task: Task, id: &str) -> Result<&'static ModelEntry, LearnError> {
+    models_for(task).find(|entry| entry.id == id).ok_or_else(|| {
+        let known: Vec<&str> = models_for(task).map(|entry| entry.id).collect();
+        LearnError::InvalidOption(format!("unknown model \"{id}\" (available: {})", known.join(", ")))
+    })
+}
+
+fn default_task() -> Task {
+    Task::Regression
+}
+
+/// A model and its resolved hyperparameters. Serialised flat, as
+/// scikit-learn's `get_params()` reads: `{"id": "ridge", "alpha": 1.0}` (the
+/// shape format-1 artifacts already have, so they still load).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// PyCaret's id.
+    pub id: String,
+    /// The task the model learns (format-1 artifacts are all regression).
+    #[serde(default = "default_task")]
+    pub task: Task,
+    /// Every declared parameter, resolved (defaults filled).
+    #[serde(flatten)]
+    pub params: Params,
+}
+
+impl ModelSpec {
+    /// The model `id` of `task` with the library's defaults, overridden by
+    /// `given` (validated); `seed` is the default `random_state`, as PyCaret
+    /// passes `session_id` to every model that takes one.
+    pub fn new(task: Task, id: &str, given: &[(String, ParamValue)], seed: u32) -> Result<Self, LearnError> {
+        let entry = find_model(task, id)?;
+        let params = resolve_params(id, entry.params, given, seed)?;
+        Ok(ModelSpec { id: id.to_string(), task, params })
+    }
+
+    /// The spec with the library's defaults.
+    pub fn with_defaults(task: Task, id: &str, seed: u32) -> Result<Self, LearnError> {
+        Self::new(task, id, &[], seed)
+    }
+
+    /// The table row this spec names.
+    pub fn entry(&self) -> Result<&'static ModelEntry, LearnError> {
+        find_model(self.task, &self.id).map_err(|_| {
+            LearnError::InvalidOption(format!(
+                "model \"{}\" is not known to this mlship {} (made by a newer mlship?)",
+                self.id,
+                env!("CARGO_PKG_VERSION")
+            ))
+        })
+    }
+
+    /// PyCaret's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// PyCaret's display name, or the id for an unknown model.
+    pub fn display_name(&self) -> &str {
+        self.entry().map_or(self.id.as_str(), |entry| entry.name)
+    }
+
+    /// The parameters checked again against the declaration (a spec read
+    /// from a file is not trusted) with defaults filled for any missing.
+    pub fn resolved_params(&self) -> Result<Params, LearnError> {
+        let entry = self.entry()?;
+        let given: Vec<(String, ParamValue)> = self.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        resolve_params(&self.id, entry.params, &given, 0)
+    }
+
+    /// Fits the model; the spec is not changed.
+    pub fn fit(&self, x: &Matrix, y: &[f64]) -> Result<FittedModel, LearnError> {
+        if x.n_rows != y.len() {
+            return Err(LearnError::Shape(format!("X has {} rows but y has {}", x.n_rows, y.len())));
+        }
+        let entry = self.entry()?;
+        let params = self.resolved_params()?;
+        let fitted = (entry.fit)(&params, &TrainingData { x, y })?;
+        fitted.check_finite(entry.name)?;
+        Ok(fitted)
+    }
+}
+
+/// What every family's fitted value can do. `FittedModel` dispatches to it,
+/// so a new family adds a variant and one line in `as_fitted`.
+pub trait Fitted {
+    /// Predictions for every row of `x`; a wrong width is an error, never a panic.
+    fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError>;
+    /// The number of input features the model was fitted on.
+    fn n_features(&self) -> usize;
+    /// Every stored number is finite (a fit that overflowed is refused).
+    fn is_finite(&self) -> bool;
+}
+
+/// A fitted model: the state `predict` needs, tagged by family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FittedModel {
+    /// Coefficients and an intercept (every linear model and the dummy).
+    Linear(linear::FittedLinear),
+}
+
+/// The `kind` tags this binary reads; an artifact naming another was made by
+/// a newer mlship.
+pub const FITTED_KINDS: &[&str] = &["linear"];
+
+impl FittedModel {
+    fn as_fitted(&self) -> &dyn Fitted {
+        match self {
+            FittedModel::Linear(model) => model,
+        }
+    }
+
+    /// Predictions for every row of `x`, which must have the fitted width.
+    pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
+        self.as_fitted().predict(x)
+    }
+
+    /// The number of input features the model was fitted on.
+    pub fn n_features(&self) -> usize {
+        self.as_fitted().n_features()
+    }
+
+    /// Linear coefficients, for the coefficient plot (`None` for other families).
+    pub fn coefficients(&self) -> Option<&[f64]> {
+        match self {
+            FittedModel::Linear(model) => Some(&model.coef),
+        }
+    }
+
+    /// A fit that overflowed (a target of 1e308, a divergent solver) is an
+    /// error, never a saved model that predicts NaN.
+    fn check_finite(&self, model_name: &str) -> Result<(), LearnError> {
+        if self.as_fitted().is_finite() {
+            Ok(())
+        } else {
+            Err(LearnError::Numerical {
+                step: model_name.to_string(),
+                message: "the fitted model has non-finite values (is the target or a feature too large?)".to_string(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

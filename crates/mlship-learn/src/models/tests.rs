@@ -1,0 +1,102 @@
+//! The checks every model in the table must pass (scikit-learn's
+//! `check_estimator` idea): it fits and predicts one value per row, refuses
+//! a matrix of the wrong width, repeats itself with the same seed, survives
+//! an artifact round trip bit for bit, and its fitted kind is one this
+//! binary reads.
+
+use super::*;
+use crate::params::ParamsExt;
+
+/// A small, noisy, slightly collinear regression problem.
+fn problem(n_rows: usize) -> (Matrix, Vec<f64>) {
+    let mut state = 42u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
+    };
+    let a: Vec<f64> = (0..n_rows).map(|_| next() * 4.0).collect();
+    let b: Vec<f64> = (0..n_rows).map(|_| next() * 2.0).collect();
+    let c: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a + 0.5 * b + 0.01 * next()).collect();
+    let y: Vec<f64> = (0..n_rows).map(|i| 3.0 * a[i] - 2.0 * b[i] + 0.5 * a[i] * a[i] + 0.3 * next()).collect();
+    (Matrix { n_rows, columns: vec![a, b, c] }, y)
+}
+
+#[test]
+fn every_model_passes_the_estimator_checks() {
+    let (x, y) = problem(120);
+    for entry in all_models() {
+        let spec = ModelSpec::with_defaults(entry.task, entry.id, 7).unwrap();
+        let fitted = spec.fit(&x, &y).unwrap_or_else(|e| panic!("{}: {e}", entry.id));
+        let predictions = fitted.predict(&x).unwrap();
+        assert_eq!(predictions.len(), x.n_rows, "{}", entry.id);
+        assert!(predictions.iter().all(|p| p.is_finite()), "{}", entry.id);
+        assert_eq!(fitted.n_features(), 3, "{}", entry.id);
+
+        let narrow = Matrix { n_rows: x.n_rows, columns: x.columns[..2].to_vec() };
+        let error = fitted.predict(&narrow).unwrap_err().to_string();
+        assert!(error.contains("X has 2 features"), "{}: {error}", entry.id);
+
+        let again = spec.fit(&x, &y).unwrap();
+        assert_eq!(again, fitted, "{}: the same seed gave another model", entry.id);
+
+        let json = serde_json::to_string(&fitted).unwrap();
+        let loaded: FittedModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(loaded.predict(&x).unwrap(), predictions, "{}: round trip changed predictions", entry.id);
+        let kind: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(
+            FITTED_KINDS.contains(&kind["kind"].as_str().unwrap()),
+            "{}: kind {} not listed",
+            entry.id,
+            kind["kind"]
+        );
+
+        let spec_json = serde_json::to_string(&spec).unwrap();
+        assert_eq!(serde_json::from_str::<ModelSpec>(&spec_json).unwrap(), spec, "{}", entry.id);
+    }
+}
+
+#[test]
+fn randomised_models_differ_with_another_seed() {
+    let (x, y) = problem(120);
+    for entry in all_models().filter(|entry| entry.randomised) {
+        let first = ModelSpec::with_defaults(entry.task, entry.id, 1).unwrap().fit(&x, &y).unwrap();
+        let second = ModelSpec::with_defaults(entry.task, entry.id, 2).unwrap().fit(&x, &y).unwrap();
+        assert_ne!(first, second, "{}: the seed changed nothing", entry.id);
+    }
+}
+
+#[test]
+fn ids_are_unique_per_task_and_params_have_valid_defaults() {
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in all_models() {
+        assert!(seen.insert((entry.task.as_str(), entry.id)), "duplicate id {}", entry.id);
+        let spec = ModelSpec::with_defaults(entry.task, entry.id, 0).unwrap();
+        assert_eq!(spec.params.len(), entry.params.len(), "{}", entry.id);
+        if entry.randomised {
+            assert!(
+                spec.params.seed("random_state").is_ok(),
+                "{} draws random numbers but has no random_state",
+                entry.id
+            );
+        }
+    }
+}
+
+#[test]
+fn format_one_specs_still_load_and_unknown_models_say_newer() {
+    let old: ModelSpec = serde_json::from_str(r#"{"id":"ridge","alpha":0.5}"#).unwrap();
+    assert_eq!(old.task, Task::Regression);
+    assert_eq!(old.resolved_params().unwrap()["alpha"], ParamValue::Float(0.5));
+    let future: ModelSpec = serde_json::from_str(r#"{"id":"quantum_forest"}"#).unwrap();
+    let error = future.resolved_params().unwrap_err().to_string();
+    assert!(error.contains("newer mlship"), "{error}");
+}
+
+#[test]
+fn an_overflowing_fit_is_an_error() {
+    let (x, mut y) = problem(40);
+    y[3] = 1e308;
+    y[4] = 1e308;
+    let error = ModelSpec::with_defaults(Task::Regression, "lr", 0).unwrap().fit(&x, &y).unwrap_err();
+    assert!(error.to_string().contains("non-finite"), "{error}");
+}

@@ -1,0 +1,129 @@
+//! Every model against its scikit-learn fixture (`fixtures/models_*.py`
+//! writes one `tests/fixtures/models/ID.json` per model): deterministic models
+//! must reproduce the reference predictions on the test rows of both data
+//! sets within the tolerance the fixture states (1e-6 relative for closed
+//! forms, the solver's tolerance for iterative ones); randomised ones must
+//! reproduce the mean 5-fold CV R2 over five seeds within the stated margin.
+//! A model in the table without a fixture fails, so parity cannot be skipped.
+
+use mlship_learn::{all_models, Matrix, ModelSpec, ParamValue, Task};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn models_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models")
+}
+
+fn read(path: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+struct Dataset {
+    x: Matrix,
+    y: Vec<f64>,
+    n_train: usize,
+}
+
+impl Dataset {
+    fn train(&self) -> (Matrix, Vec<f64>) {
+        let rows: Vec<usize> = (0..self.n_train).collect();
+        (self.x.take_rows(&rows), self.y[..self.n_train].to_vec())
+    }
+    fn test_x(&self) -> Matrix {
+        let rows: Vec<usize> = (self.n_train..self.x.n_rows).collect();
+        self.x.take_rows(&rows)
+    }
+}
+
+fn dataset(all: &Value, name: &str) -> Dataset {
+    let set = &all["datasets"][name];
+    let floats = |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect() };
+    let columns: Vec<Vec<f64>> = set["x"].as_array().unwrap().iter().map(floats).collect();
+    let n_rows = columns[0].len();
+    Dataset { x: Matrix { n_rows, columns }, y: floats(&set["y"]), n_train: all["n_train"].as_u64().unwrap() as usize }
+}
+
+fn spec(id: &str, params: &Value, seed: u32) -> ModelSpec {
+    let given: Vec<(String, ParamValue)> = params
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::from_value(v.clone()).unwrap()))
+        .collect();
+    ModelSpec::new(Task::Regression, id, &given, seed).unwrap_or_else(|e| panic!("{id}: {e}"))
+}
+
+fn r2(truth: &[f64], predicted: &[f64]) -> f64 {
+    mlship_learn::RegressionMetrics::compute(truth, predicted).r2
+}
+
+/// Mean R2 of `KFold(5)` (contiguous folds) on the training rows.
+fn cv_r2(spec: &ModelSpec, data: &Dataset) -> f64 {
+    let (x, y) = data.train();
+    let n = x.n_rows;
+    let mut scores = Vec::new();
+    for fold in 0..5 {
+        let (start, end) = (fold * n / 5, (fold + 1) * n / 5);
+        let train: Vec<usize> = (0..n).filter(|i| *i < start || *i >= end).collect();
+        let test: Vec<usize> = (start..end).collect();
+        let y_train: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+        let y_test: Vec<f64> = test.iter().map(|&i| y[i]).collect();
+        let fitted = spec.fit(&x.take_rows(&train), &y_train).unwrap_or_else(|e| panic!("{}: {e}", spec.id));
+        scores.push(r2(&y_test, &fitted.predict(&x.take_rows(&test)).unwrap()));
+    }
+    scores.iter().sum::<f64>() / 5.0
+}
+
+fn check_deterministic(id: &str, case: &Value, data: &Dataset) {
+    let (x, y) = data.train();
+    let fitted = spec(id, &case["params"], 0).fit(&x, &y).unwrap_or_else(|e| panic!("{id}: {e}"));
+    let predicted = fitted.predict(&data.test_x()).unwrap();
+    let expected: Vec<f64> = case["predictions"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let (rtol, atol) = (case["rtol"].as_f64().unwrap(), case["atol"].as_f64().unwrap_or(1e-9));
+    let what = format!("{id} on {} with {}", case["dataset"], case["params"]);
+    assert_eq!(predicted.len(), expected.len(), "{what}");
+    for (row, (p, e)) in predicted.iter().zip(&expected).enumerate() {
+        assert!((p - e).abs() <= atol + rtol * e.abs(), "{what}: test row {row}: got {p}, scikit-learn {e}");
+    }
+}
+
+fn check_randomised(id: &str, case: &Value, data: &Dataset) {
+    let seeds: Vec<u32> = case["seeds"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap() as u32).collect();
+    let reference: f64 =
+        case["cv_r2"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).sum::<f64>() / seeds.len() as f64;
+    let ours: f64 =
+        seeds.iter().map(|&seed| cv_r2(&spec(id, &case["params"], seed), data)).sum::<f64>() / seeds.len() as f64;
+    let tolerance = case["tolerance"].as_f64().unwrap();
+    assert!(
+        (ours - reference).abs() <= tolerance,
+        "{id} on {} with {}: mean CV R2 over seeds {ours:.5}, scikit-learn {reference:.5} (tolerance {tolerance})",
+        case["dataset"],
+        case["params"]
+    );
+}
+
+#[test]
+fn every_model_matches_its_reference_library() {
+    let all = read(&models_dir().join("datasets.json"));
+    for entry in all_models() {
+        let path = models_dir().join(format!("{}.json", entry.id));
+        assert!(
+            path.exists(),
+            "{} has no parity fixture ({}); add it to fixtures/models_*.py",
+            entry.id,
+            path.display()
+        );
+        let fixture = read(&path);
+        let cases = fixture["cases"].as_array().unwrap();
+        assert!(!cases.is_empty(), "{}: empty fixture", entry.id);
+        for case in cases {
+            let data = dataset(&all, case["dataset"].as_str().unwrap());
+            if case.get("predictions").is_some() {
+                check_deterministic(entry.id, case, &data);
+            } else {
+                check_randomised(entry.id, case, &data);
+            }
+        }
+    }
+}
