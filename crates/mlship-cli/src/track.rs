@@ -90,23 +90,31 @@ pub fn flatten_params(prefix: &str, value: &serde_json::Value, out: &mut Vec<(St
     }
 }
 
-/// The metric keys a run of `train` logs: `cv_<m>` (mean), `cv_<m>_std`,
-/// `holdout_<m>`, and `fold_<m>` with the fold number as its step.
-pub fn train_metrics(evaluation: &Evaluation) -> Vec<MetricPoint> {
-    let mut points = Vec::new();
-    let add = |points: &mut Vec<MetricPoint>, prefix: &str, step: i64, metrics: &RegressionMetrics, suffix: &str| {
-        for (name, value) in METRIC_NAMES.iter().zip(metrics.values()) {
-            if value.is_finite() {
-                points.push(MetricPoint { key: format!("{prefix}{}{suffix}", name.to_lowercase()), step, value });
-            }
+/// `prefix<metric><suffix>` points for one row of metrics (non-finite values skipped).
+fn metric_points(points: &mut Vec<MetricPoint>, prefix: &str, step: i64, metrics: &RegressionMetrics, suffix: &str) {
+    for (name, value) in METRIC_NAMES.iter().zip(metrics.values()) {
+        if value.is_finite() {
+            points.push(MetricPoint { key: format!("{prefix}{}{suffix}", name.to_lowercase()), step, value });
         }
-    };
-    add(&mut points, "cv_", 0, &evaluation.mean, "");
-    add(&mut points, "cv_", 0, &evaluation.std, "_std");
-    add(&mut points, "holdout_", 0, &evaluation.holdout, "");
-    for (fold, metrics) in evaluation.folds.iter().enumerate() {
-        add(&mut points, "fold_", fold as i64 + 1, metrics, "");
     }
+}
+
+/// The cross-validation keys: `cv_<m>` (mean), `cv_<m>_std`, and `fold_<m>`
+/// with the fold number as its step.
+pub fn cv_metrics(folds: &[RegressionMetrics], mean: &RegressionMetrics, std: &RegressionMetrics) -> Vec<MetricPoint> {
+    let mut points = Vec::new();
+    metric_points(&mut points, "cv_", 0, mean, "");
+    metric_points(&mut points, "cv_", 0, std, "_std");
+    for (fold, metrics) in folds.iter().enumerate() {
+        metric_points(&mut points, "fold_", fold as i64 + 1, metrics, "");
+    }
+    points
+}
+
+/// The metric keys a run of `train` logs: the cross-validation keys and `holdout_<m>`.
+pub fn train_metrics(evaluation: &Evaluation) -> Vec<MetricPoint> {
+    let mut points = cv_metrics(&evaluation.folds, &evaluation.mean, &evaluation.std);
+    metric_points(&mut points, "holdout_", 0, &evaluation.holdout, "");
     points
 }
 

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use mlship_artifact::{artifact_path, utc_now_rfc3339, Artifact, CvMetrics, DataFingerprint, Metrics};
 use mlship_data::parse::parse_number;
-use mlship_data::{datasets, infer_kinds, Column, CsvOptions, KindOverrides, LoadedTable, Table};
+use mlship_data::{datasets, infer_kinds, Column, ColumnKind, CsvOptions, KindOverrides, LoadedTable, Table};
 use mlship_learn::{evaluate, Evaluation, EvaluationInput, PipelineSpec};
 use std::path::Path;
 use std::time::Instant;
@@ -160,7 +160,7 @@ fn random_session_id() -> u32 {
 
 /// `insurance-charges`: the data's file stem (or bundled name) and the target,
 /// reduced to the characters experiment names allow.
-fn default_experiment(data: &str, target: &str) -> String {
+pub fn default_experiment(data: &str, target: &str) -> String {
     let stem = Path::new(data).file_stem().and_then(|s| s.to_str()).unwrap_or(data);
     let name: String = format!("{stem}-{target}")
         .chars()
@@ -203,19 +203,35 @@ pub struct TrainOutcome {
     pub artifact: Option<String>,
 }
 
-pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
-    let started = Instant::now();
-    let (mut options, extras) = args.options.resolve()?;
-    let seed = *options.session_id.get_or_insert_with(random_session_id);
-    let model = args.model.resolve(&extras, seed)?;
-    let csv = CsvOptions { delimiter: parse_delimiter(&args.delimiter)? };
-    let mut loaded = load_data(&args.data, &csv)?;
-    let n_rows_read = loaded.table.n_rows();
-    let n_cols_read = loaded.table.n_cols();
-    let target = match args.target.clone().or(extras.target) {
+/// The training data as `train` and `compare` read it: the table without its
+/// target, the target, each column's kind, and what was dropped on the way.
+pub struct TrainingData {
+    pub loaded: LoadedTable,
+    pub y: Vec<f64>,
+    pub kinds: Vec<ColumnKind>,
+    pub target: String,
+    pub source: String,
+    pub notices: Vec<String>,
+    /// Rows and columns of the file as read (before the target was taken out).
+    pub shape_read: (usize, usize),
+}
+
+/// Reads `data` (a file or a bundled dataset), takes the target out (the
+/// bundled dataset's default when none is named) and infers column kinds
+/// with the options' overrides.
+pub fn load_training_data(
+    data: &str,
+    target: Option<String>,
+    delimiter: &str,
+    options: &mlship_learn::SetupOptions,
+) -> Result<TrainingData> {
+    let csv = CsvOptions { delimiter: parse_delimiter(delimiter)? };
+    let mut loaded = load_data(data, &csv)?;
+    let shape_read = (loaded.table.n_rows(), loaded.table.n_cols());
+    let target = match target {
         Some(target) => target,
-        None => datasets::find(&args.data)
-            .filter(|_| !Path::new(&args.data).exists())
+        None => datasets::find(data)
+            .filter(|_| !Path::new(data).exists())
             .map(|d| d.default_target.to_string())
             .ok_or_else(|| anyhow!("--target is required: name the column to predict"))?,
     };
@@ -232,6 +248,22 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         ignore: options.ignore_features.clone(),
     };
     let kinds = infer_kinds(&mut loaded.table, &overrides).with_context(|| source.clone())?;
+    Ok(TrainingData { loaded, y, kinds, target, source, notices, shape_read })
+}
+
+/// The session id given, or a random one (PyCaret draws one too), recorded in the options.
+pub fn session_seed(options: &mut mlship_learn::SetupOptions) -> u32 {
+    *options.session_id.get_or_insert_with(random_session_id)
+}
+
+pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
+    let started = Instant::now();
+    let (mut options, extras) = args.options.resolve()?;
+    let seed = session_seed(&mut options);
+    let model = args.model.resolve(&extras, seed)?;
+    let TrainingData { loaded, y, kinds, target, source, mut notices, shape_read } =
+        load_training_data(&args.data, args.target.clone().or(extras.target), &args.delimiter, &options)?;
+    let (n_rows_read, n_cols_read) = shape_read;
     let spec = PipelineSpec { options, model };
     let input = EvaluationInput {
         spec: &spec,
@@ -284,6 +316,47 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     Ok(TrainOutcome { report, artifact: artifact_file })
 }
 
+/// Where the training data came from, for the artifact's fingerprint.
+pub struct DataOrigin<'a> {
+    pub source: &'a str,
+    pub loaded: &'a LoadedTable,
+    pub shape_read: (usize, usize),
+}
+
+/// The artifact of an evaluated pipeline, named after the file it goes to.
+pub fn build_artifact(
+    path: &Path,
+    spec: &PipelineSpec,
+    evaluation: &Evaluation,
+    seed: u32,
+    finalized: bool,
+    origin: &DataOrigin<'_>,
+) -> Artifact {
+    let shown = path.display().to_string();
+    Artifact {
+        name: path.file_stem().and_then(|s| s.to_str()).unwrap_or(&shown).to_string(),
+        created_at: utc_now_rfc3339(),
+        mlship_version: env!("CARGO_PKG_VERSION").to_string(),
+        task: spec.model.task.as_str().to_string(),
+        model_name: spec.model.display_name().to_string(),
+        session_id: seed,
+        finalized,
+        spec: spec.clone(),
+        pipeline: evaluation.pipeline.clone(),
+        metrics: Metrics {
+            cv: CvMetrics { folds: evaluation.folds.clone(), mean: evaluation.mean, std: evaluation.std },
+            holdout: evaluation.holdout,
+        },
+        data: DataFingerprint {
+            source: origin.source.to_string(),
+            sha256: origin.loaded.fingerprint.sha256.clone(),
+            n_bytes: origin.loaded.fingerprint.n_bytes,
+            n_rows: origin.shape_read.0,
+            n_cols: origin.shape_read.1,
+        },
+    }
+}
+
 /// Cross-validates, fits, saves `--save` and, when tracking, the run's metrics, plots and artifact.
 fn fit_and_save(
     args: &TrainArgs,
@@ -298,31 +371,16 @@ fn fit_and_save(
     if args.save.is_none() && recorder.is_none() {
         return Ok((evaluation, None));
     }
-    let seed = input.seed;
     let name = args.save.clone().unwrap_or_else(|| default_experiment(&args.data, input.target));
     let path = artifact_path(&name);
-    let artifact = Artifact {
-        name: path.file_stem().and_then(|s| s.to_str()).unwrap_or(&name).to_string(),
-        created_at: utc_now_rfc3339(),
-        mlship_version: env!("CARGO_PKG_VERSION").to_string(),
-        task: "regression".to_string(),
-        model_name: spec.model.display_name().to_string(),
-        session_id: seed,
-        finalized: args.finalize,
-        spec: spec.clone(),
-        pipeline: evaluation.pipeline.clone(),
-        metrics: Metrics {
-            cv: CvMetrics { folds: evaluation.folds.clone(), mean: evaluation.mean, std: evaluation.std },
-            holdout: evaluation.holdout,
-        },
-        data: DataFingerprint {
-            source: source.to_string(),
-            sha256: loaded.fingerprint.sha256.clone(),
-            n_bytes: loaded.fingerprint.n_bytes,
-            n_rows: n_rows_read,
-            n_cols: n_cols_read,
-        },
-    };
+    let artifact = build_artifact(
+        &path,
+        spec,
+        &evaluation,
+        input.seed,
+        args.finalize,
+        &DataOrigin { source, loaded, shape_read: (n_rows_read, n_cols_read) },
+    );
     // Serialised once: the same bytes go to --save and to the run.
     let bytes = artifact.to_bytes()?;
     let saved = match &args.save {

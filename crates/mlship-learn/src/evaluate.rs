@@ -56,19 +56,29 @@ fn score(input: &EvaluationInput<'_>, train: &[usize], test: &[usize]) -> Result
     })
 }
 
-pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, LearnError> {
-    let options = &input.spec.options;
-    options.validate()?;
-    let split = train_test_split(input.table.n_rows(), options.train_size, input.seed)?;
-    let folds = kfold(split.train.len(), options.fold)?;
-    let fold_rows: Vec<(Vec<usize>, Vec<usize>)> = folds
+/// The (train, test) row indices of each fold.
+pub type FoldRows = Vec<(Vec<usize>, Vec<usize>)>;
+
+/// The (train, test) row indices of every fold: `KFold(fold)` without
+/// shuffling over the training split's rows, in their split order.
+pub fn fold_rows(split: &TrainTestIndices, n_folds: usize) -> Result<FoldRows, LearnError> {
+    let folds = kfold(split.train.len(), n_folds)?;
+    Ok(folds
         .iter()
         .map(|range| {
             let test = split.train[range.clone()].to_vec();
             let train = split.train[..range.start].iter().chain(&split.train[range.end..]).copied().collect();
             (train, test)
         })
-        .collect();
+        .collect())
+}
+
+/// Cross-validation, then the hold-out score (and the final fit).
+pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, LearnError> {
+    let options = &input.spec.options;
+    options.validate()?;
+    let split = train_test_split(input.table.n_rows(), options.train_size, input.seed)?;
+    let fold_rows = fold_rows(&split, options.fold)?;
     let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(fold_rows.len());
     let fold_scores: Vec<Result<RegressionMetrics, LearnError>> = std::thread::scope(|scope| {
         let chunks: Vec<_> = (0..n_threads)
@@ -91,6 +101,14 @@ pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, LearnError> {
         return Err(LearnError::Numerical { step: "cross-validation".into(), message: "a fold worker stopped".into() });
     }
     let folds = fold_scores.into_iter().collect::<Result<Vec<_>, _>>()?;
+    evaluate_holdout(input, folds)
+}
+
+/// The hold-out half of `evaluate`, for fold scores computed elsewhere (by
+/// `compare`, on the same split and folds): fits on the training split,
+/// scores the hold-out rows, and refits on every row when finalizing.
+pub fn evaluate_holdout(input: &EvaluationInput<'_>, folds: Vec<RegressionMetrics>) -> Result<Evaluation, LearnError> {
+    let split = train_test_split(input.table.n_rows(), input.spec.options.train_size, input.seed)?;
     let (mean, std) = RegressionMetrics::mean_and_std(&folds);
     let Scored { metrics: holdout, mut pipeline, mut warnings, points: holdout_points } =
         score(input, &split.train, &split.test)?;

@@ -5,6 +5,7 @@
 //! `ModelSpec`) `fit` into separate fitted types that record their schema.
 
 pub mod binning;
+pub mod compare;
 pub mod encode;
 mod error;
 pub mod evaluate;
@@ -23,9 +24,10 @@ pub mod split;
 pub mod target;
 pub mod task;
 
+pub use compare::{compare, rank, CompareInput, Comparison, ModelScore};
 pub use encode::InputColumn;
 pub use error::LearnError;
-pub use evaluate::{evaluate, Evaluation, EvaluationInput};
+pub use evaluate::{evaluate, evaluate_holdout, Evaluation, EvaluationInput};
 pub use matrix::Matrix;
 pub use metrics::{RegressionMetrics, METRIC_NAMES};
 pub use models::{all_models, find_model, linear, models_for, Fitted, FittedModel, ModelEntry, ModelSpec};

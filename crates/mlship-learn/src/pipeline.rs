@@ -72,69 +72,145 @@ pub struct PipelineFit {
     pub warnings: Vec<String>,
 }
 
-impl PipelineSpec {
-    pub fn fit(&self, table: &Table, kinds: &[ColumnKind], target: &str, y: &[f64]) -> Result<PipelineFit, LearnError> {
-        let options = &self.options;
-        options.validate()?;
-        let target_transform = options.transform_target.then(|| FittedYeoJohnson::fit(y));
-        let y_model = match &target_transform {
-            Some(transform) => transform.transform(y),
-            None => y.to_vec(),
-        };
-        let encoded = fit_encoder(table, kinds, &y_model, options)?;
-        let mut x = encoded.encoder.transform(table)?;
-        let mut names = encoded.encoder.output_names();
-        let numeric = encoded.encoder.numeric_output_indices();
-        let mut steps = Vec::new();
-        for (enabled, kind) in [
-            (options.trigonometry_features, Generated::Trigonometry),
-            (options.feature_interaction, Generated::Interaction),
-            (options.feature_ratio, Generated::Ratio),
-        ] {
-            if enabled {
-                let step = FittedGenerated { kind, n_inputs: x.n_cols(), numeric: numeric.clone() };
-                step.append(&mut x, &mut names)?;
-                steps.push(FittedStep::Generated(step));
-            }
+/// The pipeline's steps before the model, fitted: what `compare` fits once
+/// per fold and shares between every model.
+#[derive(Debug, Clone)]
+pub struct FittedPreprocessing {
+    /// The input columns the encoder was fitted on.
+    pub schema: Vec<InputColumn>,
+    /// Imputation and encoding.
+    pub encoder: FittedEncoder,
+    /// Every later step, in order.
+    pub steps: Vec<FittedStep>,
+    /// The model's input features, after every step.
+    pub feature_names: Vec<String>,
+    /// The target transform, when `transform_target` is on.
+    pub target_transform: Option<FittedYeoJohnson>,
+    /// Warnings raised while fitting (constant columns, …).
+    pub warnings: Vec<String>,
+}
+
+/// Preprocessing fitted on some rows, with those rows transformed: the
+/// model's training matrix and (transformed) target.
+pub struct PreparedData {
+    /// The fitted steps.
+    pub preprocessing: FittedPreprocessing,
+    /// The training rows after every step.
+    pub x: Matrix,
+    /// The target the model sees (Yeo-Johnson transformed when asked).
+    pub y_model: Vec<f64>,
+}
+
+/// Fits every step before the model on `table`, in PyCaret's order.
+pub fn fit_preprocessing(
+    options: &SetupOptions,
+    table: &Table,
+    kinds: &[ColumnKind],
+    y: &[f64],
+) -> Result<PreparedData, LearnError> {
+    options.validate()?;
+    let target_transform = options.transform_target.then(|| FittedYeoJohnson::fit(y));
+    let y_model = match &target_transform {
+        Some(transform) => transform.transform(y),
+        None => y.to_vec(),
+    };
+    let encoded = fit_encoder(table, kinds, &y_model, options)?;
+    let mut x = encoded.encoder.transform(table)?;
+    let mut names = encoded.encoder.output_names();
+    let numeric = encoded.encoder.numeric_output_indices();
+    let mut steps = Vec::new();
+    for (enabled, kind) in [
+        (options.trigonometry_features, Generated::Trigonometry),
+        (options.feature_interaction, Generated::Interaction),
+        (options.feature_ratio, Generated::Ratio),
+    ] {
+        if enabled {
+            let step = FittedGenerated { kind, n_inputs: x.n_cols(), numeric: numeric.clone() };
+            step.append(&mut x, &mut names)?;
+            steps.push(FittedStep::Generated(step));
         }
-        let mut push = |step: FittedStep, x: Matrix| -> Result<Matrix, LearnError> {
-            let out = step.transform(x)?;
-            steps.push(step);
-            Ok(out)
-        };
-        if options.polynomial_features {
-            let (step, out_names) = FittedPolynomial::fit(&x, &names, options.polynomial_degree);
-            names = out_names;
-            x = push(FittedStep::Polynomial(step), x)?;
+    }
+    let mut push = |step: FittedStep, x: Matrix| -> Result<Matrix, LearnError> {
+        let out = step.transform(x)?;
+        steps.push(step);
+        Ok(out)
+    };
+    if options.polynomial_features {
+        let (step, out_names) = FittedPolynomial::fit(&x, &names, options.polynomial_degree);
+        names = out_names;
+        x = push(FittedStep::Polynomial(step), x)?;
+    }
+    if !options.bin_numeric_features.is_empty() {
+        let indices = bin_column_indices(&options.bin_numeric_features, &encoded.schema, &names)?;
+        x = push(FittedStep::Binning(FittedBinning::fit(&x, &indices)), x)?;
+    }
+    if options.remove_multicollinearity {
+        let step = FittedColumnDrop::fit_multicollinearity(&x, &y_model, options.multicollinearity_threshold);
+        names = step.kept_names(&names);
+        x = push(FittedStep::Multicollinearity(step), x)?;
+    }
+    if options.normalize {
+        x = push(FittedStep::Normalize(FittedScaler::fit(&x, options.normalize_method)), x)?;
+    }
+    if options.pca {
+        let step = FittedPca::fit(&x, options.pca_components)?;
+        names = step.names();
+        x = push(FittedStep::Pca(step), x)?;
+    }
+    let preprocessing = FittedPreprocessing {
+        schema: encoded.schema,
+        encoder: encoded.encoder,
+        steps,
+        feature_names: names,
+        target_transform,
+        warnings: encoded.warnings,
+    };
+    Ok(PreparedData { preprocessing, x, y_model })
+}
+
+impl FittedPreprocessing {
+    /// The model's input matrix for a table holding the schema's columns.
+    pub fn transform(&self, table: &Table) -> Result<Matrix, LearnError> {
+        transform_steps(&self.encoder, &self.steps, table)
+    }
+
+    /// Predictions on the original scale of the target (the target
+    /// transform inverted).
+    pub fn untransform_predictions(&self, predictions: &mut [f64]) {
+        if let Some(transform) = &self.target_transform {
+            transform.inverse(predictions);
         }
-        if !options.bin_numeric_features.is_empty() {
-            let indices = bin_column_indices(&options.bin_numeric_features, &encoded.schema, &names)?;
-            x = push(FittedStep::Binning(FittedBinning::fit(&x, &indices)), x)?;
-        }
-        if options.remove_multicollinearity {
-            let step = FittedColumnDrop::fit_multicollinearity(&x, &y_model, options.multicollinearity_threshold);
-            names = step.kept_names(&names);
-            x = push(FittedStep::Multicollinearity(step), x)?;
-        }
-        if options.normalize {
-            x = push(FittedStep::Normalize(FittedScaler::fit(&x, options.normalize_method)), x)?;
-        }
-        if options.pca {
-            let step = FittedPca::fit(&x, options.pca_components)?;
-            names = step.names();
-            x = push(FittedStep::Pca(step), x)?;
-        }
-        let model = self.model.fit(&x, &y_model)?;
+    }
+
+    /// The whole pipeline: these steps and a fitted model.
+    pub fn with_model(self, target: &str, model: FittedModel) -> PipelineFit {
         let pipeline = FittedPipeline {
             target: target.to_string(),
-            schema: encoded.schema,
-            encoder: encoded.encoder,
-            steps,
-            feature_names: names,
-            target_transform,
+            schema: self.schema,
+            encoder: self.encoder,
+            steps: self.steps,
+            feature_names: self.feature_names,
+            target_transform: self.target_transform,
             model,
         };
-        Ok(PipelineFit { pipeline, warnings: encoded.warnings })
+        PipelineFit { pipeline, warnings: self.warnings }
+    }
+}
+
+fn transform_steps(encoder: &FittedEncoder, steps: &[FittedStep], table: &Table) -> Result<Matrix, LearnError> {
+    let mut x = encoder.transform(table)?;
+    for step in steps {
+        x = step.transform(x)?;
+    }
+    Ok(x)
+}
+
+impl PipelineSpec {
+    /// Fits the preprocessing, then the model on its output.
+    pub fn fit(&self, table: &Table, kinds: &[ColumnKind], target: &str, y: &[f64]) -> Result<PipelineFit, LearnError> {
+        let prepared = fit_preprocessing(&self.options, table, kinds, y)?;
+        let model = self.model.fit(&prepared.x, &prepared.y_model)?;
+        Ok(prepared.preprocessing.with_model(target, model))
     }
 }
 
@@ -162,11 +238,7 @@ fn bin_column_indices(
 impl FittedPipeline {
     /// The model's input matrix for a table holding the schema's columns.
     pub fn transform(&self, table: &Table) -> Result<Matrix, LearnError> {
-        let mut x = self.encoder.transform(table)?;
-        for step in &self.steps {
-            x = step.transform(x)?;
-        }
-        Ok(x)
+        transform_steps(&self.encoder, &self.steps, table)
     }
 
     pub fn predict(&self, table: &Table) -> Result<Vec<f64>, LearnError> {

@@ -81,7 +81,7 @@ mod tests {
     fn directions_come_from_the_table() {
         let r2 = Task::Regression.metric("r2").unwrap();
         let mae = Task::Regression.metric("MAE").unwrap();
-        let mut scores = vec![0.5, f64::NAN, 0.9, 0.1];
+        let mut scores = [0.5, f64::NAN, 0.9, 0.1];
         scores.sort_by(|a, b| r2.best_first(*a, *b));
         assert_eq!(&scores[..3], &[0.9, 0.5, 0.1]);
         assert!(scores[3].is_nan());

@@ -16,6 +16,8 @@ use mlship_learn::{
     evaluate, linear, EvaluationInput, Fitted, Matrix, ModelSpec, ParamValue, PipelineSpec, SetupOptions, Task,
 };
 
+#[path = "parity/compare.rs"]
+mod compare;
 #[path = "parity/models.rs"]
 mod models;
 
