@@ -218,8 +218,8 @@ async fn timeout(State(limits): State<Limits>, request: Request, next: Next) -> 
     }
 }
 
-async fn form_get(State(state): State<SharedState>) -> Html<String> {
-    Html(form_page(&state.model(), &FormView::default()))
+async fn form_get(State(state): State<SharedState>) -> Result<Html<String>, ApiError> {
+    Ok(Html(form_page(&state.model(), &FormView::default())?))
 }
 
 /// The seed's `round=0` then `int(...)`: round half to even, no decimals.
@@ -241,7 +241,10 @@ async fn form_post(State(state): State<SharedState>, headers: HeaderMap, body: B
         let errors: Vec<(String, String)> =
             errors.into_iter().map(|e| (e.field.clone().unwrap_or_default(), e.message)).collect();
         let view = FormView { values: &fields, errors: &errors, ..FormView::default() };
-        (StatusCode::UNPROCESSABLE_ENTITY, Html(form_page(&model, &view))).into_response()
+        match form_page(&model, &view) {
+            Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response(),
+            Err(error) => error.into_response(),
+        }
     };
     let parsed = match input::from_form(schema, &fields) {
         Ok(parsed) => parsed,
@@ -255,7 +258,7 @@ async fn form_post(State(state): State<SharedState>, headers: HeaderMap, body: B
     let result = format!("Expected {} will be {}", model.label, whole_number(scored.predictions[0]));
     let warnings: Vec<String> = scored.warnings.iter().map(|w| format!("{}: {}", w.field, w.message)).collect();
     let view = FormView { values: &fields, result: Some(result), warnings: &warnings, ..FormView::default() };
-    let mut response = Html(form_page(&model, &view)).into_response();
+    let mut response = Html(form_page(&model, &view)?).into_response();
     response.extensions_mut().insert(RowsScored(1));
     Ok(response)
 }

@@ -275,7 +275,7 @@ async fn the_form_predicts_keeps_inputs_and_escapes() {
     let response = post(&server.url("/predict"), "application/x-www-form-urlencoded", form).await;
     assert_eq!(response.status(), 422);
     let page = response.text().await.unwrap();
-    assert!(page.contains("id=\"f-age-error\" role=\"alert\">row 0: &quot;abc&quot; is not a number</p>"), "{page}");
+    assert!(page.contains("id=\"f-age-error\" role=\"alert\">row 0: &#34;abc&#34; is not a number</p>"), "{page}");
     assert!(page.contains("id=\"f-bmi-error\" role=\"alert\">required</p>"));
     assert!(page.contains("value=\"abc\""), "invalid inputs are kept for correction");
     assert!(!page.contains("<script>"), "echoed values are escaped");

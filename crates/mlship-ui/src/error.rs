@@ -60,11 +60,15 @@ impl From<TrackError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let body = format!(
-            "<p class=\"error\" id=\"error\">{}</p><p><a href=\"/\">Experiments</a></p>",
-            crate::pages::escape(&self.0.message)
-        );
-        (self.0.status, axum::response::Html(crate::pages::layout(&format!("Error {}", self.0.status.as_u16()), &body)))
-            .into_response()
+        use askama::Template;
+        let page = crate::pages::ErrorPage { status: self.0.status.as_u16(), message: &self.0.message };
+        match page.render() {
+            Ok(html) => (self.0.status, axum::response::Html(html)).into_response(),
+            // Only a failing `Display` can fail a render; the message still reaches the client.
+            Err(error) => {
+                tracing::error!(target: "mlship::ui", "cannot render the error page: {error}");
+                (self.0.status, self.0.message).into_response()
+            }
+        }
     }
 }
