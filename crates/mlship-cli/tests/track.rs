@@ -356,3 +356,81 @@ fn serve_follows_an_alias_to_a_new_version_without_failing_a_request() {
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(server.wait().unwrap().success());
 }
+
+#[test]
+fn compare_ranks_records_parent_and_child_runs_saves_the_best_and_shows_a_leaderboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = json(mlship(
+        dir.path(),
+        &[
+            "compare",
+            "--data",
+            "insurance",
+            "--session-id",
+            "123",
+            "--fold",
+            "5",
+            "--include",
+            "dummy,lr,ridge,lasso",
+            "--param",
+            "dummy.strategy=quantile",
+            "--param",
+            "ridge.alpha=30",
+            "--sort",
+            "MAE",
+            "--n-select",
+            "2",
+            "--save",
+            "best",
+            "--json",
+        ],
+    ));
+    assert_eq!(board["sort"], "MAE");
+    let models = board["models"].as_array().unwrap();
+    let ids: Vec<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(ids[3], "dummy", "the failed model is the last row");
+    assert!(models[3]["error"].as_str().unwrap().contains("quantile"), "{}", models[3]);
+    assert!(models[3]["MAE"].is_null());
+    let maes: Vec<f64> = models[..3].iter().map(|m| m["MAE"].as_f64().unwrap()).collect();
+    assert!(maes.windows(2).all(|w| w[0] <= w[1]), "smaller MAE first: {maes:?}");
+    assert_eq!(models.iter().find(|m| m["id"] == "ridge").unwrap()["params"]["alpha"], 30.0);
+    assert_eq!(models[0]["folds"].as_array().unwrap().len(), 5);
+
+    let saved = board["saved"].as_array().unwrap();
+    assert_eq!(saved.len(), 2);
+    assert_eq!(saved[0]["path"], "best_1.mlship");
+    let inspected = json(mlship(dir.path(), &["inspect", "best_1.mlship", "--json"]));
+    assert_eq!(inspected["model"]["id"], ids[0], "the best model was saved first");
+
+    let parent = board["run"]["id"].as_str().unwrap().to_string();
+    let (runtime, store) = open_store(dir.path());
+    let children = board["run"]["children"].as_array().unwrap();
+    assert_eq!(children.len(), 4);
+    for child in children {
+        let detail = runtime.block_on(store.run(child[1].as_str().unwrap())).unwrap();
+        assert_eq!(detail.run.tags.get("mlflow.parentRunId"), Some(parent.as_str()));
+        let expected = if child[0] == "dummy" { "FAILED" } else { "FINISHED" };
+        assert_eq!(detail.run.status.as_str(), expected, "{}", child[0]);
+    }
+
+    let mut ui = Command::new(env!("CARGO_BIN_EXE_mlship"))
+        .current_dir(dir.path())
+        .env_remove("MLSHIP_STORE")
+        .args(["ui", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let banner = BufReader::new(ui.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let base = banner.split("http://").nth(1).unwrap().split(['/', ' ']).next().unwrap().to_string();
+    let page = runtime.block_on(async {
+        let url = format!("http://{base}/runs/{parent}/leaderboard?sort=R2");
+        reqwest::get(url).await.unwrap().text().await.unwrap()
+    });
+    let _ = ui.kill();
+    let rows: Vec<&str> = page.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 4, "{page}");
+    assert!(rows[3].contains("<code>dummy</code>") && rows[3].contains("class=\"error\""), "{}", rows[3]);
+    assert!(page.contains("sorted by R2"), "{page}");
+}

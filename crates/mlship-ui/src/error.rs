@@ -20,6 +20,12 @@ impl UiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         UiError { status: StatusCode::BAD_REQUEST, message: message.into() }
     }
+
+    /// Our fault: logged with its detail; the client sees a short message.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        tracing::error!(target: "mlship::ui", "{}", detail.into());
+        UiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".to_string() }
+    }
 }
 
 impl From<TrackError> for UiError {

@@ -8,6 +8,7 @@
 
 mod api;
 mod error;
+mod leaderboard;
 mod pages;
 
 use axum::extract::{Request, State};
@@ -105,6 +106,7 @@ pub fn router(state: SharedUi) -> Router {
         .route("/", get(pages::experiments))
         .route("/experiments/{id}", get(pages::runs))
         .route("/runs/{id}", get(pages::run))
+        .route("/runs/{id}/leaderboard", get(leaderboard::leaderboard))
         .route("/runs/{id}/files/{*path}", get(api::run_file))
         .route("/compare", get(pages::compare))
         .route("/models", get(pages::models))

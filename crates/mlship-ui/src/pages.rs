@@ -35,7 +35,7 @@ fn encode(text: &str) -> String {
 }
 
 /// The templates' own filters (askama looks for a `filters` module in scope).
-mod filters {
+pub(crate) mod filters {
     /// `{{ name|url_component }}`: a value percent-encoded for a URL.
     #[askama::filter_fn]
     pub fn url_component(value: impl std::fmt::Display, _: &dyn askama::Values) -> askama::Result<String> {
@@ -72,7 +72,7 @@ fn version(version: &Option<i64>) -> String {
 }
 
 /// Renders a page; a template failure is a 500 like any other internal error.
-fn render(page: &impl Template) -> Result<Html<String>, PageError> {
+pub(crate) fn render(page: &impl Template) -> Result<Html<String>, PageError> {
     page.render().map(Html).map_err(|error| {
         tracing::error!(target: "mlship::ui", "cannot render a page: {error}");
         PageError(UiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "cannot render the page".into() })
@@ -108,13 +108,32 @@ struct RunsPage<'a> {
 
 struct RunsTable {
     runs: Vec<RunRow>,
+    /// Every metric and varying param, or only the ones a person reads first.
+    all_columns: bool,
+    /// The query of the link that switches between the two.
+    columns_switch: String,
     /// The limit applied, or "all".
     limit: String,
     /// The query of the "show all" link.
     show_all: String,
     headers: Vec<SortHeader>,
-    metric_keys: Vec<String>,
-    param_keys: Vec<String>,
+    /// The metric and param columns, in the headers' order (after "Start").
+    columns: Vec<RunColumn>,
+}
+
+/// One metric or param column of the runs table.
+struct RunColumn {
+    key: String,
+    is_metric: bool,
+}
+
+impl RunColumn {
+    fn cell(&self, run: &RunRow) -> String {
+        match self.is_metric {
+            true => run.metrics.get(&self.key).map(|v| number(&v)).unwrap_or_default(),
+            false => run.params.get(&self.key).map(str::to_string).unwrap_or_default(),
+        }
+    }
 }
 
 /// A header that sorts by `key`: best first on the first click, reversed on the next.
@@ -126,6 +145,18 @@ struct SortHeader {
     hint: &'static str,
     /// ▼ or ▲ on the column the table is sorted by.
     arrow: &'static str,
+}
+
+/// What a person reads first about a run: its model, CV R2 and MAE, hold-out R2
+/// (the duration is always shown); the rest is behind the "all columns" switch.
+const MAIN_METRICS: &[&str] = &["cv_r2", "cv_mae", "holdout_r2"];
+const MAIN_PARAMS: &[&str] = &["model"];
+
+/// The main columns that some run has.
+fn main_columns(runs: &[RunRow]) -> (Vec<String>, Vec<String>) {
+    let metrics = MAIN_METRICS.iter().filter(|key| runs.iter().any(|r| r.metrics.get(key).is_some()));
+    let params = MAIN_PARAMS.iter().filter(|key| runs.iter().any(|r| r.params.get(key).is_some()));
+    (metrics.map(|k| k.to_string()).collect(), params.map(|k| k.to_string()).collect())
 }
 
 /// The summary metric keys (not per-fold) and the params that differ, over `runs`.
@@ -163,20 +194,37 @@ pub async fn runs(
     let mut page = RunsPage { experiment: &experiment, filter, sort, table: Err(String::new()) };
     match ui.store.list_runs(&query).await {
         Ok(runs) => {
-            let (metric_keys, param_keys) = columns(&runs);
+            let all_columns = get(&pairs, "columns") == Some("all");
+            let (metric_keys, param_keys) = if all_columns { columns(&runs) } else { main_columns(&runs) };
+            let metric_columns = metric_keys.into_iter().map(|key| RunColumn { key, is_metric: true });
+            let param_columns = param_keys.into_iter().map(|key| RunColumn { key, is_metric: false });
+            // The main view reads like a leaderboard: the model, then its scores.
+            let columns: Vec<RunColumn> = match all_columns {
+                true => metric_columns.chain(param_columns).collect(),
+                false => param_columns.chain(metric_columns).collect(),
+            };
             let mut headers = vec![sort_header("Start (UTC)", "attributes.start_time", &current_sort, filter)];
-            headers.extend(metric_keys.iter().map(|k| sort_header(k, &format!("metrics.{k}"), &current_sort, filter)));
-            headers.extend(param_keys.iter().map(|k| {
-                let key = format!("params.{k}");
-                sort_header(&key, &key, &current_sort, filter)
+            headers.extend(columns.iter().map(|column| match column.is_metric {
+                true => sort_header(&column.key, &format!("metrics.{}", column.key), &current_sort, filter),
+                false => {
+                    let key = format!("params.{}", column.key);
+                    sort_header(&key, &key, &current_sort, filter)
+                }
             }));
+            let switch = if all_columns { None } else { Some("all") };
+            let mut columns_switch = link_query(filter, sort, None);
+            if let Some(value) = switch {
+                columns_switch.push_str(if columns_switch.is_empty() { "columns=" } else { "&columns=" });
+                columns_switch.push_str(value);
+            }
             page.table = Ok(RunsTable {
                 runs,
+                all_columns,
+                columns_switch,
                 limit: query.limit.map_or_else(|| "all".to_string(), |l| l.to_string()),
                 show_all: link_query(filter, sort, Some(0)),
                 headers,
-                metric_keys,
-                param_keys,
+                columns,
             });
             Ok(render(&page)?.into_response())
         }
@@ -240,6 +288,10 @@ struct RunPage<'a> {
     fold_charts: Option<Vec<String>>,
     /// Plot files, relative to the run's folder.
     plots: Vec<&'a str>,
+    /// A compare run: its leaderboard page.
+    has_leaderboard: bool,
+    /// A model run of a compare: the compare run.
+    parent: Option<&'a str>,
     /// The artifact's input schema, or why it cannot be read; `None` without an artifact.
     schema: Option<Result<Artifact, String>>,
 }
@@ -272,6 +324,11 @@ pub async fn run(State(ui): State<SharedUi>, Path(id): Path<String>) -> Result<H
         artifact,
         fold_charts: fold_charts(&detail),
         plots: detail.files.iter().filter(|f| f.kind == "plot").map(|f| inside(&f.path, &run_folder)).collect(),
+        has_leaderboard: detail
+            .files
+            .iter()
+            .any(|f| inside(&f.path, &run_folder) == crate::leaderboard::LEADERBOARD_FILE),
+        parent: run.tags.get("mlflow.parentRunId"),
         schema,
     })
 }
@@ -302,6 +359,11 @@ fn steps(detail: &RunDetail, key: &str) -> usize {
 
 fn seconds(start: &i64, end: &i64) -> f64 {
     (end - start) as f64 / 1000.0
+}
+
+/// A run's duration in seconds, or nothing while it runs.
+fn duration(run: &RunRow) -> String {
+    run.end_time.map_or_else(String::new, |end| format!("{:.1}", seconds(&run.start_time, &end)))
 }
 
 fn kind(column: &InputColumn) -> &'static str {
