@@ -429,6 +429,7 @@ fn compare_ranks_records_parent_and_child_runs_saves_the_best_and_shows_a_leader
         reqwest::get(url).await.unwrap().text().await.unwrap()
     });
     let _ = ui.kill();
+    let _ = ui.wait();
     let rows: Vec<&str> = page.split("<tr>").skip(2).collect();
     assert_eq!(rows.len(), 4, "{page}");
     assert!(rows[3].contains("<code>dummy</code>") && rows[3].contains("class=\"error\""), "{}", rows[3]);
