@@ -2,6 +2,7 @@
 //! line on failure and sets the exit code (0 ok, 1 failure, 2 usage). The
 //! only crate that reads argv or exits.
 
+mod algorithms;
 mod compare;
 mod diagnostics;
 mod options;
@@ -30,6 +31,9 @@ enum Command {
         after_help = "Example:\n  mlship train --data insurance --target charges --session-id 123 \\\n      --normalize --polynomial-features --bin-numeric-features age,bmi \\\n      --model lr --save deployment_28042020"
     )]
     Train(Box<train::TrainArgs>),
+    /// The models mlship can fit (PyCaret's models()), and one model's hyperparameters
+    #[command(after_help = "Examples:\n  mlship algorithms\n  mlship algorithms knn --json")]
+    Algorithms(algorithms::AlgorithmsArgs),
     /// Compare every model on the same folds, ranked in one leaderboard (PyCaret's compare_models)
     #[command(
         after_help = "Examples:\n  mlship compare --data insurance --target charges --session-id 123\n  mlship compare --data insurance --include lr,ridge,knn --sort MAE --n-select 2 --save best --json"
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Train(args) => train::run(*args),
+        Command::Algorithms(args) => algorithms::run(args),
         Command::Compare(args) => compare::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => predict::inspect(args),

@@ -170,6 +170,14 @@ impl ParamSpec {
         }
     }
 
+    /// The default as help shows it (`session_id` for a seed).
+    pub fn default_text(&self) -> String {
+        match self.default {
+            DefaultValue::Seed => "session_id".to_string(),
+            _ => self.default_value(0).to_string(),
+        }
+    }
+
     /// What the parameter accepts, for errors and help.
     pub fn allowed(&self) -> String {
         let parts: Vec<String> = self.kinds.iter().map(ParamKind::describe).collect();
