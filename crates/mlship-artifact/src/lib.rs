@@ -35,8 +35,8 @@ pub const EXTENSION: &str = "mlship";
 pub enum ArtifactError {
     #[error("{path}: no such model file")]
     NotFound { path: String },
-    #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
     #[error("{path}: not an mlship model file")]
     NotAnArtifact { path: String },
     #[error("{path}: truncated model file ({found} of {expected} payload bytes)")]
@@ -45,8 +45,8 @@ pub enum ArtifactError {
     Corrupt { path: String },
     #[error("{path}: written by a newer mlship (format version {found}, this mlship reads up to {supported}); upgrade mlship")]
     NewerFormat { path: String, found: u32, supported: u32 },
-    #[error("{path}: invalid model file: {message}")]
-    Invalid { path: String, message: String },
+    #[error("{path}: invalid model file: {source}")]
+    Invalid { path: String, source: serde_json::Error },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,7 +98,7 @@ pub struct Artifact {
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> ArtifactError {
-    ArtifactError::Io { path: path.display().to_string(), message: error.to_string() }
+    ArtifactError::Io { path: path.display().to_string(), source: error }
 }
 
 /// Writes the bytes of an artifact (`Artifact::to_bytes`) atomically: a
@@ -157,9 +157,8 @@ impl Artifact {
 
     /// Writes atomically: a temporary file in the same folder, synced, then renamed.
     pub fn save(&self, path: &Path) -> Result<(), ArtifactError> {
-        let bytes = self
-            .to_bytes()
-            .map_err(|e| ArtifactError::Invalid { path: path.display().to_string(), message: e.to_string() })?;
+        let bytes =
+            self.to_bytes().map_err(|e| ArtifactError::Invalid { path: path.display().to_string(), source: e })?;
         save_bytes(path, &bytes)
     }
 
@@ -200,8 +199,7 @@ impl Artifact {
         if payload.len() > header.payload_bytes || hex::encode(Sha256::digest(payload)) != header.payload_sha256 {
             return Err(ArtifactError::Corrupt { path });
         }
-        let artifact =
-            serde_json::from_slice(payload).map_err(|e| ArtifactError::Invalid { path, message: e.to_string() })?;
+        let artifact = serde_json::from_slice(payload).map_err(|e| ArtifactError::Invalid { path, source: e })?;
         Ok((artifact, header.payload_sha256))
     }
 }

@@ -4,11 +4,7 @@
 
 use mlship_artifact::{Artifact, ArtifactError, FORMAT_VERSION};
 use mlship_data::{CategoricalColumn, Column, Table};
-use std::path::PathBuf;
-
-fn golden_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/insurance_v1.mlship")
-}
+use mlship_testkit::golden_artifact as golden_path;
 
 fn seed_row() -> Table {
     let mut row = Table::default();

@@ -4,9 +4,12 @@
 
 mod algorithms;
 mod compare;
+mod datasets;
 mod diagnostics;
+mod inspect;
 mod options;
 mod predict;
+mod quickstart;
 mod report;
 mod serve;
 mod ship;
@@ -46,10 +49,10 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Show a saved model: schema, options, metrics, data fingerprint
     #[command(after_help = "Example:\n  mlship inspect deployment_28042020.mlship")]
-    Inspect(predict::InspectArgs),
+    Inspect(inspect::InspectArgs),
     /// List the bundled datasets (usable as `--data NAME`)
     #[command(after_help = "Example:\n  mlship datasets")]
-    Datasets(train::DatasetsArgs),
+    Datasets(datasets::DatasetsArgs),
     /// Serve a model: web form, /predict_api, MLflow /invocations, KServe V2, OpenAPI, metrics
     #[command(after_help = "Example:\n  mlship serve --model deployment_28042020.mlship --port 5000")]
     Serve(serve::ServeArgs),
@@ -76,7 +79,7 @@ enum Command {
     Ui(ui::UiArgs),
     /// Train the seed pipeline on the bundled insurance data, save it and serve it
     #[command(after_help = "Example:\n  mlship quickstart")]
-    Quickstart(train::QuickstartArgs),
+    Quickstart(quickstart::QuickstartArgs),
 }
 
 /// Listing commands end quietly when their reader goes away (`mlship runs list | head`)
@@ -88,6 +91,24 @@ fn exit_quietly_on_broken_pipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// The error and its causes on one line. Library errors show their cause in
+/// their own message and also keep it as `source()`, so a cause whose text
+/// is already on the line is not printed again.
+pub(crate) fn error_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn main() -> ExitCode {
@@ -103,13 +124,13 @@ fn main() -> ExitCode {
         Command::Algorithms(args) => algorithms::run(args),
         Command::Compare(args) => compare::run(*args),
         Command::Predict(args) => predict::run(args),
-        Command::Inspect(args) => predict::inspect(args),
-        Command::Datasets(args) => train::datasets(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Datasets(args) => datasets::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Image(command) => ship::image(command),
         Command::Deploy(command) => ship::deploy(command),
         Command::Healthcheck(args) => ship::healthcheck(args),
-        Command::Quickstart(args) => train::quickstart(args),
+        Command::Quickstart(args) => quickstart::run(args),
         Command::Experiments(command) => track::experiments(command),
         Command::Runs(command) => track::runs(command),
         Command::Models(command) => track::models(command),
@@ -118,8 +139,23 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_line(&error));
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_line;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let data = mlship_data::DataError::Io { path: "x.csv".into(), source: io };
+        let error = anyhow::Error::new(data).context("loading the data");
+        assert_eq!(error_line(&error), "loading the data: x.csv: permission denied");
+        let plain = anyhow::anyhow!("outer").context("context");
+        assert_eq!(error_line(&plain), "context: outer");
     }
 }

@@ -181,7 +181,7 @@ fn serve_registry(reference: ModelRef, args: &ServeArgs) -> Result<()> {
                             state.replace_model(model);
                             current = latest;
                         }
-                        Err(error) => tracing::warn!(target: "mlship::serve", reference = %follow, "cannot load the new version, still serving {}: {error:#}", current.version),
+                        Err(error) => tracing::warn!(target: "mlship::serve", reference = %follow, "cannot load the new version, still serving {}: {}", current.version, crate::error_line(&error)),
                     },
                     Err(error) => tracing::warn!(target: "mlship::serve", reference = %follow, "cannot read the registry, still serving {}: {error}", current.version),
                 }

@@ -163,7 +163,7 @@ impl RunRecorder {
     }
 
     pub fn fail(&self, error: &anyhow::Error) {
-        let _ = self.runtime.block_on(self.store.fail_run(&self.id, &format!("{error:#}")));
+        let _ = self.runtime.block_on(self.store.fail_run(&self.id, &crate::error_line(error)));
     }
 }
 

@@ -1,6 +1,5 @@
-//! `mlship train`, `mlship quickstart` and `mlship datasets`: load the data,
-//! resolve the options, run `create_model`'s evaluation, print PyCaret's table
-//! and save the artifact.
+//! `mlship train`: load the data, resolve the options, run `create_model`'s
+//! evaluation, print PyCaret's table, save the artifact and record the run.
 
 use crate::options::{ModelFlags, OptionFlags};
 use crate::report;
@@ -74,30 +73,6 @@ impl TrackingFlags {
             },
         }
     }
-}
-
-#[derive(Args, Debug)]
-pub struct DatasetsArgs {
-    /// Print the list as JSON
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Args, Debug)]
-pub struct QuickstartArgs {
-    /// Name of the artifact to save
-    #[arg(long, default_value = "deployment_28042020")]
-    pub save: String,
-    /// Print the results as JSON
-    #[arg(long)]
-    pub json: bool,
-    /// Train and save only; do not serve
-    #[arg(long)]
-    pub no_serve: bool,
-    #[command(flatten)]
-    pub server: crate::serve::ServerFlags,
-    #[command(flatten)]
-    pub store: crate::track::StoreFlags,
 }
 
 pub fn parse_delimiter(text: &str) -> Result<u8> {
@@ -399,57 +374,4 @@ fn fit_and_save(
 pub fn run(args: TrainArgs) -> Result<()> {
     let outcome = train(&args)?;
     report::print_train(&outcome.report, args.json)
-}
-
-pub fn quickstart(args: QuickstartArgs) -> Result<()> {
-    let train_args = TrainArgs {
-        data: "insurance".to_string(),
-        target: Some("charges".to_string()),
-        delimiter: ",".to_string(),
-        options: OptionFlags {
-            session_id: Some(123),
-            normalize: true,
-            polynomial_features: true,
-            bin_numeric_features: Some(vec!["age".to_string(), "bmi".to_string()]),
-            ..OptionFlags::default()
-        },
-        model: ModelFlags { model: Some("lr".to_string()), ..ModelFlags::default() },
-        save: Some(args.save.clone()),
-        finalize: false,
-        json: args.json,
-        tracking: crate::train::TrackingFlags {
-            store: args.store.clone(),
-            ..crate::train::TrackingFlags::default_store()
-        },
-    };
-    let outcome = train(&train_args)?;
-    report::print_train(&outcome.report, args.json)?;
-    let path = outcome.artifact.ok_or_else(|| anyhow!("quickstart saves its model"))?;
-    if args.no_serve {
-        if !args.json {
-            println!();
-            println!("Next: mlship serve --model {path}");
-        }
-        return Ok(());
-    }
-    println!();
-    // The seed app's wording: "Expected Bill will be …".
-    let mut server = args.server;
-    server.label.get_or_insert_with(|| "Bill".to_string());
-    crate::serve::serve_file(Path::new(&path), &server)
-}
-
-pub fn datasets(args: DatasetsArgs) -> Result<()> {
-    if args.json {
-        let list: Vec<serde_json::Value> = datasets::BUNDLED
-            .iter()
-            .map(|d| serde_json::json!({"name": d.name, "target": d.default_target, "description": d.description}))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
-        return Ok(());
-    }
-    for dataset in datasets::BUNDLED {
-        println!("{:<12} target {:<10} {}", dataset.name, dataset.default_target, dataset.description);
-    }
-    Ok(())
 }

@@ -2,40 +2,19 @@
 //! from flags and from TOML, and every bad input exiting non-zero with one
 //! specific line and no artifact written.
 
-use serde_json::Value;
+use mlship_testkit::cli::{json, stderr, stdout};
+use mlship_testkit::{golden_artifact, seed};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const SEED_FLAGS: &[&str] = &[
-    "--data",
-    "insurance",
-    "--target",
-    "charges",
-    "--session-id",
-    "123",
-    "--normalize",
-    "--polynomial-features",
-    "--bin-numeric-features",
-    "age,bmi",
-    "--model",
-    "lr",
-];
-
 fn mlship(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlship")).current_dir(dir).args(args).output().expect("run mlship")
+    mlship_testkit::cli::run(env!("CARGO_BIN_EXE_mlship"), dir, args)
 }
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "mlship failed: {}", stderr(output));
-    serde_json::from_str(&stdout(output)).expect("json output")
+/// `mlship train` with the seed's flags as the README writes them (target and
+/// model spelled out), then `extra`.
+fn seed_train<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    [&["train"], seed::TRAIN_FLAGS, &["--target", "charges", "--model", "lr"], extra].concat()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -51,9 +30,7 @@ fn insurance_csv() -> String {
 #[test]
 fn seed_workflow_train_inspect_predict() {
     let dir = tempfile::tempdir().unwrap();
-    let mut args = SEED_FLAGS.to_vec();
-    args.extend(["--save", "deployment_28042020", "--json"]);
-    let report = json(&mlship(dir.path(), &[&["train"], &args[..]].concat()));
+    let report = json(&mlship(dir.path(), &seed_train(&["--save", "deployment_28042020", "--json"])));
     assert!((report["cv"]["mean"]["R2"].as_f64().unwrap() - 0.8186).abs() < 1e-3);
     assert!((report["holdout"]["R2"].as_f64().unwrap() - 0.8556).abs() < 5e-5);
     assert_eq!(report["cv"]["folds"].as_array().unwrap().len(), 10);
@@ -94,7 +71,7 @@ fn config_file_gives_the_same_run_as_flags() {
         b"target = \"charges\"\nmodel = \"lr\"\nsession_id = 123\nnormalize = true\npolynomial_features = true\nbin_numeric_features = [\"age\", \"bmi\"]\n",
     );
     let from_file = json(&mlship(dir.path(), &["train", "--data", "insurance", "--config", "setup.toml", "--json"]));
-    let from_flags = json(&mlship(dir.path(), &[&["train"], SEED_FLAGS, &["--json"]].concat()));
+    let from_flags = json(&mlship(dir.path(), &seed_train(&["--json"])));
     assert_eq!(from_file["cv"], from_flags["cv"]);
     assert_eq!(from_file["holdout"], from_flags["holdout"]);
 }
@@ -140,8 +117,7 @@ fn options_change_the_pipeline() {
 #[test]
 fn finalize_refits_on_every_row() {
     let dir = tempfile::tempdir().unwrap();
-    let args = [&["train"], SEED_FLAGS, &["--finalize", "--save", "final", "--json"]].concat();
-    json(&mlship(dir.path(), &args));
+    json(&mlship(dir.path(), &seed_train(&["--finalize", "--save", "final", "--json"])));
     let inspected = json(&mlship(dir.path(), &["inspect", "final.mlship", "--json"]));
     assert_eq!(inspected["finalized"], true);
 }
@@ -262,9 +238,7 @@ fn bad_training_input_fails_with_one_clear_line() {
 fn bad_models_and_scoring_files_fail_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let golden =
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-artifact/tests/golden/insurance_v1.mlship"))
-            .unwrap();
+    let golden = std::fs::read(golden_artifact()).unwrap();
     let scoring_dir = tempfile::tempdir().unwrap();
     let s = scoring_dir.path();
     write(s, "good.mlship", &golden);
@@ -350,19 +324,17 @@ fn datasets_and_help_list_what_exists() {
 fn parquet_files_train_and_score() {
     let dir = tempfile::tempdir().unwrap();
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-data/tests/fixtures/sample.parquet");
-    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-artifact/tests/golden/insurance_v1.mlship");
+    let golden = golden_artifact();
+    let golden = golden.to_str().unwrap();
     // The sample lacks `children` and `region`: a clear error first.
     let line = failure(dir.path(), &["predict", "--model", golden, "--data", sample]);
     assert!(line.contains("sample.parquet: missing column \"children\""), "{line}");
     // The whole insurance table as Parquet trains to the same numbers as the CSV.
     let parquet = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/insurance.parquet");
-    let parquet_args: Vec<&str> = [&["train"], SEED_FLAGS, &["--json"]]
-        .concat()
-        .into_iter()
-        .map(|a| if a == "insurance" { parquet } else { a })
-        .collect();
+    let parquet_args: Vec<&str> =
+        seed_train(&["--json"]).into_iter().map(|a| if a == "insurance" { parquet } else { a }).collect();
     let from_parquet = json(&mlship(dir.path(), &parquet_args));
-    let from_csv = json(&mlship(dir.path(), &[&["train"], SEED_FLAGS, &["--json"]].concat()));
+    let from_csv = json(&mlship(dir.path(), &seed_train(&["--json"])));
     assert_eq!(from_parquet["cv"], from_csv["cv"]);
     assert_eq!(from_parquet["holdout"], from_csv["holdout"]);
     let scored = mlship(dir.path(), &["predict", "--model", golden, "--data", parquet]);
@@ -463,7 +435,8 @@ fn ship_commands_explain_their_mistakes_and_write_dockerfiles() {
 fn batch_size_and_format_do_not_change_predictions() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-artifact/tests/golden/insurance_v1.mlship");
+    let golden = golden_artifact();
+    let golden = golden.to_str().unwrap();
     let parquet = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/insurance.parquet");
     // An input that already has a prediction_label column gets it replaced, not repeated.
     let csv = insurance_csv().replacen("charges", "prediction_label", 1);

@@ -3,50 +3,20 @@
 //! SQLite store at once, `kill -9` in the middle of a run, and a server that
 //! follows an alias to a new version without failing a request.
 
+use mlship_testkit::cli::{failure, json, ok};
+use mlship_testkit::seed::TRAIN_FLAGS as SEED;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SEED: &[&str] = &[
-    "--data",
-    "insurance",
-    "--session-id",
-    "123",
-    "--normalize",
-    "--polynomial-features",
-    "--bin-numeric-features",
-    "age,bmi",
-];
-
 fn mlship(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlship"))
-        .current_dir(dir)
-        .env_remove("MLSHIP_STORE")
-        .env_remove("MLSHIP_ARTIFACTS")
-        .args(args)
-        .output()
-        .expect("run mlship")
-}
-
-fn ok(output: Output) -> String {
-    assert!(output.status.success(), "mlship failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn json(output: Output) -> Value {
-    serde_json::from_str(&ok(output)).expect("JSON output")
-}
-
-/// The single line a failing command prints.
-fn failure(output: Output) -> String {
-    assert!(!output.status.success(), "expected a failure, got: {}", String::from_utf8_lossy(&output.stdout));
-    String::from_utf8_lossy(&output.stderr).trim().to_string()
+    mlship_testkit::cli::run(env!("CARGO_BIN_EXE_mlship"), dir, args)
 }
 
 fn train(dir: &Path, extra: &[&str]) -> Value {
-    json(mlship(dir, &[&["train"], SEED, extra, &["--json"]].concat()))
+    json(&mlship(dir, &[&["train"], SEED, extra, &["--json"]].concat()))
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -67,7 +37,7 @@ fn train_records_a_run_with_params_metrics_plots_and_the_artifact() {
     let run_id = report["run"]["id"].as_str().unwrap().to_string();
     assert_eq!(report["run"]["experiment"], "insurance-charges");
 
-    let runs = json(mlship(dir.path(), &["runs", "list", "--json"]));
+    let runs = json(&mlship(dir.path(), &["runs", "list", "--json"]));
     assert_eq!(runs.as_array().unwrap().len(), 1);
     let run = &runs[0];
     assert_eq!(run["status"], "FINISHED");
@@ -80,7 +50,7 @@ fn train_records_a_run_with_params_metrics_plots_and_the_artifact() {
     assert_eq!(run["params"]["model"], "lr");
     assert_eq!(run["tags"]["ticket"], "ML-7");
 
-    let detail = json(mlship(dir.path(), &["runs", "show", &run_id[..6], "--json"]));
+    let detail = json(&mlship(dir.path(), &["runs", "show", &run_id[..6], "--json"]));
     let folds: Vec<i64> =
         detail["history"]["fold_r2"].as_array().unwrap().iter().map(|p| p[0].as_i64().unwrap()).collect();
     assert_eq!(folds, (1..=10).collect::<Vec<_>>(), "one point per fold, numbered by fold");
@@ -97,17 +67,17 @@ fn train_records_a_run_with_params_metrics_plots_and_the_artifact() {
         std::fs::read(dir.path().join(".mlship/artifacts").join(detail["artifact_path"].as_str().unwrap())).unwrap();
     assert_eq!(stored, std::fs::read(dir.path().join("seed.mlship")).unwrap());
 
-    let text = ok(mlship(dir.path(), &["runs", "show", &run_id]));
+    let text = ok(&mlship(dir.path(), &["runs", "show", &run_id]));
     assert!(text.contains("status      FINISHED") && text.contains("fold_r2") && text.contains("steps 10"), "{text}");
-    let listed = ok(mlship(dir.path(), &["experiments", "list"]));
+    let listed = ok(&mlship(dir.path(), &["experiments", "list"]));
     assert!(listed.contains("insurance-charges") && listed.contains("     1  "), "{listed}");
 
     // --no-track records nothing; a bad experiment name is refused before training.
     train(dir.path(), &["--no-track"]);
-    let line = failure(mlship(dir.path(), &[&["train"], SEED, &["--experiment", "a/b"]].concat()));
+    let line = failure(&mlship(dir.path(), &[&["train"], SEED, &["--experiment", "a/b"]].concat()));
     assert!(line.contains("invalid experiment name \"a/b\""), "{line}");
-    assert_eq!(json(mlship(dir.path(), &["runs", "list", "--json"])).as_array().unwrap().len(), 1);
-    let line = failure(mlship(dir.path(), &[&["train"], SEED, &["--tag", "novalue"]].concat()));
+    assert_eq!(json(&mlship(dir.path(), &["runs", "list", "--json"])).as_array().unwrap().len(), 1);
+    let line = failure(&mlship(dir.path(), &[&["train"], SEED, &["--tag", "novalue"]].concat()));
     assert!(line.contains("a tag is KEY=VALUE"), "{line}");
 }
 
@@ -121,28 +91,28 @@ fn runs_sort_filter_and_compare_from_the_command_line() {
         value.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
     };
     assert_eq!(
-        ids(json(mlship(dir.path(), &["runs", "list", "--sort", "holdout_r2", "--json"]))),
+        ids(json(&mlship(dir.path(), &["runs", "list", "--sort", "holdout_r2", "--json"]))),
         [lr.clone(), dummy.clone()]
     );
     assert_eq!(
-        ids(json(mlship(dir.path(), &["runs", "list", "--sort", "cv_mae DESC", "--json"]))),
+        ids(json(&mlship(dir.path(), &["runs", "list", "--sort", "cv_mae DESC", "--json"]))),
         [dummy.clone(), lr.clone()]
     );
-    let filtered = json(mlship(dir.path(), &["runs", "list", "--filter", "params.model = 'dummy'", "--json"]));
+    let filtered = json(&mlship(dir.path(), &["runs", "list", "--filter", "params.model = 'dummy'", "--json"]));
     assert_eq!(ids(filtered), vec![dummy.clone()]);
-    let table = ok(mlship(dir.path(), &["runs", "list", "--experiment", "INSURANCE-charges", "--sort", "cv_rmse"]));
+    let table = ok(&mlship(dir.path(), &["runs", "list", "--experiment", "INSURANCE-charges", "--sort", "cv_rmse"]));
     assert!(table.lines().next().unwrap().contains("cv_rmse"), "the sort key becomes a column: {table}");
-    let line = failure(mlship(dir.path(), &["runs", "list", "--filter", "metrics.cv_r2 > 'x'"]));
+    let line = failure(&mlship(dir.path(), &["runs", "list", "--filter", "metrics.cv_r2 > 'x'"]));
     assert!(line.contains("invalid filter") && line.contains("at character"), "{line}");
-    let line = failure(mlship(dir.path(), &["runs", "list", "--experiment", "nope"]));
+    let line = failure(&mlship(dir.path(), &["runs", "list", "--experiment", "nope"]));
     assert!(line.contains("no experiment named \"nope\""), "{line}");
 
-    let compared = ok(mlship(dir.path(), &["runs", "compare", &lr[..8], &dummy[..8]]));
+    let compared = ok(&mlship(dir.path(), &["runs", "compare", &lr[..8], &dummy[..8]]));
     let model_row = compared.lines().find(|l| l.contains("params.model")).unwrap();
     assert!(model_row.starts_with('*'), "differing rows are marked: {compared}");
     let fold_row = compared.lines().find(|l| l.contains("params.fold ")).unwrap();
     assert!(fold_row.starts_with(' '), "{compared}");
-    let line = failure(mlship(dir.path(), &["runs", "compare", &lr]));
+    let line = failure(&mlship(dir.path(), &["runs", "compare", &lr]));
     assert!(line.contains("2"), "{line}");
 }
 
@@ -150,18 +120,18 @@ fn runs_sort_filter_and_compare_from_the_command_line() {
 fn the_registry_numbers_versions_and_records_every_alias_move() {
     let dir = tempfile::tempdir().unwrap();
     let first = train(dir.path(), &["--save", "first"])["run"]["id"].as_str().unwrap().to_string();
-    let text = ok(mlship(dir.path(), &["models", "register", "Insurance", &first[..8], "--alias", "Production"]));
+    let text = ok(&mlship(dir.path(), &["models", "register", "Insurance", &first[..8], "--alias", "Production"]));
     assert_eq!(text.trim(), format!("Registered Insurance version 1 from run {first}; alias production → 1"));
-    let v2 = json(mlship(dir.path(), &["models", "register", "insurance", "first.mlship", "--json"]));
+    let v2 = json(&mlship(dir.path(), &["models", "register", "insurance", "first.mlship", "--json"]));
     assert_eq!(v2["version"], 2);
     assert_eq!(
-        ok(mlship(dir.path(), &["models", "alias", "INSURANCE", "production", "2"])).trim(),
+        ok(&mlship(dir.path(), &["models", "alias", "INSURANCE", "production", "2"])).trim(),
         "INSURANCE@production → version 2"
     );
-    ok(mlship(dir.path(), &["models", "alias", "insurance", "staging", "1"]));
-    ok(mlship(dir.path(), &["models", "alias", "--delete", "insurance", "staging"]));
+    ok(&mlship(dir.path(), &["models", "alias", "insurance", "staging", "1"]));
+    ok(&mlship(dir.path(), &["models", "alias", "--delete", "insurance", "staging"]));
 
-    let model = json(mlship(dir.path(), &["models", "show", "insurance", "--json"]));
+    let model = json(&mlship(dir.path(), &["models", "show", "insurance", "--json"]));
     let moves: Vec<(String, Value, Value)> = model["history"]
         .as_array()
         .unwrap()
@@ -177,9 +147,9 @@ fn the_registry_numbers_versions_and_records_every_alias_move() {
             ("staging".to_string(), Value::from(1), Value::Null),
         ]
     );
-    let shown = ok(mlship(dir.path(), &["models", "show", "insurance"]));
+    let shown = ok(&mlship(dir.path(), &["models", "show", "insurance"]));
     assert!(shown.contains("Alias history") && shown.contains("1 → 2"), "{shown}");
-    let listed = ok(mlship(dir.path(), &["models", "list"]));
+    let listed = ok(&mlship(dir.path(), &["models", "list"]));
     assert!(listed.contains("Insurance") && listed.contains("production→2"), "{listed}");
 
     for (args, needle) in [
@@ -193,7 +163,7 @@ fn the_registry_numbers_versions_and_records_every_alias_move() {
         (vec!["models", "register", "x", "abcdef12"], "no run abcdef12"),
         (vec!["models", "register", "../x", &first], "invalid model name"),
     ] {
-        let line = failure(mlship(dir.path(), &args));
+        let line = failure(&mlship(dir.path(), &args));
         assert!(line.contains(needle), "{args:?}: {line}");
     }
 }
@@ -219,7 +189,7 @@ fn eight_trains_at_once_on_one_sqlite_store_all_succeed() {
         assert!(output.status.success(), "a train failed: {stderr}");
         assert!(!stderr.contains("locked") && !stderr.contains("busy"), "{stderr}");
     }
-    let runs = json(mlship(dir.path(), &["runs", "list", "--json"]));
+    let runs = json(&mlship(dir.path(), &["runs", "list", "--json"]));
     assert_eq!(runs.as_array().unwrap().len(), 8);
     assert!(runs.as_array().unwrap().iter().all(|r| r["status"] == "FINISHED" && r["metrics"]["holdout_r2"].is_f64()));
     let (runtime, store) = open_store(dir.path());
@@ -273,17 +243,17 @@ fn kill_9_in_the_middle_of_a_run_leaves_a_consistent_store_and_a_failed_run() {
     // Still RUNNING until a process next opens the store; then FAILED, saying why.
     assert_eq!(running(&store).len(), 1);
     drop(store);
-    let listed = ok(mlship(dir.path(), &["runs", "list"]));
+    let listed = ok(&mlship(dir.path(), &["runs", "list"]));
     assert!(listed.contains("FAILED"), "{listed}");
-    let detail = json(mlship(dir.path(), &["runs", "show", &run.id, "--json"]));
+    let detail = json(&mlship(dir.path(), &["runs", "show", &run.id, "--json"]));
     assert_eq!(detail["status"], "FAILED");
     assert!(detail["failure"].as_str().unwrap().contains("ended without finishing the run"), "{detail}");
     assert!(detail["end_time"].is_i64());
     let (runtime, store) = open_store(dir.path());
     assert_eq!(runtime.block_on(store.integrity_check()).unwrap(), "ok");
     // The store keeps working: register the earlier run, train again.
-    let finished = json(mlship(dir.path(), &["runs", "list", "--filter", "status = 'FINISHED'", "--json"]));
-    ok(mlship(dir.path(), &["models", "register", "insurance", finished[0]["id"].as_str().unwrap()]));
+    let finished = json(&mlship(dir.path(), &["runs", "list", "--filter", "status = 'FINISHED'", "--json"]));
+    ok(&mlship(dir.path(), &["models", "register", "insurance", finished[0]["id"].as_str().unwrap()]));
     train(dir.path(), &[]);
 }
 
@@ -295,8 +265,8 @@ fn serve_follows_an_alias_to_a_new_version_without_failing_a_request() {
     let dir = tempfile::tempdir().unwrap();
     let lr = train(dir.path(), &[])["run"]["id"].as_str().unwrap().to_string();
     let ridge = train(dir.path(), &["--model", "ridge"])["run"]["id"].as_str().unwrap().to_string();
-    ok(mlship(dir.path(), &["models", "register", "insurance", &lr, "--alias", "production"]));
-    ok(mlship(dir.path(), &["models", "register", "insurance", &ridge]));
+    ok(&mlship(dir.path(), &["models", "register", "insurance", &lr, "--alias", "production"]));
+    ok(&mlship(dir.path(), &["models", "register", "insurance", &ridge]));
     let mut server = Command::new(env!("CARGO_BIN_EXE_mlship"))
         .current_dir(dir.path())
         .env_remove("MLSHIP_STORE")
@@ -329,7 +299,7 @@ fn serve_follows_an_alias_to_a_new_version_without_failing_a_request() {
             if !moved && started.elapsed() > Duration::from_millis(800) {
                 let dir = dir.path().to_path_buf();
                 tokio::task::spawn_blocking(move || {
-                    ok(mlship(&dir, &["models", "alias", "insurance", "production", "2"]))
+                    ok(&mlship(&dir, &["models", "alias", "insurance", "production", "2"]))
                 });
                 moved = true;
             }
@@ -360,7 +330,7 @@ fn serve_follows_an_alias_to_a_new_version_without_failing_a_request() {
 #[test]
 fn compare_ranks_records_parent_and_child_runs_saves_the_best_and_shows_a_leaderboard() {
     let dir = tempfile::tempdir().unwrap();
-    let board = json(mlship(
+    let board = json(&mlship(
         dir.path(),
         &[
             "compare",
@@ -400,7 +370,7 @@ fn compare_ranks_records_parent_and_child_runs_saves_the_best_and_shows_a_leader
     let saved = board["saved"].as_array().unwrap();
     assert_eq!(saved.len(), 2);
     assert_eq!(saved[0]["path"], "best_1.mlship");
-    let inspected = json(mlship(dir.path(), &["inspect", "best_1.mlship", "--json"]));
+    let inspected = json(&mlship(dir.path(), &["inspect", "best_1.mlship", "--json"]));
     assert_eq!(inspected["model"]["id"], ids[0], "the best model was saved first");
 
     let parent = board["run"]["id"].as_str().unwrap().to_string();

@@ -28,7 +28,7 @@ fn open(path: &Path) -> Result<BufReader<File>, DataError> {
     if !path.exists() {
         return Err(DataError::NotFound { path: source });
     }
-    let file = File::open(path).map_err(|e| DataError::Io { path: source, message: e.to_string() })?;
+    let file = File::open(path).map_err(|e| DataError::Io { path: source, source: e })?;
     Ok(BufReader::with_capacity(1 << 16, file))
 }
 
@@ -39,17 +39,17 @@ fn csv_reader<R: Read>(input: R, options: &CsvOptions) -> csv::Reader<R> {
 /// Maps a `csv` error to ours, with the line and the column where it applies.
 fn csv_error(path: &str, names: &[String], error: csv::Error) -> DataError {
     let path = path.to_string();
-    match error.into_kind() {
+    match error.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => {
-            DataError::Ragged { path, line: pos.map_or(0, |p| p.line()), expected: expected_len, found: len }
+            DataError::Ragged { path, line: pos.as_ref().map_or(0, |p| p.line()), expected: *expected_len, found: *len }
         }
         csv::ErrorKind::Utf8 { pos, err } => DataError::InvalidUtf8 {
             path,
-            line: pos.map_or(0, |p| p.line()),
+            line: pos.as_ref().map_or(0, |p| p.line()),
             column: names.get(err.field()).cloned().unwrap_or_else(|| format!("#{}", err.field() + 1)),
         },
-        csv::ErrorKind::Io(e) => DataError::Io { path, message: e.to_string() },
-        other => DataError::Io { path, message: format!("{other:?}") },
+        // Reading (IO errors show as the IO error itself).
+        _ => DataError::Csv { path, source: error },
     }
 }
 

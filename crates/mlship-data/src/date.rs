@@ -106,6 +106,27 @@ impl Date {
     }
 }
 
+/// A moment in UTC split into its civil date and time of day, to the second:
+/// the one days-to-calendar conversion the artifact's timestamps and the
+/// store's displayed times share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtcTime {
+    pub date: Date,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+impl UtcTime {
+    /// Seconds since 1970-01-01T00:00:00Z (negative before it).
+    pub fn from_unix_seconds(seconds: i64) -> UtcTime {
+        let date = Date::from_days_since_epoch(seconds.div_euclid(86_400));
+        // In 0..86_400, so the casts cannot truncate.
+        let of_day = seconds.rem_euclid(86_400) as u32;
+        UtcTime { date, hour: of_day / 3600, minute: of_day % 3600 / 60, second: of_day % 60 }
+    }
+}
+
 /// The one format that parses every given value, if any (and at least one value).
 pub fn detect_format<'a>(values: impl Iterator<Item = &'a str> + Clone) -> Option<DateFormat> {
     let mut values = values.peekable();
@@ -141,5 +162,13 @@ mod tests {
         assert_eq!(Date::from_days_since_epoch(0).iso(), "1970-01-01");
         assert_eq!(Date::from_days_since_epoch(18_380).iso(), "2020-04-28");
         assert_eq!(Date::from_days_since_epoch(-1).iso(), "1969-12-31");
+    }
+
+    #[test]
+    fn unix_seconds_split_into_date_and_time() {
+        let t = UtcTime::from_unix_seconds(1_588_075_323);
+        assert_eq!((t.date.iso(), t.hour, t.minute, t.second), ("2020-04-28".to_string(), 12, 2, 3));
+        let t = UtcTime::from_unix_seconds(-1);
+        assert_eq!((t.date.iso(), t.hour, t.minute, t.second), ("1969-12-31".to_string(), 23, 59, 59));
     }
 }

@@ -1,6 +1,7 @@
 //! One error type for everything that can go wrong reading a table. Every
 //! variant names the file, and the line and column where it applies, so the CLI
-//! can print one specific line.
+//! can print one specific line. An error from below (IO, the csv or parquet
+//! crate) is kept as the variant's `source` and shown in its message.
 
 use thiserror::Error;
 
@@ -8,8 +9,10 @@ use thiserror::Error;
 pub enum DataError {
     #[error("{path}: no such file")]
     NotFound { path: String },
-    #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Csv { path: String, source: csv::Error },
     #[error("{path}: the file is empty (no header row)")]
     Empty { path: String },
     #[error("{path}: the file has a header but no data rows")]
@@ -24,8 +27,8 @@ pub enum DataError {
     Cell { path: String, line: u64, column: String, message: String },
     #[error("{path}: missing column \"{column}\" (the file has: {available})")]
     MissingColumn { path: String, column: String, available: String },
-    #[error("{path}: not a readable Parquet file: {message}")]
-    Parquet { path: String, message: String },
+    #[error("{path}: not a readable Parquet file: {source}")]
+    Parquet { path: String, source: parquet::errors::ParquetError },
     #[error("column \"{column}\": {message}")]
     Column { column: String, message: String },
     #[error("unknown dataset \"{name}\" (bundled: {available})")]

@@ -20,7 +20,7 @@ impl Fingerprint {
 
     /// Streams the file through sha256 (bounded memory whatever its size).
     pub fn of_file(path: &Path) -> Result<Self, DataError> {
-        let io_error = |e: std::io::Error| DataError::Io { path: path.display().to_string(), message: e.to_string() };
+        let io_error = |e| DataError::Io { path: path.display().to_string(), source: e };
         let mut file = std::fs::File::open(path).map_err(io_error)?;
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; 1 << 16];

@@ -34,9 +34,8 @@ pub struct ParquetBatchReader {
 impl ParquetBatchReader {
     pub fn open(path: &Path) -> Result<Self, DataError> {
         let source = path.display().to_string();
-        let parquet_error =
-            |e: parquet::errors::ParquetError| DataError::Parquet { path: source.clone(), message: e.to_string() };
-        let file = File::open(path).map_err(|e| DataError::Io { path: source.clone(), message: e.to_string() })?;
+        let parquet_error = |e| DataError::Parquet { path: source.clone(), source: e };
+        let file = File::open(path).map_err(|e| DataError::Io { path: source.clone(), source: e })?;
         let reader = SerializedFileReader::new(file).map_err(parquet_error)?;
         let names: Vec<String> = reader
             .metadata()
@@ -63,7 +62,7 @@ impl ParquetBatchReader {
         let mut n_rows = 0usize;
         while n_rows < max_rows {
             let Some(row) = self.rows.next() else { break };
-            let row = row.map_err(|e| DataError::Parquet { path: self.source.clone(), message: e.to_string() })?;
+            let row = row.map_err(|e| DataError::Parquet { path: self.source.clone(), source: e })?;
             for (col_idx, (_, field)) in row.get_column_iter().enumerate() {
                 push_field(&mut builders[col_idx], field).map_err(|message| DataError::Cell {
                     path: self.source.clone(),

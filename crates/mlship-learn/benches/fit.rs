@@ -2,27 +2,14 @@
 //! one fit, the whole 10-fold evaluation, and scoring. `cargo bench -p mlship-learn`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mlship_data::{datasets, infer_kinds, Column, KindOverrides};
-use mlship_learn::{evaluate, EvaluationInput, ModelSpec, PipelineSpec, SetupOptions, Task};
+use mlship_learn::{evaluate, EvaluationInput};
+use mlship_testkit::seed;
 use std::hint::black_box;
 
-fn seed_spec() -> PipelineSpec {
-    let options = SetupOptions {
-        session_id: Some(123),
-        normalize: true,
-        polynomial_features: true,
-        bin_numeric_features: vec!["age".into(), "bmi".into()],
-        ..SetupOptions::default()
-    };
-    PipelineSpec { options, model: ModelSpec::with_defaults(Task::Regression, "lr", 123).expect("lr is a model") }
-}
-
 fn benchmarks(c: &mut Criterion) {
-    let mut loaded = datasets::load("insurance").expect("bundled data");
-    let Some(Column::Numeric(y)) = loaded.table.remove("charges") else { panic!("charges is numeric") };
-    let kinds = infer_kinds(&mut loaded.table, &KindOverrides::default()).expect("kinds");
-    let spec = seed_spec();
-    let table = &loaded.table;
+    let seed::Insurance { table, y, kinds } = seed::insurance();
+    let spec = seed::spec();
+    let table = &table;
     c.bench_function("seed pipeline: one fit on 1,338 rows", |b| {
         b.iter(|| spec.fit(black_box(table), &kinds, "charges", &y).expect("fit"))
     });

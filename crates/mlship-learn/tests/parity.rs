@@ -2,7 +2,7 @@
 //! written by `fixtures/generate.py` from scikit-learn itself, the split
 //! indices for several seeds and sizes, and the whole seed run.
 
-use mlship_data::{datasets, infer_kinds, Column, KindOverrides};
+use mlship_data::{infer_kinds, Column, KindOverrides};
 use mlship_learn::binning::FittedBinning;
 use mlship_learn::encode::fit_encoder;
 use mlship_learn::features::FittedPolynomial;
@@ -15,6 +15,8 @@ use mlship_learn::target::FittedYeoJohnson;
 use mlship_learn::{
     evaluate, linear, EvaluationInput, Fitted, Matrix, ModelSpec, ParamValue, PipelineSpec, SetupOptions, Task,
 };
+
+use mlship_testkit::seed;
 
 #[path = "parity/compare.rs"]
 mod compare;
@@ -30,9 +32,10 @@ use serde_json::Value;
 const TRANSFORM_RTOL: f64 = 1e-9;
 const PREDICTION_RTOL: f64 = 1e-6;
 
+/// `tests/fixtures/NAME.gz`, as `fixtures/generate.py` writes it.
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture file")).expect("fixture json")
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.gz"));
+    mlship_testkit::fixtures::json_gz(&path)
 }
 
 fn floats(value: &Value) -> Vec<f64> {
@@ -246,29 +249,16 @@ fn linear_models_match() {
     );
 }
 
-fn seed_spec() -> PipelineSpec {
-    let options = SetupOptions {
-        session_id: Some(123),
-        normalize: true,
-        polynomial_features: true,
-        bin_numeric_features: vec!["age".into(), "bmi".into()],
-        ..SetupOptions::default()
-    };
-    PipelineSpec { options, model: model("lr", &[]) }
-}
-
 #[test]
 fn seed_run_matches_scikit_learn_and_pycaret() {
-    let mut loaded = datasets::load("insurance").unwrap();
-    let Some(Column::Numeric(y)) = loaded.table.remove("charges") else { panic!("charges is numeric") };
-    let kinds = infer_kinds(&mut loaded.table, &KindOverrides::default()).unwrap();
-    let spec = seed_spec();
+    let data = seed::insurance();
+    let spec = seed::spec();
     let input = EvaluationInput {
         spec: &spec,
-        table: &loaded.table,
-        kinds: &kinds,
+        table: &data.table,
+        kinds: &data.kinds,
         target: "charges",
-        y: &y,
+        y: &data.y,
         seed: 123,
         finalize: false,
     };
@@ -364,10 +354,8 @@ fn generated_features_match_numpy() {
 
 #[test]
 fn second_pipeline_with_target_transform_pca_and_ridge_matches() {
-    let mut loaded = datasets::load("insurance").unwrap();
-    let Some(Column::Numeric(y)) = loaded.table.remove("charges") else { panic!("charges is numeric") };
-    let kinds = infer_kinds(&mut loaded.table, &KindOverrides::default()).unwrap();
-    let split = train_test_split(loaded.table.n_rows(), 0.7, 123).unwrap();
+    let seed::Insurance { table, y, kinds } = seed::insurance();
+    let split = train_test_split(table.n_rows(), 0.7, 123).unwrap();
     let options = SetupOptions {
         transform_target: true,
         polynomial_features: true,
@@ -380,10 +368,10 @@ fn second_pipeline_with_target_transform_pca_and_ridge_matches() {
     };
     let spec = PipelineSpec { options, model: model("ridge", &[("alpha", 1.0)]) };
     let y_train: Vec<f64> = split.train.iter().map(|&i| y[i]).collect();
-    let fit = spec.fit(&loaded.table.take_rows(&split.train), &kinds, "charges", &y_train).unwrap();
+    let fit = spec.fit(&table.take_rows(&split.train), &kinds, "charges", &y_train).unwrap();
     let expected = fixture("second_pipeline.json");
     assert_eq!(fit.pipeline.feature_names.len(), 5);
-    let predictions = fit.pipeline.predict(&loaded.table.take_rows(&split.test)).unwrap();
+    let predictions = fit.pipeline.predict(&table.take_rows(&split.test)).unwrap();
     // Lambda agrees with scipy's to ~1e-8, which bounds the agreement here.
     assert_close("second pipeline", &predictions, &floats(&expected["predictions"]), PREDICTION_RTOL);
     let kept = fit.pipeline.steps.iter().find_map(|s| match s {

@@ -56,8 +56,8 @@ impl Default for ServeConfig {
 pub enum ServeError {
     #[error(transparent)]
     Model(#[from] mlship_artifact::ArtifactError),
-    #[error("cannot listen on {address}: {message}")]
-    Bind { address: String, message: String },
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
 }
 
 pub struct Application {
@@ -89,9 +89,8 @@ impl Application {
     pub async fn with_model(model: ServedModel, config: ServeConfig) -> Result<Self, ServeError> {
         let state = Arc::new(AppState::new(model, config.body_limit));
         let address = format!("{}:{}", config.host, config.port);
-        let listener = TcpListener::bind(&address)
-            .await
-            .map_err(|e| ServeError::Bind { address: address.clone(), message: e.to_string() })?;
+        let listener =
+            TcpListener::bind(&address).await.map_err(|e| ServeError::Bind { address: address.clone(), source: e })?;
         Ok(Application { listener, state, config })
     }
 

@@ -26,7 +26,7 @@ async fn fill_and_submit(client: &Client, base: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_form_works_in_headless_chromium() {
-    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mlship-artifact/tests/golden/insurance_v1.mlship");
+    let golden = mlship_testkit::golden_artifact();
     let config = ServeConfig { port: 0, label: Some("Bill".to_string()), ..ServeConfig::default() };
     let app = Application::build(&golden, config).await.unwrap();
     let base = format!("http://{}/", app.local_addr());

@@ -2,19 +2,15 @@
 //! shape, the form, OpenAPI, metrics, readiness and graceful shutdown.
 
 use mlship_serve::{Application, ServeConfig};
+use mlship_testkit::golden_artifact as golden;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
 const SEED_ROW: &str =
     r#"{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes", "region": "southwest"}"#;
-
-fn golden() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mlship-artifact/tests/golden/insurance_v1.mlship")
-}
 
 struct Server {
     _dir: tempfile::TempDir,

@@ -102,7 +102,7 @@ impl BuiltImage {
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> ShipError {
-    ShipError::Io { path: path.display().to_string(), message: error.to_string() }
+    ShipError::File { path: path.display().to_string(), source: error }
 }
 
 /// The binary must be a self-contained x86-64 Linux executable: an image with
@@ -235,7 +235,7 @@ pub fn build_with_identity(
         "rootfs": { "type": "layers", "diff_ids": [sha256_digest(&layer_tar)] },
         "history": [{ "created": created, "created_by": format!("mlship image build (mlship {})", env!("CARGO_PKG_VERSION")) }],
     });
-    let config = serde_json::to_vec(&config).map_err(|e| ShipError::Invalid(e.to_string()))?;
+    let config = serde_json::to_vec(&config)?;
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
@@ -243,7 +243,7 @@ pub fn build_with_identity(
         "layers": [{ "mediaType": LAYER_MEDIA_TYPE, "digest": sha256_digest(&layer_gz), "size": layer_gz.len() }],
         "annotations": { "org.opencontainers.image.created": created },
     });
-    let manifest = serde_json::to_vec(&manifest).map_err(|e| ShipError::Invalid(e.to_string()))?;
+    let manifest = serde_json::to_vec(&manifest)?;
     Ok(BuiltImage { layer_tar, layer_gz, config, manifest })
 }
 

@@ -11,16 +11,28 @@ pub mod yaml;
 
 use thiserror::Error;
 
+/// A variant that wraps another error keeps it as its `source` and shows it
+/// in its message.
 #[derive(Debug, Error)]
 pub enum ShipError {
     #[error("invalid option: {0}")]
     Invalid(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    #[error("{path}: {source}")]
+    File { path: String, source: std::io::Error },
+    #[error("{path}: not valid JSON: {source}")]
+    Json { path: String, source: serde_json::Error },
+    #[error("cannot encode the image's JSON: {0}")]
+    Encode(#[from] serde_json::Error),
     #[error("{path}: {message}")]
     Binary { path: String, message: String },
     #[error(transparent)]
     Model(#[from] mlship_artifact::ArtifactError),
     #[error("{0}")]
     Registry(String),
+    #[error("cannot reach registry {registry}: {source}")]
+    Unreachable { registry: String, source: reqwest::Error },
+    #[error("cannot start an HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
 }

@@ -82,10 +82,8 @@ pub struct Credentials {
 /// Credentials for `registry` in a Docker config file (`auths.<registry>.auth`).
 pub fn docker_config_credentials(config_path: &Path, registry: &str) -> Result<Option<Credentials>, ShipError> {
     let Ok(text) = std::fs::read_to_string(config_path) else { return Ok(None) };
-    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| ShipError::Io {
-        path: config_path.display().to_string(),
-        message: format!("not valid JSON: {e}"),
-    })?;
+    let config: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| ShipError::Json { path: config_path.display().to_string(), source: e })?;
     let keys = if registry == "docker.io" {
         vec!["https://index.docker.io/v1/".to_string(), "docker.io".to_string(), "index.docker.io".to_string()]
     } else {
@@ -123,7 +121,7 @@ struct Session {
 }
 
 fn network(reference: &Reference, error: reqwest::Error) -> ShipError {
-    ShipError::Registry(format!("cannot reach registry {}: {error}", reference.registry))
+    ShipError::Unreachable { registry: reference.registry.clone(), source: error }
 }
 
 /// Parses `Bearer realm="…",service="…",scope="…"`.
@@ -277,7 +275,7 @@ pub async fn push(
     let client = Client::builder()
         .user_agent(concat!("mlship/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| ShipError::Registry(format!("cannot start an HTTP client: {e}")))?;
+        .map_err(ShipError::HttpClient)?;
     let mut session = Session {
         client,
         base: format!("{scheme}://{}/v2/", reference.api_host()),

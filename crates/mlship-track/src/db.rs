@@ -35,20 +35,47 @@ pub struct Db {
 
 pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
 
+/// `sqlx::FromRow` for a struct whose fields are named after the columns it is
+/// read from (the query aliases them with `AS` where they differ), so a row is
+/// read by name, never by position. What sqlx's derive does; the derive is not
+/// used because it builds sqlx's drivers (bundled SQLite, TLS) a second time
+/// into its proc-macro. Fields after `;` are not columns and get the value given.
+macro_rules! from_row_by_name {
+    ($type:ident { $($field:ident),* $(,)? $(; $($extra:ident: $value:expr),* $(,)?)? }) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for $type {
+            fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($type { $($field: row.try_get(stringify!($field))?,)* $($($extra: $value,)*)? })
+            }
+        }
+    };
+}
+pub(crate) use from_row_by_name;
+
 pub fn db_error(shown: &str, error: sqlx::Error) -> TrackError {
-    TrackError::Database { store: shown.to_string(), message: error.to_string() }
+    TrackError::Database { store: shown.to_string(), source: error }
 }
 
+/// SQLITE_BUSY and SQLITE_LOCKED: the primary result codes (the low byte of
+/// SQLite's extended code, which sqlx reports) of "another connection holds
+/// the lock". Recognised by code, since messages vary between SQLite versions.
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+
 fn is_busy(error: &sqlx::Error) -> bool {
-    let text = error.to_string();
-    text.contains("database is locked") || text.contains("database is busy") || text.contains("(code: 5)")
+    let sqlx::Error::Database(database) = error else { return false };
+    database.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && database
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
 }
 
 impl Db {
     pub async fn connect(url: &str, backend: Backend, shown: String) -> Result<Db, TrackError> {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url)
-            .map_err(|e| TrackError::InvalidStore { url: shown.clone(), reason: e.to_string() })?
+            .map_err(|e| TrackError::StoreUrl { url: shown.clone(), source: e })?
             .log_statements(log::LevelFilter::Off);
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
@@ -92,7 +119,7 @@ impl Db {
             match sqlx::query_scalar::<_, String>("PRAGMA journal_mode = WAL").fetch_one(&self.pool).await {
                 Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
                 Ok(mode) => {
-                    return Err(TrackError::Database {
+                    return Err(TrackError::Inconsistent {
                         store: self.shown.clone(),
                         message: format!("cannot switch to WAL journaling (journal mode is {mode})"),
                     })
@@ -139,5 +166,28 @@ impl Db {
 
     pub fn err(&self, error: sqlx::Error) -> TrackError {
         db_error(&self.shown, error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    /// Busy used to be recognised by matching the message text; now by SQLite's code.
+    #[tokio::test]
+    async fn a_held_write_lock_is_busy_by_its_code() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/busy.db?mode=rwc", dir.path().display());
+        let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+        let mut waiter = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("PRAGMA busy_timeout = 0").execute(&mut waiter).await.unwrap();
+        let busy = sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut waiter).await.unwrap_err();
+        assert!(is_busy(&busy), "{busy}");
+        let other = sqlx::raw_sql("SELECT * FROM missing").execute(&mut holder).await.unwrap_err();
+        assert!(!is_busy(&other), "{other}");
+        assert!(!is_busy(&sqlx::Error::PoolTimedOut));
     }
 }

@@ -30,6 +30,9 @@ pub use summary::{MetricValues, Pairs};
 
 use thiserror::Error;
 
+/// Every variant that wraps another error keeps it as its `source`; the
+/// message also shows it, so a caller that prints only this error (the UI's
+/// JSON, a test) still says what went wrong.
 #[derive(Debug, Error)]
 pub enum TrackError {
     #[error("invalid {kind} name {name:?}: {reason}")]
@@ -38,18 +41,35 @@ pub enum TrackError {
     UnsafePath { path: String, reason: String },
     #[error("invalid store {url:?}: {reason}")]
     InvalidStore { url: String, reason: String },
+    #[error("invalid store {url:?}: {source}")]
+    StoreUrl { url: String, source: sqlx::Error },
+    #[error("invalid store {url:?}: cannot create {dir}: {source}")]
+    StoreFolder { url: String, dir: String, source: std::io::Error },
+    #[error("invalid store {url:?}: {source}")]
+    StorePath { url: String, source: std::io::Error },
+    #[error("store {store}: {source}")]
+    Database { store: String, source: sqlx::Error },
+    #[error("store {store}: migration {version} ({description}) failed: {source}")]
+    Migration { store: String, version: i64, description: String, source: sqlx::Error },
+    /// The store is readable but not as this mlship expects it (a newer
+    /// schema, changed migrations, a damaged row).
     #[error("store {store}: {message}")]
-    Database { store: String, message: String },
+    Inconsistent { store: String, message: String },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    /// A file given (or stored) as a model is not a readable one.
+    #[error(transparent)]
+    Model(#[from] mlship_artifact::ArtifactError),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
     #[error("{path}: sha256 is {actual}, but the store recorded {expected}; the artifact was changed or damaged")]
     Integrity { path: String, expected: String, actual: String },
     #[error("invalid filter {expression:?} at character {position}: {reason}")]
     InvalidFilter { expression: String, position: usize, reason: String },
+    #[error("cannot draw a random run id: {0}")]
+    RunId(#[source] getrandom::Error),
 }
 
 impl TrackError {
@@ -62,6 +82,7 @@ impl TrackError {
                 | TrackError::UnsafePath { .. }
                 | TrackError::NotFound(_)
                 | TrackError::Invalid(_)
+                | TrackError::Model(_)
                 | TrackError::InvalidFilter { .. }
         )
     }
@@ -82,17 +103,17 @@ pub fn os_user() -> String {
 
 /// UTC, to the second: `2026-11-26 17:20:03`.
 pub fn format_time(ms: i64) -> String {
-    let seconds = ms.div_euclid(1000);
-    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
+    let t = mlship_data::date::UtcTime::from_unix_seconds(ms.div_euclid(1000));
+    format!("{} {:02}:{:02}:{:02}", t.date.iso(), t.hour, t.minute, t.second)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_show_in_utc_to_the_second() {
+        assert_eq!(super::format_time(0), "1970-01-01 00:00:00");
+        assert_eq!(super::format_time(1_795_713_603_999), "2026-11-26 17:20:03");
+        assert_eq!(super::format_time(-1), "1969-12-31 23:59:59");
+        assert_eq!(super::format_time(951_782_400_000), "2000-02-29 00:00:00");
+    }
 }

@@ -44,9 +44,11 @@ pub async fn migrate(db: &Db) -> Result<usize, TrackError> {
     let mut count = 0;
     for migration in MIGRATIONS.iter().filter(|m| !done.iter().any(|(v, _)| *v == m.version)) {
         sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(&mut *tx).await.map_err(|e| {
-            TrackError::Database {
+            TrackError::Migration {
                 store: db.shown.clone(),
-                message: format!("migration {} ({}) failed: {e}", migration.version, migration.description),
+                version: migration.version,
+                description: migration.description.to_string(),
+                source: e,
             }
         })?;
         sqlx::query("INSERT INTO schema_migrations (version, description, sha256, applied_at) VALUES ($1, $2, $3, $4)")
@@ -71,17 +73,16 @@ async fn applied(db: &Db, tx: Option<&mut crate::db::Transaction>) -> Result<Vec
     }
     .map_err(|e| db.err(e))?;
     rows.iter()
-        .map(|row| {
-            Ok((row.try_get::<i64, _>(0).map_err(|e| db.err(e))?, row.try_get::<String, _>(1).map_err(|e| db.err(e))?))
-        })
-        .collect()
+        .map(|row| Ok((row.try_get("version")?, row.try_get("sha256")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(|e| db.err(e))
 }
 
 fn check(db: &Db, applied: &[(i64, String)]) -> Result<(), TrackError> {
     for (version, sha) in applied {
         match MIGRATIONS.iter().find(|m| m.version == *version) {
             None => {
-                return Err(TrackError::Database {
+                return Err(TrackError::Inconsistent {
                     store: db.shown.clone(),
                     message: format!(
                         "the store has schema version {version}, newer than this mlship knows ({}); upgrade mlship",
@@ -90,7 +91,7 @@ fn check(db: &Db, applied: &[(i64, String)]) -> Result<(), TrackError> {
                 })
             }
             Some(m) if sha256_hex(m.sql.as_bytes()) != *sha => {
-                return Err(TrackError::Database {
+                return Err(TrackError::Inconsistent {
                     store: db.shown.clone(),
                     message: format!("migration {version} was applied from different SQL than this mlship's"),
                 })

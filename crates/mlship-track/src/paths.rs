@@ -20,7 +20,7 @@ fn unsafe_path(path: &str, reason: &str) -> TrackError {
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> TrackError {
-    TrackError::Io { path: path.display().to_string(), message: error.to_string() }
+    TrackError::Io { path: path.display().to_string(), source: error }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

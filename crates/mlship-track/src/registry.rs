@@ -6,6 +6,7 @@
 //! commits, and its bytes are checked against the sha256 first, so a version
 //! can never point at a missing or different file.
 
+use crate::db::from_row_by_name;
 use crate::store::Store;
 use crate::{names, now_ms, TrackError};
 use serde::Serialize;
@@ -104,8 +105,36 @@ pub struct ModelDetail {
     pub history: Vec<AliasEvent>,
 }
 
+from_row_by_name!(AliasEvent { alias, from_version, to_version, changed_at, changed_by });
+
+// A `model_versions` row with its model's name as `model`; the aliases that
+// point at it are read separately.
+from_row_by_name!(ModelVersion {
+    model, version, run_id, source, artifact_path, artifact_sha256, created_at, created_by;
+    aliases: Vec::new()
+});
+
+/// A `registered_models` row.
+struct ModelRow {
+    id: i64,
+    name: String,
+    created_at: i64,
+    created_by: String,
+}
+
+from_row_by_name!(ModelRow { id, name, created_at, created_by });
+
+/// A `model_aliases` row: `alias` of model `model_id` points at `version`.
+struct AliasRow {
+    model_id: i64,
+    alias: String,
+    version: i64,
+}
+
+from_row_by_name!(AliasRow { model_id, alias, version });
+
 impl Store {
-    async fn model_row(&self, name: &str) -> Result<(i64, String, i64, String), TrackError> {
+    async fn model_row(&self, name: &str) -> Result<ModelRow, TrackError> {
         let parsed = names::parse_name("model", name)?;
         sqlx::query_as("SELECT id, name, created_at, created_by FROM registered_models WHERE canonical_name = $1")
             .bind(&parsed.canonical)
@@ -130,12 +159,15 @@ impl Store {
         let (run_id, source_text, artifact_path, sha256) = match source {
             ModelSource::Run(run) => {
                 let id = self.resolve_run_id(run).await?;
-                let (status, path, sha): (String, Option<String>, Option<String>) =
-                    sqlx::query_as("SELECT status, artifact_path, artifact_sha256 FROM runs WHERE id = $1")
-                        .bind(&id)
-                        .fetch_one(&self.db.pool)
-                        .await
-                        .map_err(|e| self.db.err(e))?;
+                let row = sqlx::query("SELECT status, artifact_path, artifact_sha256 FROM runs WHERE id = $1")
+                    .bind(&id)
+                    .fetch_one(&self.db.pool)
+                    .await
+                    .map_err(|e| self.db.err(e))?;
+                let columns = || -> Result<(String, Option<String>, Option<String>), sqlx::Error> {
+                    Ok((row.try_get("status")?, row.try_get("artifact_path")?, row.try_get("artifact_sha256")?))
+                };
+                let (status, path, sha) = columns().map_err(|e| self.db.err(e))?;
                 let (Some(path), Some(sha)) = (path, sha) else {
                     return Err(TrackError::Invalid(format!(
                         "run {id} has no saved model ({status}); only a FINISHED run with an artifact can be registered"
@@ -143,7 +175,7 @@ impl Store {
                 };
                 // The artifact must be there, whole, before a version points at it.
                 let bytes = self.root.read_verified(&path, &sha)?;
-                mlship_artifact::Artifact::from_bytes(&bytes, &path).map_err(|e| TrackError::Invalid(e.to_string()))?;
+                mlship_artifact::Artifact::from_bytes(&bytes, &path)?;
                 (Some(id.clone()), format!("run {id}"), path, sha)
             }
             ModelSource::File(file) => {
@@ -304,7 +336,7 @@ impl Store {
     /// already pointed there (nothing recorded).
     pub async fn set_alias(&self, name: &str, alias: &str, version: i64) -> Result<bool, TrackError> {
         let alias = names::parse_alias(alias)?;
-        let (model_id, display, _, _) = self.model_row(name).await?;
+        let ModelRow { id: model_id, name: display, .. } = self.model_row(name).await?;
         let mut tx = self.db.begin_write().await?;
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT version FROM model_versions WHERE model_id = $1 AND version = $2")
@@ -323,7 +355,7 @@ impl Store {
 
     pub async fn delete_alias(&self, name: &str, alias: &str) -> Result<(), TrackError> {
         let alias = names::parse_alias(alias)?;
-        let (model_id, display, _, _) = self.model_row(name).await?;
+        let ModelRow { id: model_id, name: display, .. } = self.model_row(name).await?;
         let mut tx = self.db.begin_write().await?;
         if !self.move_alias(&mut tx, model_id, &alias, None, &crate::os_user()).await? {
             return Err(TrackError::NotFound(format!("model {display:?} has no alias {alias:?}")));
@@ -333,25 +365,30 @@ impl Store {
 
     pub async fn models(&self) -> Result<Vec<ModelSummary>, TrackError> {
         let rows = sqlx::query(
-            "SELECT m.id, m.name, m.created_at, (SELECT MAX(version) FROM model_versions v WHERE v.model_id = m.id) \
+            "SELECT m.id AS id, m.name AS name, m.created_at AS created_at, \
+             (SELECT MAX(version) FROM model_versions v WHERE v.model_id = m.id) AS latest_version \
              FROM registered_models m ORDER BY m.canonical_name",
         )
         .fetch_all(&self.db.pool)
         .await
         .map_err(|e| self.db.err(e))?;
-        let aliases: Vec<(i64, String, i64)> =
+        let aliases: Vec<AliasRow> =
             sqlx::query_as("SELECT model_id, alias, version FROM model_aliases ORDER BY alias")
                 .fetch_all(&self.db.pool)
                 .await
                 .map_err(|e| self.db.err(e))?;
         rows.iter()
             .map(|row| {
-                let id: i64 = row.try_get(0)?;
+                let id: i64 = row.try_get("id")?;
                 Ok(ModelSummary {
-                    name: row.try_get(1)?,
-                    created_at: row.try_get(2)?,
-                    latest_version: row.try_get(3)?,
-                    aliases: aliases.iter().filter(|(m, _, _)| *m == id).map(|(_, a, v)| (a.clone(), *v)).collect(),
+                    name: row.try_get("name")?,
+                    created_at: row.try_get("created_at")?,
+                    latest_version: row.try_get("latest_version")?,
+                    aliases: aliases
+                        .iter()
+                        .filter(|a| a.model_id == id)
+                        .map(|a| (a.alias.clone(), a.version))
+                        .collect(),
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -359,51 +396,41 @@ impl Store {
     }
 
     pub async fn model(&self, name: &str) -> Result<ModelDetail, TrackError> {
-        let (model_id, display, created_at, created_by) = self.model_row(name).await?;
-        let aliases: Vec<(String, i64)> =
-            sqlx::query_as("SELECT alias, version FROM model_aliases WHERE model_id = $1 ORDER BY alias")
-                .bind(model_id)
+        let model = self.model_row(name).await?;
+        let aliases: Vec<AliasRow> =
+            sqlx::query_as("SELECT model_id, alias, version FROM model_aliases WHERE model_id = $1 ORDER BY alias")
+                .bind(model.id)
                 .fetch_all(&self.db.pool)
                 .await
                 .map_err(|e| self.db.err(e))?;
-        let versions = sqlx::query_as::<_, (i64, Option<String>, String, String, String, i64, String)>(
-            "SELECT version, run_id, source, artifact_path, artifact_sha256, created_at, created_by \
-             FROM model_versions WHERE model_id = $1 ORDER BY version",
+        let mut versions: Vec<ModelVersion> = sqlx::query_as(
+            "SELECT m.name AS model, v.version AS version, v.run_id AS run_id, v.source AS source, \
+             v.artifact_path AS artifact_path, v.artifact_sha256 AS artifact_sha256, v.created_at AS created_at, \
+             v.created_by AS created_by FROM model_versions v JOIN registered_models m ON m.id = v.model_id \
+             WHERE v.model_id = $1 ORDER BY v.version",
         )
-        .bind(model_id)
+        .bind(model.id)
         .fetch_all(&self.db.pool)
         .await
-        .map_err(|e| self.db.err(e))?
-        .into_iter()
-        .map(|(version, run_id, source, artifact_path, artifact_sha256, created_at, created_by)| ModelVersion {
-            model: display.clone(),
-            version,
-            run_id,
-            source,
-            artifact_path,
-            artifact_sha256,
-            created_at,
-            created_by,
-            aliases: aliases.iter().filter(|(_, v)| *v == version).map(|(a, _)| a.clone()).collect(),
-        })
-        .collect();
-        let history = sqlx::query_as::<_, (String, Option<i64>, Option<i64>, i64, String)>(
+        .map_err(|e| self.db.err(e))?;
+        for version in &mut versions {
+            version.aliases =
+                aliases.iter().filter(|a| a.version == version.version).map(|a| a.alias.clone()).collect();
+        }
+        let history = sqlx::query_as(
             "SELECT alias, from_version, to_version, changed_at, changed_by FROM alias_history WHERE model_id = $1 ORDER BY seq",
         )
-        .bind(model_id)
+        .bind(model.id)
         .fetch_all(&self.db.pool)
         .await
-        .map_err(|e| self.db.err(e))?
-        .into_iter()
-        .map(|(alias, from_version, to_version, changed_at, changed_by)| AliasEvent {
-            alias,
-            from_version,
-            to_version,
-            changed_at,
-            changed_by,
+        .map_err(|e| self.db.err(e))?;
+        Ok(ModelDetail {
+            name: model.name,
+            created_at: model.created_at,
+            created_by: model.created_by,
+            versions,
+            history,
         })
-        .collect();
-        Ok(ModelDetail { name: display, created_at, created_by, versions, history })
     }
 
     /// The version a reference names right now.
@@ -433,10 +460,8 @@ impl Store {
 }
 
 fn read_model_file(file: &Path) -> Result<Vec<u8>, TrackError> {
-    let bytes =
-        std::fs::read(file).map_err(|e| TrackError::Io { path: file.display().to_string(), message: e.to_string() })?;
-    mlship_artifact::Artifact::from_bytes(&bytes, &file.display().to_string())
-        .map_err(|e| TrackError::Invalid(e.to_string()))?;
+    let bytes = std::fs::read(file).map_err(|e| TrackError::Io { path: file.display().to_string(), source: e })?;
+    mlship_artifact::Artifact::from_bytes(&bytes, &file.display().to_string())?;
     Ok(bytes)
 }
 

@@ -2,12 +2,13 @@
 //! points, attach files, finish or fail it; show one run with its metric
 //! history and files. Lists and comparisons are in `search`.
 
+use crate::db::from_row_by_name;
 use crate::sql::Sql;
 use crate::store::Store;
-use crate::summary::{fold, run_row, MetricValues, Pairs, RUN_COLUMNS};
+use crate::summary::{fold, MetricValues, Pairs, RUN_COLUMNS};
 use crate::{names, now_ms, process, TrackError};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,6 +71,10 @@ pub struct RunFile {
     pub size: i64,
 }
 
+from_row_by_name!(Experiment { id, name, created_at, n_runs, last_run_at });
+from_row_by_name!(MetricPoint { key, step, value });
+from_row_by_name!(RunFile { path, kind, sha256, size });
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRow {
     pub id: String,
@@ -101,16 +106,12 @@ pub struct RunDetail {
     pub files: Vec<RunFile>,
 }
 
-/// 128 random bits as 32 hex digits, like MLflow's run ids.
-fn new_run_id() -> String {
-    use std::io::Read;
+/// 128 random bits from the operating system as 32 lower-case hex digits,
+/// like MLflow's run ids.
+fn new_run_id() -> Result<String, TrackError> {
     let mut bytes = [0u8; 16];
-    let random = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_ok();
-    if !random {
-        let seed = format!("{:?}{}{:p}", std::time::SystemTime::now(), std::process::id(), &bytes);
-        bytes.copy_from_slice(&crate::paths::sha256_hex(seed.as_bytes()).as_bytes()[..16]);
-    }
-    hex::encode(bytes)
+    getrandom::fill(&mut bytes).map_err(TrackError::RunId)?;
+    Ok(hex::encode(bytes))
 }
 
 /// Params and tags are capped like MLflow's (keys 250, values 6,000 characters).
@@ -188,25 +189,14 @@ impl Store {
     }
 
     pub async fn experiments(&self) -> Result<Vec<Experiment>, TrackError> {
-        let rows = sqlx::query(
-            "SELECT e.id, e.name, e.created_at, COUNT(r.id), MAX(r.start_time) FROM experiments e \
+        sqlx::query_as(
+            "SELECT e.id AS id, e.name AS name, e.created_at AS created_at, COUNT(r.id) AS n_runs, \
+             MAX(r.start_time) AS last_run_at FROM experiments e \
              LEFT JOIN runs r ON r.experiment_id = e.id GROUP BY e.id, e.name, e.created_at ORDER BY e.id",
         )
         .fetch_all(&self.db.pool)
         .await
-        .map_err(|e| self.db.err(e))?;
-        rows.iter()
-            .map(|row| {
-                Ok(Experiment {
-                    id: row.try_get(0)?,
-                    name: row.try_get(1)?,
-                    created_at: row.try_get(2)?,
-                    n_runs: row.try_get(3)?,
-                    last_run_at: row.try_get(4)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(|e| self.db.err(e))
+        .map_err(|e| self.db.err(e))
     }
 
     /// Records a RUNNING run owned by this process, with its params and tags.
@@ -231,7 +221,7 @@ impl Store {
             }
         }
         let experiment_id = self.experiment_id(&new.experiment).await?;
-        let id = new_run_id();
+        let id = new_run_id()?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         sqlx::query(
@@ -329,14 +319,14 @@ impl Store {
             );
             sql.query().execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
         }
-        let latest: Vec<(String, f64)> =
-            sqlx::query_as("SELECT key, value FROM latest_metrics WHERE run_id = $1 ORDER BY key")
+        let latest: Vec<MetricPoint> =
+            sqlx::query_as("SELECT key, step, value FROM latest_metrics WHERE run_id = $1 ORDER BY key")
                 .bind(run_id)
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(|e| self.db.err(e))?;
         sqlx::query("UPDATE runs SET metrics_summary = $1 WHERE id = $2")
-            .bind(fold(latest.iter().map(|(k, v)| (k.as_str(), v.to_string()))))
+            .bind(fold(latest.iter().map(|p| (p.key.as_str(), p.value.to_string()))))
             .bind(run_id)
             .execute(&mut *tx)
             .await
@@ -463,62 +453,55 @@ impl Store {
         let mut sql = Sql::default();
         let arg = sql.text(&id);
         sql.text = format!(
-            "SELECT {RUN_COLUMNS}, r.host, r.pid, r.git_commit, r.data_sha256, r.artifact_path, r.artifact_sha256, r.failure \
-             FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = {arg}"
+            "SELECT {RUN_COLUMNS}, r.host AS host, r.pid AS pid, r.git_commit AS git_commit, \
+             r.data_sha256 AS data_sha256, r.artifact_path AS artifact_path, r.artifact_sha256 AS artifact_sha256, \
+             r.failure AS failure FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = {arg}"
         );
         let row = sql.query().fetch_one(&self.db.pool).await.map_err(|e| self.db.err(e))?;
-        let run = run_row(&row).map_err(|e| self.db.err(e))?;
-        let points = sqlx::query("SELECT key, step, value FROM metrics WHERE run_id = $1 ORDER BY key, step")
+        let points: Vec<MetricPoint> =
+            sqlx::query_as("SELECT key, step, value FROM metrics WHERE run_id = $1 ORDER BY key, step")
+                .bind(&id)
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        let mut history: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+        for point in points {
+            history.entry(point.key).or_default().push((point.step, point.value));
+        }
+        let files = sqlx::query_as("SELECT path, kind, sha256, size FROM run_files WHERE run_id = $1 ORDER BY path")
             .bind(&id)
             .fetch_all(&self.db.pool)
             .await
             .map_err(|e| self.db.err(e))?;
-        let mut history: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
-        for point in &points {
-            let key: String = point.try_get(0).map_err(|e| self.db.err(e))?;
-            history
-                .entry(key)
-                .or_default()
-                .push((point.try_get(1).map_err(|e| self.db.err(e))?, point.try_get(2).map_err(|e| self.db.err(e))?));
-        }
-        let files = sqlx::query_as::<_, (String, String, String, i64)>(
-            "SELECT path, kind, sha256, size FROM run_files WHERE run_id = $1 ORDER BY path",
-        )
-        .bind(&id)
-        .fetch_all(&self.db.pool)
-        .await
-        .map_err(|e| self.db.err(e))?
-        .into_iter()
-        .map(|(path, kind, sha256, size)| RunFile { path, kind, sha256, size })
-        .collect();
-        let get = |i: usize| row.try_get::<Option<String>, _>(i).map_err(|e| self.db.err(e));
-        Ok(RunDetail {
-            run,
-            host: row.try_get(11).map_err(|e| self.db.err(e))?,
-            pid: row.try_get(12).map_err(|e| self.db.err(e))?,
-            git_commit: get(13)?,
-            data_sha256: get(14)?,
-            artifact_path: get(15)?,
-            artifact_sha256: get(16)?,
-            failure: get(17)?,
-            history,
-            files,
-        })
+        let detail = || -> Result<RunDetail, sqlx::Error> {
+            Ok(RunDetail {
+                run: RunRow::from_row(&row)?,
+                host: row.try_get("host")?,
+                pid: row.try_get("pid")?,
+                git_commit: row.try_get("git_commit")?,
+                data_sha256: row.try_get("data_sha256")?,
+                artifact_path: row.try_get("artifact_path")?,
+                artifact_sha256: row.try_get("artifact_sha256")?,
+                failure: row.try_get("failure")?,
+                history,
+                files,
+            })
+        };
+        detail().map_err(|e| self.db.err(e))
     }
 
     /// A file of a run, checked against its recorded sha256.
     pub async fn run_file(&self, run_id: &str, path: &str) -> Result<(RunFile, Vec<u8>), TrackError> {
         crate::paths::check_relative(path)?;
-        let row: Option<(String, String, String, i64)> =
+        let file: Option<RunFile> =
             sqlx::query_as("SELECT path, kind, sha256, size FROM run_files WHERE run_id = $1 AND path = $2")
                 .bind(run_id)
                 .bind(path)
                 .fetch_optional(&self.db.pool)
                 .await
                 .map_err(|e| self.db.err(e))?;
-        let (path, kind, sha256, size) =
-            row.ok_or_else(|| TrackError::NotFound(format!("run {run_id} has no file {path}")))?;
-        let bytes = self.root.read_verified(&path, &sha256)?;
-        Ok((RunFile { path, kind, sha256, size }, bytes))
+        let file = file.ok_or_else(|| TrackError::NotFound(format!("run {run_id} has no file {path}")))?;
+        let bytes = self.root.read_verified(&file.path, &file.sha256)?;
+        Ok((file, bytes))
     }
 }

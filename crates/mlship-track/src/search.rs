@@ -65,20 +65,21 @@ impl Store {
             None => String::new(),
         };
         let separator = sql.text(PACK_SEPARATOR);
-        sql.text = format!("SELECT r.id, {} {from}{where_sql} ORDER BY {order}{limit}", packed_run_columns(&separator));
-        let experiments: std::collections::HashMap<i64, String> =
-            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM experiments")
-                .fetch_all(&self.db.pool)
-                .await
-                .map_err(|e| self.db.err(e))?
-                .into_iter()
-                .collect();
+        sql.text = format!(
+            "SELECT r.id AS id, {} AS packed {from}{where_sql} ORDER BY {order}{limit}",
+            packed_run_columns(&separator)
+        );
+        let experiments = sqlx::query("SELECT id, name FROM experiments")
+            .fetch_all(&self.db.pool)
+            .await
+            .and_then(|rows| rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("name")?))).collect())
+            .map_err(|e| self.db.err(e))?;
         let rows = sql.query().fetch_all(&self.db.pool).await.map_err(|e| self.db.err(e))?;
         rows.iter()
             .map(|row| {
-                let id: String = row.try_get(0).map_err(|e| self.db.err(e))?;
-                let packed: String = row.try_get(1).map_err(|e| self.db.err(e))?;
-                unpack_run(id, &packed, &experiments).ok_or_else(|| TrackError::Database {
+                let id: String = row.try_get("id").map_err(|e| self.db.err(e))?;
+                let packed: String = row.try_get("packed").map_err(|e| self.db.err(e))?;
+                unpack_run(id, &packed, &experiments).ok_or_else(|| TrackError::Inconsistent {
                     store: self.db.shown.clone(),
                     message: "a run row could not be read back (damaged summary)".to_string(),
                 })

@@ -1,9 +1,10 @@
 //! Opening a store: where it is (`--store`, `MLSHIP_STORE`, or `.mlship/`),
 //! connecting, migrating, and marking runs whose process died as FAILED.
 
-use crate::db::{Backend, Db};
+use crate::db::{from_row_by_name, Backend, Db};
 use crate::paths::ArtifactRoot;
 use crate::{process, TrackError};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use std::path::{Path, PathBuf};
 
 /// The default store, relative to the working directory.
@@ -58,8 +59,13 @@ impl StoreLocation {
         if is_file && db_file.is_dir() {
             return Err(invalid("this is a folder; give the folder without sqlite:// or a .db file inside it"));
         }
-        std::fs::create_dir_all(&dir).map_err(|e| invalid(&format!("cannot create {}: {e}", dir.display())))?;
-        let absolute = std::path::absolute(&db_file).map_err(|e| invalid(&e.to_string()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| TrackError::StoreFolder {
+            url: hide_password(spec),
+            dir: dir.display().to_string(),
+            source: e,
+        })?;
+        let absolute =
+            std::path::absolute(&db_file).map_err(|e| TrackError::StorePath { url: hide_password(spec), source: e })?;
         Ok(StoreLocation {
             backend: Backend::Sqlite,
             url: format!("sqlite://{}?mode=rwc", encode_path(&absolute.to_string_lossy())),
@@ -69,17 +75,14 @@ impl StoreLocation {
     }
 }
 
+/// What a path inside a `sqlite://` URL cannot hold as itself: sqlx cuts the
+/// URL at `?` and `#` and decodes `%`; the rest are not URL characters.
+/// Non-ASCII bytes are always encoded, and sqlx decodes them as UTF-8.
+const SQLITE_PATH: &AsciiSet =
+    &CONTROLS.add(b'%').add(b'?').add(b'#').add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
+
 fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        match byte {
-            b'%' | b'?' | b'#' | b' ' | b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | 0..=0x1f | 0x7f => {
-                out.push_str(&format!("%{byte:02X}"))
-            }
-            _ => out.push(byte as char),
-        }
-    }
-    out
+    utf8_percent_encode(path, SQLITE_PATH).to_string()
 }
 
 /// A server on this machine's loopback is reached without TLS unless the URL
@@ -117,6 +120,17 @@ fn hide_password(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+/// What `fail_dead_runs` needs of a RUNNING run to tell whether its process lives.
+struct RunningRun {
+    id: String,
+    host: String,
+    pid: i64,
+    process_start: String,
+    heartbeat: i64,
+}
+
+from_row_by_name!(RunningRun { id, host, pid, process_start, heartbeat });
 
 pub struct Store {
     pub(crate) db: Db,
@@ -174,7 +188,7 @@ impl Store {
     /// A RUNNING run is failed when its process is gone from this machine, or
     /// when it ran elsewhere and its heartbeat is older than 15 minutes.
     pub async fn fail_dead_runs(&self) -> Result<usize, TrackError> {
-        let rows: Vec<(String, String, i64, String, i64)> =
+        let rows: Vec<RunningRun> =
             sqlx::query_as("SELECT id, host, pid, process_start, heartbeat FROM runs WHERE status = 'RUNNING'")
                 .fetch_all(&self.db.pool)
                 .await
@@ -182,7 +196,7 @@ impl Store {
         let here = process::host_name();
         let now = crate::now_ms();
         let mut failed = 0;
-        for (id, host, pid, start, heartbeat) in rows {
+        for RunningRun { id, host, pid, process_start: start, heartbeat } in rows {
             let reason = if host == here {
                 (!process::is_alive(pid, &start))
                     .then(|| format!("process {pid} on {host} ended without finishing the run"))
@@ -242,7 +256,18 @@ mod tests {
         assert!(folder.artifacts.ends_with("s/artifacts"));
         let file = StoreLocation::parse(&format!("sqlite://{}/a b#?.db", dir.path().display()), None).unwrap();
         assert!(file.url.contains("a%20b%23%3F.db?mode=rwc"), "{}", file.url);
+        assert_eq!(encode_path("/x/{a}<b>`\"%\u{7f}\t/é"), "/x/%7Ba%7D%3Cb%3E%60%22%25%7F%09/%C3%A9");
         assert!(StoreLocation::parse("mysql://x", None).unwrap_err().to_string().contains("postgres://"));
         assert_eq!(StoreLocation::parse("postgres://u:p@h/d", None).unwrap().backend, Backend::Postgres);
+    }
+
+    /// Bytes outside ASCII used to reach the URL one by one as Latin-1
+    /// characters, so `café` opened a file named `cafÃ©`.
+    #[tokio::test]
+    async fn a_path_outside_ascii_opens_the_file_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = format!("sqlite://{}/prix café #1.db", dir.path().display());
+        Store::open(StoreLocation::parse(&spec, None).unwrap()).await.unwrap();
+        assert!(dir.path().join("prix café #1.db").is_file());
     }
 }

@@ -5,17 +5,13 @@
 //! installs and starts PostgreSQL and sets `MLSHIP_REQUIRE_POSTGRES=1`, so in
 //! CI a missing server fails these tests instead of skipping them.
 
+use mlship_testkit::golden_artifact as golden;
 use mlship_track::{MetricPoint, ModelRef, ModelSource, NewRun, RunQuery, RunStatus, Store, StoreLocation, TrackError};
 use sqlx::Connection;
-use std::path::PathBuf;
 
 struct Fixture {
     store: Store,
     _dir: tempfile::TempDir,
-}
-
-fn golden() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mlship-artifact/tests/golden/insurance_v1.mlship")
 }
 
 async fn sqlite() -> Fixture {

@@ -60,8 +60,8 @@ pub enum StartError {
     TokenRequired(String),
     #[error("invalid auth token: use at least 16 characters")]
     WeakToken,
-    #[error("cannot listen on {address}: {message}")]
-    Bind { address: String, message: String },
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
 }
 
 pub struct UiState {
@@ -85,9 +85,8 @@ impl UiApp {
         config.check()?;
         let token = config.token.filter(|t| !t.is_empty());
         let address = format!("{}:{}", config.host, config.port);
-        let listener = TcpListener::bind(&address)
-            .await
-            .map_err(|e| StartError::Bind { address: address.clone(), message: e.to_string() })?;
+        let listener =
+            TcpListener::bind(&address).await.map_err(|e| StartError::Bind { address: address.clone(), source: e })?;
         Ok(UiApp { listener, state: Arc::new(UiState { store, token }) })
     }
 

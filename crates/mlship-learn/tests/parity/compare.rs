@@ -4,15 +4,13 @@
 //! row with its error; a spent budget skips whole models.
 
 use mlship_data::ColumnKind;
-use mlship_data::{datasets, infer_kinds, Column, KindOverrides, Table};
+use mlship_data::Table;
 use mlship_learn::{compare, evaluate, rank, CompareInput, EvaluationInput, ModelSpec, ParamValue, PipelineSpec};
 use mlship_learn::{SetupOptions, Task};
 
 fn insurance() -> (Table, Vec<ColumnKind>, Vec<f64>) {
-    let mut loaded = datasets::load("insurance").unwrap();
-    let Some(Column::Numeric(y)) = loaded.table.remove("charges") else { panic!("charges is numeric") };
-    let kinds = infer_kinds(&mut loaded.table, &KindOverrides::default()).unwrap();
-    (loaded.table, kinds, y)
+    let data = mlship_testkit::seed::insurance();
+    (data.table, data.kinds, data.y)
 }
 
 fn spec(id: &str, params: &[(&str, ParamValue)]) -> ModelSpec {

@@ -16,8 +16,7 @@ pub struct Populated {
 }
 
 pub fn golden() -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mlship-artifact/tests/golden/insurance_v1.mlship"))
-        .unwrap()
+    std::fs::read(mlship_testkit::golden_artifact()).unwrap()
 }
 
 /// (model param, holdout_r2, cv_mae) per run, oldest first.
