@@ -11,7 +11,7 @@
 # (insurance; the registered model whose `production` alias is the bar),
 # MLSHIP_STORE (the tracking store: a folder, or postgres://… for a team;
 # default $OUT/store), REGISTRY (localhost:5001), MLSHIP (mlship on PATH),
-# BINARY (a static mlship for the image; defaults to $MLSHIP), OUT (ci-out),
+# BINARY (the mlship put in the image; defaults to $MLSHIP), OUT (ci-out),
 # PROMOTE (1: point `production` at the new version once it is pushed).
 set -euo pipefail
 MLSHIP=${MLSHIP:-mlship}

@@ -5,10 +5,11 @@
 # request. nginx has six fixed slots, three per colour, and is never reloaded:
 # a reload drops clients' keep-alive connections, which is nginx's doing, not
 # the model server's. Slots that are down are skipped by nginx's retries.
-# Called by scripts/test.sh with: MLSHIP (debug build), STATIC (static build),
+# Called by scripts/test.sh with: MLSHIP (debug build), RELEASE (the release
+# build `cargo build --release` makes, put in the images),
 # REGISTRY (host:port of a local registry), WORK (scratch folder).
 set -euo pipefail
-: "${MLSHIP:?}" "${STATIC:?}" "${REGISTRY:?}" "${WORK:?}"
+: "${MLSHIP:?}" "${RELEASE:?}" "${REGISTRY:?}" "${WORK:?}"
 mkdir -p "$WORK/nginx"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 seed_row='{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes", "region": "southwest"}'
@@ -25,8 +26,8 @@ golden=crates/mlship-artifact/tests/golden/insurance_v1.mlship
 "$MLSHIP" train --data insurance --session-id 124 --normalize --polynomial-features --bin-numeric-features age,bmi \
   --save "$WORK/v2" > /dev/null
 v1="$REGISTRY/insurance:v1"; v2="$REGISTRY/insurance:v2"
-"$STATIC" image build --model "$golden" --tag "$v1" --push > /dev/null
-"$STATIC" image build --model "$WORK/v2.mlship" --tag "$v2" --push > /dev/null
+"$RELEASE" image build --model "$golden" --tag "$v1" --push > /dev/null
+"$RELEASE" image build --model "$WORK/v2.mlship" --tag "$v2" --push > /dev/null
 docker pull -q "$v1" > /dev/null; docker pull -q "$v2" > /dev/null
 
 declare -A port

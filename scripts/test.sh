@@ -85,9 +85,9 @@ target/debug/mlship deploy compose --image localhost:5001/insurance:1 --replicas
 if command -v docker-compose > /dev/null; then docker-compose -f "$work/compose.yaml" config -q; else docker compose -f "$work/compose.yaml" config -q; fi
 echo "compose file valid"
 
-echo "== container: a static mlship, an image built from nothing, pushed to local registries, pulled and run by Docker"
-RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target x86_64-unknown-linux-gnu --bin mlship
-static=target/x86_64-unknown-linux-gnu/release/mlship
+echo "== container: the README's release build (dynamic) in an image built from nothing, pushed to local registries, pulled and run by Docker"
+cargo build --release --locked --quiet --bin mlship
+release=target/release/mlship
 golden=crates/mlship-artifact/tests/golden/insurance_v1.mlship
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start_registry() {  # $1 folder, $2 port, $3 optional htpasswd file
@@ -104,21 +104,22 @@ start_registry "$work/auth" "$auth_port" "$work/htpasswd"; auth_registry=$!
 container=""
 trap 'kill $server $open_registry $auth_registry 2> /dev/null || true; [ -n "$container" ] && docker rm -f "$container" > /dev/null 2>&1; rm -rf "$work"; true' EXIT
 tag="localhost:$open_port/insurance:1"
-first=$("$static" image build --model "$golden" --tag "$tag" --push --docker-archive "$work/image.tar" --json)
-again=$("$static" image build --model "$golden" --tag "localhost:$open_port/insurance:2" --push --oci-layout "$work/layout" --json)
+first=$("$release" image build --model "$golden" --tag "$tag" --push --docker-archive "$work/image.tar" --json)
+again=$("$release" image build --model "$golden" --tag "localhost:$open_port/insurance:2" --push --oci-layout "$work/layout" --json)
 digest() { grep '"digest"' | head -1; }
 [ "$(echo "$first" | digest)" = "$(echo "$again" | digest)" ] || { echo "two builds gave two digests"; exit 1; }
 echo "$again" | grep -q '"blobs_skipped": 2' || { echo "the second push re-sent blobs: $again"; exit 1; }
+echo "$first" | grep -q '/libc.so.6"' || { echo "the image from the dynamic build has no libc: $first"; exit 1; }
 echo "reproducible $(echo "$first" | digest | tr -d ' ,'); the second push re-sent no blob"
 # Credentials: refused without, with the wrong password; accepted from stdin and from a Docker config.
 auth_tag="localhost:$auth_port/insurance:1"
-if "$static" image build --model "$golden" --tag "$auth_tag" --push 2> "$work/err"; then echo "pushed without credentials"; exit 1; fi
+if "$release" image build --model "$golden" --tag "$auth_tag" --push 2> "$work/err"; then echo "pushed without credentials"; exit 1; fi
 grep -q "authentication failed" "$work/err"
-if echo wrong | "$static" image build --model "$golden" --tag "$auth_tag" --push --username ci --password-stdin 2> "$work/err"; then echo "pushed with a wrong password"; exit 1; fi
-echo s3cret | "$static" image build --model "$golden" --tag "$auth_tag" --push --username ci --password-stdin > /dev/null
+if echo wrong | "$release" image build --model "$golden" --tag "$auth_tag" --push --username ci --password-stdin 2> "$work/err"; then echo "pushed with a wrong password"; exit 1; fi
+echo s3cret | "$release" image build --model "$golden" --tag "$auth_tag" --push --username ci --password-stdin > /dev/null
 mkdir -p "$work/docker-config"
 printf '{"auths":{"localhost:%s":{"auth":"%s"}}}' "$auth_port" "$(printf 'ci:s3cret' | base64)" > "$work/docker-config/config.json"
-DOCKER_CONFIG="$work/docker-config" "$static" image build --model "$golden" --tag "localhost:$auth_port/insurance:2" --push > /dev/null
+DOCKER_CONFIG="$work/docker-config" "$release" image build --model "$golden" --tag "localhost:$auth_port/insurance:2" --push > /dev/null
 echo "registry credentials: 401 without or wrong, accepted from --password-stdin and from config.json"
 docker pull -q "$tag"
 cport=$(free_port)
@@ -141,12 +142,12 @@ echo "pulled from the registry, served 23624.0786 as 65532:65532, stopped cleanl
 echo "== CI/CD example (examples/ci-local.sh), twice: train, gate, register, build from the registry, push, promote"
 ci="$work/ci"
 for round in 1 2; do
-  OUT="$ci" MLSHIP="$static" BINARY="$static" REGISTRY="localhost:$open_port" GITHUB_SHA="round$round" \
+  OUT="$ci" MLSHIP="$release" BINARY="$release" REGISTRY="localhost:$open_port" GITHUB_SHA="round$round" \
     bash examples/ci-local.sh > "$work/ci-$round.log" 2>&1 || { cat "$work/ci-$round.log"; exit 1; }
 done
 grep -q "no insurance@production yet" "$work/ci-1.log"
 grep -q "no worse than insurance@production" "$work/ci-2.log"
-MLSHIP_STORE="$ci/store" "$static" models show insurance --json > "$work/model.json"
+MLSHIP_STORE="$ci/store" "$release" models show insurance --json > "$work/model.json"
 python3 - "$work/model.json" <<'PY'
 import json, sys
 model = json.load(open(sys.argv[1]))
@@ -163,7 +164,7 @@ docker rmi "localhost:$open_port/insurance:2" > /dev/null
 echo "gated, registered versions 1 and 2, images pushed from insurance@staging (labelled version 2), production → 2"
 
 echo "== three replicas behind nginx: one killed under load, then a rolling update to a new model under load"
-MLSHIP=target/debug/mlship STATIC="$static" REGISTRY="localhost:$open_port" WORK="$work/replicas" bash scripts/e2e_replicas.sh
+MLSHIP=target/debug/mlship RELEASE="$release" REGISTRY="localhost:$open_port" WORK="$work/replicas" bash scripts/e2e_replicas.sh
 
 # The closing line CI reads: the Rust tests plus the conformance run.
 echo "${passed:-0} passed, 0 failed"

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
-    /// Build an OCI image (static mlship + the model, non-root, no shell) without a Docker daemon
+    /// Build an OCI image (mlship, the libraries it links, the model; non-root, no shell) without a Docker daemon
     #[command(
         after_help = "Example:\n  mlship image build --model deployment_28042020.mlship --tag localhost:5001/insurance:1 \\\n      --docker-archive insurance.tar && docker load -i insurance.tar"
     )]
@@ -34,7 +34,7 @@ pub struct ImageBuildArgs {
     /// The image reference, e.g. localhost:5001/insurance:1
     #[arg(long)]
     pub tag: String,
-    /// A statically linked mlship to put in the image (default: this mlship)
+    /// The mlship to put in the image (default: this mlship), e.g. a static one cross-built for the target
     #[arg(long, value_name = "FILE")]
     pub binary: Option<PathBuf>,
     /// Write an OCI image layout into DIR
@@ -202,6 +202,7 @@ fn image_build(args: ImageBuildArgs) -> Result<()> {
             "config_digest": built.config_digest(),
             "compressed_bytes": size,
             "uncompressed_bytes": built.layer_tar.len(),
+            "libraries": built.libraries,
             "oci_layout": args.oci_layout,
             "docker_archive": args.docker_archive,
             "build_ms": build_ms,
@@ -213,11 +214,12 @@ fn image_build(args: ImageBuildArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
         println!(
-            "Built {} {} ({:.1} MB compressed, {:.1} MB unpacked) in {:.0} ms",
+            "Built {} {} ({:.1} MB compressed, {:.1} MB unpacked, {} shared libraries) in {:.0} ms",
             args.tag,
             built.manifest_digest(),
             size as f64 / 1e6,
             built.layer_tar.len() as f64 / 1e6,
+            built.libraries.len(),
             build_ms
         );
         if let Some((report, ms)) = &pushed {

@@ -1,19 +1,25 @@
-//! OCI images from nothing: one layer holding a static mlship (`/mlship`), the
-//! artifact (`/model.mlship`) and passwd/group entries for the non-root user;
-//! a config whose entrypoint serves the model on 0.0.0.0:5000 as uid 65532;
-//! labels with the model's name, version, metrics and data fingerprint.
+//! OCI images from nothing: one layer holding mlship (`/mlship`), the
+//! artifact (`/model.mlship`), passwd/group entries for the non-root user and,
+//! for a dynamically linked mlship (the default release build), the dynamic
+//! loader and exactly the shared libraries its ELF headers name (`elf.rs`),
+//! each at the path the loader looks it up at; a config whose entrypoint
+//! serves the model on 0.0.0.0:5000 as uid 65532; labels with the model's
+//! name, version, metrics and data fingerprint. A static binary (a cross-built
+//! one given with `--binary`) gets no libraries.
 //!
 //! Reproducible to the byte: entries in a fixed order with fixed owners, modes
 //! and mtimes, gzip with a zero timestamp, JSON with sorted keys, and the
-//! "created" time taken from the artifact, not the clock. The same binary and
-//! model always give the same manifest digest.
+//! "created" time taken from the artifact, not the clock. The same binary,
+//! libraries and model always give the same manifest digest.
 
+use crate::elf::{self, RuntimeFiles};
 use crate::manifests::NON_ROOT_ID;
 use crate::ShipError;
 use flate2::{Compression, GzBuilder};
 use mlship_artifact::Artifact;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -80,6 +86,8 @@ pub struct BuiltImage {
     pub layer_gz: Vec<u8>,
     pub config: Vec<u8>,
     pub manifest: Vec<u8>,
+    /// The loader and shared libraries added, as absolute paths in the image.
+    pub libraries: Vec<String>,
 }
 
 pub fn sha256_digest(bytes: &[u8]) -> String {
@@ -103,38 +111,6 @@ impl BuiltImage {
 
 fn io_error(path: &Path, error: std::io::Error) -> ShipError {
     ShipError::File { path: path.display().to_string(), source: error }
-}
-
-/// The binary must be a self-contained x86-64 Linux executable: an image with
-/// no base has no dynamic loader and no libc.
-pub fn check_static_binary(path: &Path, bytes: &[u8]) -> Result<(), ShipError> {
-    let fail = |message: String| Err(ShipError::Binary { path: path.display().to_string(), message });
-    if bytes.len() < 64 || &bytes[..4] != b"\x7fELF" || bytes[4] != 2 {
-        return fail("not a 64-bit ELF executable".to_string());
-    }
-    let read_u16 = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
-    let read_u64 = |at: usize| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(word) as usize
-    };
-    let (ph_offset, ph_size, ph_count) = (read_u64(32), read_u16(54), read_u16(56));
-    for idx in 0..ph_count {
-        let at = ph_offset + idx * ph_size;
-        if at + 4 > bytes.len() {
-            return fail("truncated ELF program headers".to_string());
-        }
-        // PT_INTERP: the binary asks for a dynamic loader.
-        if u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) == 3 {
-            return fail(
-                "dynamically linked, and an image built from nothing has no libc; build a static mlship with \
-RUSTFLAGS=\"-C target-feature=+crt-static\" cargo build --release --target x86_64-unknown-linux-gnu \
-and pass it with --binary target/x86_64-unknown-linux-gnu/release/mlship"
-                    .to_string(),
-            );
-        }
-    }
-    Ok(())
 }
 
 fn append_file(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str, mode: u32, bytes: &[u8]) -> std::io::Result<()> {
@@ -163,20 +139,56 @@ fn append_dir(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str) -> std::io::
     builder.append(&header, std::io::empty())
 }
 
-fn layer(binary: &[u8], model: &[u8]) -> std::io::Result<Vec<u8>> {
+/// A layer entry: a folder, or a file with its mode and bytes.
+enum Entry<'a> {
+    Dir,
+    File(u32, &'a [u8]),
+}
+
+/// Every file with its parent folders, keyed by path (folders end in `/`):
+/// the map's order is the tar's order, and a parent sorts before its children.
+fn layer_entries<'a>(files: Vec<(String, u32, &'a [u8])>) -> Result<BTreeMap<String, Entry<'a>>, ShipError> {
+    let mut entries = BTreeMap::new();
+    for (path, mode, bytes) in files {
+        for (idx, _) in path.match_indices('/') {
+            entries.insert(path[..=idx].to_string(), Entry::Dir);
+        }
+        if entries.insert(path.clone(), Entry::File(mode, bytes)).is_some() {
+            return Err(ShipError::Invalid(format!("/{path} would be in the image twice")));
+        }
+    }
+    if let Some(dir) = entries.keys().find(|key| key.ends_with('/') && entries.contains_key(key.trim_end_matches('/')))
+    {
+        return Err(ShipError::Invalid(format!(
+            "/{} would be both a file and a folder in the image",
+            dir.trim_end_matches('/')
+        )));
+    }
+    Ok(entries)
+}
+
+fn layer(binary: &[u8], model: &[u8], runtime: &RuntimeFiles) -> Result<Vec<u8>, ShipError> {
     let passwd =
         format!("root:x:0:0:root:/:/sbin/nologin\nnonroot:x:{NON_ROOT_ID}:{NON_ROOT_ID}:nonroot:/:/sbin/nologin\n");
     let group = format!("root:x:0:\nnonroot:x:{NON_ROOT_ID}:\n");
-    let mut tar_bytes = Vec::new();
-    {
-        let mut builder = tar::Builder::new(&mut tar_bytes);
-        append_dir(&mut builder, "etc/")?;
-        append_file(&mut builder, "etc/group", 0o644, group.as_bytes())?;
-        append_file(&mut builder, "etc/passwd", 0o644, passwd.as_bytes())?;
-        append_file(&mut builder, "mlship", 0o755, binary)?;
-        append_file(&mut builder, "model.mlship", 0o644, model)?;
-        builder.finish()?;
+    let mut files = vec![
+        ("etc/group".to_string(), 0o644, group.as_bytes()),
+        ("etc/passwd".to_string(), 0o644, passwd.as_bytes()),
+        ("mlship".to_string(), 0o755, binary),
+        ("model.mlship".to_string(), 0o644, model),
+    ];
+    for library in &runtime.libraries {
+        files.push((library.image_path.trim_start_matches('/').to_string(), 0o755, library.bytes.as_slice()));
     }
+    let entries = layer_entries(files)?;
+    let mut tar_bytes = Vec::new();
+    let mut builder = tar::Builder::new(&mut tar_bytes);
+    let written: std::io::Result<()> = entries.iter().try_for_each(|(path, entry)| match entry {
+        Entry::Dir => append_dir(&mut builder, path),
+        Entry::File(mode, bytes) => append_file(&mut builder, path, *mode, bytes),
+    });
+    written.and_then(|()| builder.finish()).map_err(|e| ShipError::Invalid(format!("cannot write the layer: {e}")))?;
+    drop(builder);
     Ok(tar_bytes)
 }
 
@@ -186,8 +198,6 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
-/// Builds the image in memory from a static mlship and a model file; the
-/// entrypoint serves on 0.0.0.0:`port`.
 /// A model resolved from the registry (`insurance@production` → version 3).
 #[derive(Debug, Clone)]
 pub struct RegistryIdentity {
@@ -196,6 +206,9 @@ pub struct RegistryIdentity {
     pub reference: String,
 }
 
+/// Builds the image in memory from mlship (with what it needs to run, read
+/// from its ELF headers) and a model file; the entrypoint serves on
+/// 0.0.0.0:`port`.
 pub fn build(binary_path: &Path, model_path: &Path, port: u16) -> Result<BuiltImage, ShipError> {
     build_with_identity(binary_path, model_path, port, None)
 }
@@ -209,18 +222,35 @@ pub fn build_with_identity(
 ) -> Result<BuiltImage, ShipError> {
     let (artifact, digest) = Artifact::load_with_digest(model_path)?;
     let binary = std::fs::read(binary_path).map_err(|e| io_error(binary_path, e))?;
-    check_static_binary(binary_path, &binary)?;
+    let runtime = elf::runtime_files(binary_path, &binary)?;
     let model = std::fs::read(model_path).map_err(|e| io_error(model_path, e))?;
     let mut labels = ImageLabels::from_artifact(&artifact, &digest);
     if let Some(identity) = identity {
         labels = labels.with_registry(identity);
     }
-    let layer_tar = layer(&binary, &model).map_err(|e| io_error(model_path, e))?;
+    let layer_tar = layer(&binary, &model, &runtime)?;
     let layer_gz = gzip(&layer_tar).map_err(|e| io_error(model_path, e))?;
     let created = artifact.created_at.clone();
+    let config = config_json(&labels, port, &created, &runtime.library_path, &layer_tar);
+    let config = serde_json::to_vec(&config)?;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_MEDIA_TYPE,
+        "config": { "mediaType": CONFIG_MEDIA_TYPE, "digest": sha256_digest(&config), "size": config.len() },
+        "layers": [{ "mediaType": LAYER_MEDIA_TYPE, "digest": sha256_digest(&layer_gz), "size": layer_gz.len() }],
+        "annotations": { "org.opencontainers.image.created": created },
+    });
+    let manifest = serde_json::to_vec(&manifest)?;
+    let libraries = runtime.libraries.into_iter().map(|library| library.image_path).collect();
+    Ok(BuiltImage { layer_tar, layer_gz, config, manifest, libraries })
+}
+
+/// The image config. `Env` appears only when a library came from an
+/// `ld.so.conf` folder (the image has no `ld.so.cache` to point there).
+fn config_json(labels: &ImageLabels, port: u16, created: &str, library_path: &[String], layer_tar: &[u8]) -> Value {
     let label_map: serde_json::Map<String, Value> =
         labels.pairs().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-    let config = json!({
+    let mut config = json!({
         "architecture": "amd64",
         "os": "linux",
         "created": created,
@@ -232,19 +262,13 @@ pub fn build_with_identity(
             "WorkingDir": "/",
             "Labels": label_map,
         },
-        "rootfs": { "type": "layers", "diff_ids": [sha256_digest(&layer_tar)] },
+        "rootfs": { "type": "layers", "diff_ids": [sha256_digest(layer_tar)] },
         "history": [{ "created": created, "created_by": format!("mlship image build (mlship {})", env!("CARGO_PKG_VERSION")) }],
     });
-    let config = serde_json::to_vec(&config)?;
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": MANIFEST_MEDIA_TYPE,
-        "config": { "mediaType": CONFIG_MEDIA_TYPE, "digest": sha256_digest(&config), "size": config.len() },
-        "layers": [{ "mediaType": LAYER_MEDIA_TYPE, "digest": sha256_digest(&layer_gz), "size": layer_gz.len() }],
-        "annotations": { "org.opencontainers.image.created": created },
-    });
-    let manifest = serde_json::to_vec(&manifest)?;
-    Ok(BuiltImage { layer_tar, layer_gz, config, manifest })
+    if !library_path.is_empty() {
+        config["config"]["Env"] = json!([format!("LD_LIBRARY_PATH={}", library_path.join(":"))]);
+    }
+    config
 }
 
 fn write_blob(dir: &Path, bytes: &[u8]) -> Result<(), ShipError> {

@@ -1,10 +1,13 @@
 //! Shipping: OCI images built without a Docker daemon and without a base image
-//! (a static mlship and the artifact, non-root, no shell, reproducible to the
-//! byte), a Dockerfile equivalent for Docker users, and Kubernetes and compose
-//! manifests, and the push to an OCI registry (the only network code here).
+//! (mlship with the loader and shared libraries its ELF headers name, the
+//! artifact, non-root, no shell, reproducible to the byte), a Dockerfile
+//! equivalent for Docker users, Kubernetes and compose manifests, and the push
+//! to an OCI registry (the only network code here).
 
 pub mod dockerfile;
+pub mod elf;
 pub mod image;
+mod ld_conf;
 pub mod manifests;
 pub mod registry;
 pub mod yaml;
@@ -27,6 +30,8 @@ pub enum ShipError {
     Encode(#[from] serde_json::Error),
     #[error("{path}: {message}")]
     Binary { path: String, message: String },
+    #[error("{binary}: {library} (needed by {needed_by}) is in none of {searched}")]
+    LibraryNotFound { binary: String, library: String, needed_by: String, searched: String },
     #[error(transparent)]
     Model(#[from] mlship_artifact::ArtifactError),
     #[error("{0}")]
