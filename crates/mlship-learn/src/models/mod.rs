@@ -12,7 +12,9 @@
 //! tag this binary does not know is reported as "made by a newer mlship".
 
 pub mod dummy;
+pub mod lars;
 pub mod linear;
+pub mod omp;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -59,7 +61,7 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, dummy::MODELS];
+const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, lars::MODELS, omp::MODELS, dummy::MODELS];
 
 /// Every model mlship knows, in PyCaret's order.
 pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
