@@ -11,8 +11,11 @@
 //! tagged enum, so loading an artifact parses data and never runs code, and a
 //! tag this binary does not know is reported as "made by a newer mlship".
 
+pub mod bayes;
 pub mod dummy;
+pub mod lars;
 pub mod linear;
+pub mod omp;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -59,7 +62,7 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, dummy::MODELS];
+const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, lars::MODELS, omp::MODELS, bayes::MODELS, dummy::MODELS];
 
 /// Every model mlship knows, in PyCaret's order.
 pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
