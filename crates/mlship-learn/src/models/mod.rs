@@ -12,7 +12,10 @@
 //! tag this binary does not know is reported as "made by a newer mlship".
 
 pub mod dummy;
+pub mod kernel_ridge;
 pub mod linear;
+pub mod neighbors;
+pub mod svm;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -59,7 +62,8 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, dummy::MODELS];
+const FAMILIES: &[&[ModelEntry]] =
+    &[linear::MODELS, kernel_ridge::MODELS, svm::MODELS, neighbors::MODELS, dummy::MODELS];
 
 /// Every model mlship knows, in PyCaret's order.
 pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
@@ -170,18 +174,28 @@ pub trait Fitted {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FittedModel {
-    /// Coefficients and an intercept (every linear model and the dummy).
+    /// Coefficients and an intercept (every linear model, the dummy, and kr
+    /// and svm with a linear kernel).
     Linear(linear::FittedLinear),
+    /// The training rows of a nearest-neighbour model.
+    Neighbors(neighbors::FittedNeighbors),
+    /// Training rows and dual coefficients of a kernel ridge.
+    KernelRidge(kernel_ridge::FittedKernelRidge),
+    /// Support vectors, dual coefficients and intercept of an SVR.
+    Svm(svm::FittedSvm),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear"];
+pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
         match self {
             FittedModel::Linear(model) => model,
+            FittedModel::Neighbors(model) => model,
+            FittedModel::KernelRidge(model) => model,
+            FittedModel::Svm(model) => model,
         }
     }
 
@@ -199,6 +213,7 @@ impl FittedModel {
     pub fn coefficients(&self) -> Option<&[f64]> {
         match self {
             FittedModel::Linear(model) => Some(&model.coef),
+            _ => None,
         }
     }
 
