@@ -13,9 +13,12 @@
 
 pub mod bayes;
 pub mod dummy;
+pub mod kernel_ridge;
 pub mod lars;
 pub mod linear;
+pub mod neighbors;
 pub mod omp;
+pub mod svm;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -62,7 +65,17 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, lars::MODELS, omp::MODELS, bayes::MODELS, dummy::MODELS];
+/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp dummy.
+const FAMILIES: &[&[ModelEntry]] = &[
+    linear::MODELS,
+    lars::MODELS,
+    omp::MODELS,
+    bayes::MODELS,
+    kernel_ridge::MODELS,
+    svm::MODELS,
+    neighbors::MODELS,
+    dummy::MODELS,
+];
 
 /// Every model mlship knows, in PyCaret's order.
 pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
@@ -173,18 +186,28 @@ pub trait Fitted {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FittedModel {
-    /// Coefficients and an intercept (every linear model and the dummy).
+    /// Coefficients and an intercept (every linear model, the dummy, and kr
+    /// and svm with a linear kernel).
     Linear(linear::FittedLinear),
+    /// The training rows of a nearest-neighbour model.
+    Neighbors(neighbors::FittedNeighbors),
+    /// Training rows and dual coefficients of a kernel ridge.
+    KernelRidge(kernel_ridge::FittedKernelRidge),
+    /// Support vectors, dual coefficients and intercept of an SVR.
+    Svm(svm::FittedSvm),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear"];
+pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
         match self {
             FittedModel::Linear(model) => model,
+            FittedModel::Neighbors(model) => model,
+            FittedModel::KernelRidge(model) => model,
+            FittedModel::Svm(model) => model,
         }
     }
 
@@ -202,6 +225,7 @@ impl FittedModel {
     pub fn coefficients(&self) -> Option<&[f64]> {
         match self {
             FittedModel::Linear(model) => Some(&model.coef),
+            _ => None,
         }
     }
 
