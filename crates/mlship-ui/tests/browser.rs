@@ -9,12 +9,27 @@ use fantoccini::{Client, Locator};
 use mlship_testkit::Chromedriver;
 use std::time::Duration;
 
+/// The cells of one column. A click that loads a new page can leave the old
+/// page's table found and then gone (a stale element): read again until the
+/// new page answers whole.
 async fn column(client: &Client, table: &str, index: usize) -> Vec<String> {
-    let mut values = Vec::new();
-    for cell in client.find_all(Locator::Css(&format!("#{table} tr td:nth-child({index})"))).await.unwrap() {
-        values.push(cell.text().await.unwrap());
+    for _ in 0..50 {
+        let mut values = Vec::new();
+        let cells = client.find_all(Locator::Css(&format!("#{table} tr td:nth-child({index})"))).await;
+        let Ok(cells) = cells else { continue };
+        let mut stale = false;
+        for cell in cells {
+            match cell.text().await {
+                Ok(text) => values.push(text),
+                Err(_) => stale = true,
+            }
+        }
+        if !stale {
+            return values;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    values
+    panic!("the #{table} table kept changing under the reader");
 }
 
 /// The position (1-based) of the header whose link sorts by `key`.
