@@ -12,7 +12,13 @@
 //! tag this binary does not know is reported as "made by a newer mlship".
 
 pub mod dummy;
+pub mod huber;
+mod lbfgsb;
 pub mod linear;
+pub mod passive_aggressive;
+mod random;
+pub mod robust;
+pub mod theil_sen;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -59,7 +65,7 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, dummy::MODELS];
+const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, passive_aggressive::MODELS, robust::MODELS, dummy::MODELS];
 
 /// Every model mlship knows, in PyCaret's order.
 pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
