@@ -15,6 +15,7 @@ pub mod dummy;
 pub mod huber;
 mod lbfgsb;
 pub mod linear;
+pub mod mlp;
 pub mod passive_aggressive;
 mod random;
 pub mod robust;
@@ -65,7 +66,8 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-const FAMILIES: &[&[ModelEntry]] = &[linear::MODELS, passive_aggressive::MODELS, robust::MODELS, dummy::MODELS];
+const FAMILIES: &[&[ModelEntry]] =
+    &[linear::MODELS, passive_aggressive::MODELS, robust::MODELS, mlp::MODELS, dummy::MODELS];
 
 /// Every model mlship knows, in PyCaret's order.
 pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
@@ -178,16 +180,19 @@ pub trait Fitted {
 pub enum FittedModel {
     /// Coefficients and an intercept (every linear model and the dummy).
     Linear(linear::FittedLinear),
+    /// A multi-layer perceptron's layers.
+    Mlp(mlp::FittedMlp),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear"];
+pub const FITTED_KINDS: &[&str] = &["linear", "mlp"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
         match self {
             FittedModel::Linear(model) => model,
+            FittedModel::Mlp(model) => model,
         }
     }
 
@@ -205,6 +210,7 @@ impl FittedModel {
     pub fn coefficients(&self) -> Option<&[f64]> {
         match self {
             FittedModel::Linear(model) => Some(&model.coef),
+            FittedModel::Mlp(_) => None,
         }
     }
 
