@@ -13,12 +13,19 @@
 
 pub mod bayes;
 pub mod dummy;
+pub mod huber;
 pub mod kernel_ridge;
 pub mod lars;
+mod lbfgsb;
 pub mod linear;
+pub mod mlp;
 pub mod neighbors;
 pub mod omp;
+pub mod passive_aggressive;
+mod random;
+pub mod robust;
 pub mod svm;
+pub mod theil_sen;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -71,9 +78,12 @@ const FAMILIES: &[&[ModelEntry]] = &[
     lars::MODELS,
     omp::MODELS,
     bayes::MODELS,
+    passive_aggressive::MODELS,
+    robust::MODELS,
     kernel_ridge::MODELS,
     svm::MODELS,
     neighbors::MODELS,
+    mlp::MODELS,
     dummy::MODELS,
 ];
 
@@ -195,11 +205,13 @@ pub enum FittedModel {
     KernelRidge(kernel_ridge::FittedKernelRidge),
     /// Support vectors, dual coefficients and intercept of an SVR.
     Svm(svm::FittedSvm),
+    /// A multi-layer perceptron's layers.
+    Mlp(mlp::FittedMlp),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm"];
+pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -208,6 +220,7 @@ impl FittedModel {
             FittedModel::Neighbors(model) => model,
             FittedModel::KernelRidge(model) => model,
             FittedModel::Svm(model) => model,
+            FittedModel::Mlp(model) => model,
         }
     }
 

@@ -55,13 +55,17 @@ fn every_model_passes_the_estimator_checks() {
     }
 }
 
+/// Some seed must change a randomised model. Not necessarily the next one:
+/// RANSAC that finds every row an inlier early refits plain least squares on
+/// all rows, whatever the seed (scikit-learn does the same).
 #[test]
 fn randomised_models_differ_with_another_seed() {
     let (x, y) = problem(120);
     for entry in all_models().filter(|entry| entry.randomised) {
         let first = ModelSpec::with_defaults(entry.task, entry.id, 1).unwrap().fit(&x, &y).unwrap();
-        let second = ModelSpec::with_defaults(entry.task, entry.id, 2).unwrap().fit(&x, &y).unwrap();
-        assert_ne!(first, second, "{}: the seed changed nothing", entry.id);
+        let differs = (2..=6)
+            .any(|seed| ModelSpec::with_defaults(entry.task, entry.id, seed).unwrap().fit(&x, &y).unwrap() != first);
+        assert!(differs, "{}: no seed in 2..=6 changed the model", entry.id);
     }
 }
 
