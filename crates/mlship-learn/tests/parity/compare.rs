@@ -89,3 +89,42 @@ fn failures_are_rows_and_ranking_follows_the_metric_direction() {
     let skipped = compare(&spent).unwrap().scores;
     assert!(skipped.iter().all(|s| s.skipped && s.folds.is_empty()), "a spent budget runs no model");
 }
+
+/// PyCaret 3.3.2's own `compare_models` on insurance (default setup, session
+/// 123; `fixtures/pycaret_compare.py`). Every model whose algorithm and random
+/// stream are scikit-learn's must land on PyCaret's row: R2 within 0.001 and
+/// MAE within 0.1% (PyCaret casts float64 features to float32, and runs
+/// scikit-learn 1.4, so the last digits differ). `tr` draws its subsets its
+/// own way (parity over seeds in its model fixture) and the tree models are
+/// the next issue's, so they are not compared here.
+#[test]
+fn insurance_leaderboard_matches_pycaret_compare_models() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pycaret_compare_insurance.json");
+    let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (table, kinds, y) = insurance();
+    let options = SetupOptions { session_id: Some(123), ..SetupOptions::default() };
+    let ids = [
+        "lr", "lasso", "ridge", "en", "lar", "llar", "omp", "br", "ard", "par", "ransac", "huber", "kr", "svm", "knn",
+        "mlp", "dummy",
+    ];
+    let models: Vec<ModelSpec> = ids.iter().map(|id| spec(id, &[])).collect();
+    let input = CompareInput {
+        options: &options,
+        table: &table,
+        kinds: &kinds,
+        y: &y,
+        seed: 123,
+        models: &models,
+        budget: None,
+        n_threads: None,
+        on_cell_done: None,
+    };
+    for score in compare(&input).unwrap().scores {
+        let id = score.spec.id.as_str();
+        let mean = score.mean.unwrap_or_else(|| panic!("{id}: {:?}", score.error));
+        let pycaret = &fixture["board"][id];
+        let (r2, mae) = (pycaret["R2"].as_f64().unwrap(), pycaret["MAE"].as_f64().unwrap());
+        assert!((mean.r2 - r2).abs() <= 1e-3, "{id}: CV R2 {} against PyCaret's {r2}", mean.r2);
+        assert!((mean.mae - mae).abs() <= 1e-3 * mae, "{id}: CV MAE {} against PyCaret's {mae}", mean.mae);
+    }
+}
