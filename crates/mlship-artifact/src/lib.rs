@@ -47,6 +47,26 @@ pub enum ArtifactError {
     NewerFormat { path: String, found: u32, supported: u32 },
     #[error("{path}: invalid model file: {source}")]
     Invalid { path: String, source: serde_json::Error },
+    #[error("{path}: made by a newer mlship ({what} is not known to mlship {version}); upgrade mlship")]
+    NewerModel { path: String, what: String, version: &'static str },
+    #[error("{path}: invalid model file: {source}")]
+    InvalidModel { path: String, source: mlship_learn::LearnError },
+}
+
+/// A payload that does not parse may name a model this binary does not
+/// know (a family or an id added by a later mlship): say so, rather than
+/// "invalid". Only read on the error path, so loading stays one parse.
+fn unknown_model(payload: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    if let Some(kind) = value.pointer("/pipeline/model/kind").and_then(|k| k.as_str()) {
+        if !mlship_learn::models::FITTED_KINDS.contains(&kind) {
+            return Some(format!("model family \"{kind}\""));
+        }
+    }
+    let id = value.pointer("/spec/model/id").and_then(|k| k.as_str())?;
+    let task = value.pointer("/spec/model/task").and_then(|t| serde_json::from_value(t.clone()).ok());
+    let known = mlship_learn::find_model(task.unwrap_or(mlship_learn::Task::Regression), id).is_ok();
+    (!known).then(|| format!("model \"{id}\""))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,7 +219,15 @@ impl Artifact {
         if payload.len() > header.payload_bytes || hex::encode(Sha256::digest(payload)) != header.payload_sha256 {
             return Err(ArtifactError::Corrupt { path });
         }
-        let artifact = serde_json::from_slice(payload).map_err(|e| ArtifactError::Invalid { path, source: e })?;
+        let artifact: Artifact = serde_json::from_slice(payload).map_err(|source| match unknown_model(payload) {
+            Some(what) => ArtifactError::NewerModel { path: path.clone(), what, version: env!("CARGO_PKG_VERSION") },
+            None => ArtifactError::Invalid { path: path.clone(), source },
+        })?;
+        // A model id of a known family may still be one this binary cannot refit or describe.
+        if let Some(what) = unknown_model(payload).filter(|_| artifact.spec.model.entry().is_err()) {
+            return Err(ArtifactError::NewerModel { path, what, version: env!("CARGO_PKG_VERSION") });
+        }
+        artifact.spec.model.resolved_params().map_err(|source| ArtifactError::InvalidModel { path, source })?;
         Ok((artifact, header.payload_sha256))
     }
 }

@@ -78,3 +78,59 @@ fn damaged_files_are_told_apart() {
     let missing = Artifact::load(std::path::Path::new("/no/such/model.mlship")).unwrap_err();
     assert_eq!(missing.to_string(), "/no/such/model.mlship: no such model file");
 }
+
+/// One golden artifact per fitted family (neighbours, kernel ridge, SVR,
+/// MLP; the linear family is `insurance_v1`): each keeps loading and predicts
+/// exactly what it predicted when it was written.
+#[test]
+fn golden_artifacts_of_every_family_still_load_and_predict_bit_for_bit() {
+    let folder = golden_path().parent().unwrap().to_path_buf();
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("families.json")).unwrap()).unwrap();
+    let families = expected["families"].as_object().unwrap();
+    assert!(families.len() >= 4);
+    for (id, family) in families {
+        let artifact = Artifact::load(&folder.join(family["file"].as_str().unwrap())).unwrap();
+        assert_eq!(artifact.spec.model.id, *id);
+        let predictions = artifact.pipeline.predict(&seed_row()).unwrap();
+        let want: Vec<f64> = family["predictions"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert_eq!(predictions, want, "{id}");
+    }
+}
+
+/// A family or a model id this binary does not know is "made by a newer
+/// mlship", not "invalid"; a parameter out of its range is refused on load.
+#[test]
+fn unknown_families_and_models_say_newer_mlship() {
+    let bytes = std::fs::read(golden_path()).unwrap();
+    let artifact = Artifact::from_bytes(&bytes, "golden").unwrap();
+    let mut payload = serde_json::to_value(&artifact).unwrap();
+    let reload = rewrap;
+    payload["pipeline"]["model"]["kind"] = "quantum_forest".into();
+    let error = reload(&payload);
+    assert!(error.contains("made by a newer mlship") && error.contains("model family \"quantum_forest\""), "{error}");
+    payload = serde_json::to_value(&artifact).unwrap();
+    payload["spec"]["model"]["id"] = "hyperboost".into();
+    let error = reload(&payload);
+    assert!(error.contains("made by a newer mlship") && error.contains("model \"hyperboost\""), "{error}");
+    payload = serde_json::to_value(&artifact).unwrap();
+    payload["spec"]["model"]["id"] = "ridge".into();
+    payload["spec"]["model"]["alpha"] = (-1.0).into();
+    let error = reload(&payload);
+    assert!(error.contains("invalid model file") && error.contains("\"alpha\""), "{error}");
+}
+
+/// Header + payload, as `Artifact::to_bytes` writes them, for a payload that
+/// no longer deserialises into an `Artifact`.
+fn rewrap(payload: &serde_json::Value) -> String {
+    use sha2::Digest;
+    let body = serde_json::to_vec(payload).unwrap();
+    let header = serde_json::json!({
+        "format": "mlship-artifact", "format_version": FORMAT_VERSION, "mlship_version": "9.9.9",
+        "payload_bytes": body.len(), "payload_sha256": hex::encode(sha2::Sha256::digest(&body)),
+    });
+    let mut bytes = serde_json::to_vec(&header).unwrap();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&body);
+    Artifact::from_bytes(&bytes, "x.mlship").err().map(|e| e.to_string()).unwrap_or_default()
+}
