@@ -28,7 +28,14 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "mlship_version": artifact.mlship_version,
             "format_version": mlship_artifact::FORMAT_VERSION,
             "task": artifact.task,
-            "model": {"id": artifact.spec.model.id(), "name": artifact.model_name, "spec": artifact.spec.model},
+            "model": {
+                "id": artifact.spec.model.id(),
+                "name": artifact.model_name,
+                "class": artifact.spec.model.entry().map(|e| e.class).ok(),
+                "family": artifact.spec.model.entry().map(|e| e.family).ok(),
+                "params": artifact.spec.model.resolved_params().ok(),
+                "spec": artifact.spec.model,
+            },
             "target": artifact.pipeline.target,
             "session_id": artifact.session_id,
             "finalized": artifact.finalized,
@@ -73,6 +80,14 @@ pub fn run(args: InspectArgs) -> Result<()> {
             column.name,
             if column.n_missing > 0 { format!(" ({} missing in training)", column.n_missing) } else { String::new() }
         );
+    }
+    if let Ok(entry) = artifact.spec.model.entry() {
+        println!("\nmodel   {} · {} ({})", entry.class, entry.family, entry.task.as_str());
+    }
+    if let Ok(params) = artifact.spec.model.resolved_params() {
+        for (name, value) in &params {
+            println!("  {name} = {value}");
+        }
     }
     println!("\noptions (non-default)");
     let defaults = serde_json::to_value(mlship_learn::SetupOptions::default())?;
