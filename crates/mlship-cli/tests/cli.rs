@@ -477,3 +477,47 @@ fn batch_size_and_format_do_not_change_predictions() {
     let line = failure(d, &["predict", "--model", golden, "--data", "in.csv", "--batch-rows", "0"]);
     assert!(line.contains("--batch-rows"), "{line}");
 }
+
+#[test]
+fn models_take_scikit_learn_parameters_from_flags_and_toml_and_explain_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = ["train", "--data", "insurance", "--session-id", "7", "--fold", "3", "--no-track", "--json"];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        [base, extra].concat()
+    }
+    let error = failure(d, &with(&base, &["--model", "knn", "--param", "n_neighbors=0"]));
+    assert!(error.contains("model \"knn\" parameter \"n_neighbors\"") && error.contains("an integer >= 1"), "{error}");
+    let error = failure(d, &with(&base, &["--model", "knn", "--param", "neighbours=3"]));
+    assert!(error.contains("has no parameter \"neighbours\"") && error.contains("n_neighbors"), "{error}");
+    let error = failure(d, &with(&base, &["--model", "svm", "--param", "gamma=fast"]));
+    assert!(error.contains("one of \"scale\", \"auto\""), "{error}");
+    let error = failure(d, &with(&base, &["--model", "forest"]));
+    assert!(error.contains("unknown model \"forest\"") && error.contains("knn"), "{error}");
+    let error = failure(d, &with(&base, &["--model", "knn", "--param", "n_neighbors"]));
+    assert!(error.contains("NAME=VALUE"), "{error}");
+
+    write(d, "knn.toml", b"normalize = true\n[model]\nid = \"knn\"\nn_neighbors = 9\nweights = \"distance\"\n");
+    json(&mlship(d, &with(&base, &["--config", "knn.toml", "--save", "knn"])));
+    let inspected = json(&mlship(d, &["inspect", "knn.mlship", "--json"]));
+    assert_eq!(inspected["model"]["id"], "knn");
+    assert_eq!(inspected["model"]["params"]["n_neighbors"], 9);
+    assert_eq!(inspected["model"]["params"]["weights"], "distance");
+    assert_eq!(inspected["model"]["class"], "sklearn.neighbors.KNeighborsRegressor");
+    // The flag overrides the file; --alpha stays an alias of --param alpha.
+    json(&mlship(d, &with(&base, &["--config", "knn.toml", "--param", "n_neighbors=4", "--save", "knn4"])));
+    assert_eq!(json(&mlship(d, &["inspect", "knn4.mlship", "--json"]))["model"]["params"]["n_neighbors"], 4);
+    json(&mlship(d, &with(&base, &["--model", "ridge", "--alpha", "30", "--save", "ridge"])));
+    assert_eq!(json(&mlship(d, &["inspect", "ridge.mlship", "--json"]))["model"]["params"]["alpha"], 30.0);
+
+    let catalogue = json(&mlship(d, &["algorithms", "--json"]));
+    let ids: Vec<&str> = catalogue.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.first(), Some(&"lr"));
+    assert_eq!(ids.last(), Some(&"dummy"));
+    for id in ["lasso", "lar", "llar", "omp", "br", "ard", "par", "ransac", "tr", "huber", "kr", "svm", "knn", "mlp"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let knn = &json(&mlship(d, &["algorithms", "knn", "--json"]))[0];
+    let n_neighbors = knn["params"].as_array().unwrap().iter().find(|p| p["name"] == "n_neighbors").unwrap();
+    assert_eq!(n_neighbors["default"], "5");
+}
