@@ -15,6 +15,9 @@
 //! saved one did. Files are written to a temporary file beside the target and
 //! renamed into place, so a crash never leaves half an artifact.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 mod time;
 
 use mlship_learn::{FittedPipeline, PipelineSpec, RegressionMetrics};

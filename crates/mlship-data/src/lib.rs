@@ -3,6 +3,9 @@
 //! the dataset fingerprint. No machine learning lives here: the learning crate
 //! receives a [`Table`] and never touches a file.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 mod builder;
 mod csv_reader;
 pub mod datasets;

@@ -4,6 +4,9 @@
 //! equivalent for Docker users, Kubernetes and compose manifests, and the push
 //! to an OCI registry (the only network code here).
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 pub mod dockerfile;
 pub mod elf;
 pub mod image;

@@ -5,6 +5,9 @@
 //! are written (fsynced) before the row that points at them commits, and
 //! checked against the recorded digest when read back.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 pub mod db;
 pub mod filter;
 pub mod migrate;

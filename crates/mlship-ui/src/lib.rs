@@ -6,6 +6,9 @@
 //! other address requires a token; with a token, every write needs
 //! `Authorization: Bearer TOKEN`.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 mod api;
 mod error;
 mod leaderboard;
