@@ -34,6 +34,11 @@ pub const FORMAT_NAME: &str = "mlship-artifact";
 pub const FORMAT_VERSION: u32 = 1;
 pub const EXTENSION: &str = "mlship";
 
+/// Why a model file could not be written or read.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum ArtifactError {
     #[error("{path}: no such model file")]

@@ -52,6 +52,11 @@ impl Default for ServeConfig {
     }
 }
 
+/// What stops the server from loading its model or starting.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum ServeError {
     #[error(transparent)]

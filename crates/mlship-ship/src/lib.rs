@@ -19,6 +19,10 @@ use thiserror::Error;
 
 /// A variant that wraps another error keeps it as its `source` and shows it
 /// in its message.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum ShipError {
     #[error("invalid option: {0}")]

@@ -57,6 +57,11 @@ impl Default for UiConfig {
     }
 }
 
+/// Why the tracking UI refused or failed to start.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum StartError {
     #[error("refusing to listen on {0} without an auth token: pass --auth-token or set MLSHIP_TOKEN (writes will need it), or keep the default 127.0.0.1")]
