@@ -14,7 +14,8 @@ pub const N_BINS: usize = 5;
 const MAX_ITER: usize = 300;
 const TOL: f64 = 1e-4;
 
-/// Fitted `KBinsDiscretizer(strategy="kmeans", encode="ordinal")` over some columns: each value becomes its bin's index.
+/// Fitted `KBinsDiscretizer(strategy="kmeans", encode="ordinal")` over some columns: each value becomes its bin's
+/// index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedBinning {
     /// The width of the matrix it was fitted on, checked when transforming.

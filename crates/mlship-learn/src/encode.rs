@@ -25,7 +25,7 @@ pub struct InputColumn {
     /// Training levels, sorted (categorical and date columns).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<String>,
-    /// Training range (numeric columns).
+    /// The smallest training value (numeric columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
     /// The largest training value (numeric columns).
@@ -474,7 +474,8 @@ impl FittedEncoder {
         indices
     }
 
-    /// Encodes `table` into the model's input matrix; a missing column or a cell of the wrong type is an error naming it.
+    /// Encodes `table` into the model's input matrix; a missing column or a cell of the wrong type is an error naming
+    /// it.
     pub fn transform(&self, table: &Table) -> Result<Matrix, LearnError> {
         let mut out = Matrix::with_rows(table.n_rows());
         for (name, encoder) in &self.columns {

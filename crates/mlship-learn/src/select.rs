@@ -37,7 +37,8 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
 }
 
 impl FittedColumnDrop {
-    /// PyCaret's `remove_multicollinearity`: of each group correlated at `threshold` or above, keeps the one most correlated with `y`.
+    /// PyCaret's `remove_multicollinearity`: of each group correlated at `threshold` or above, keeps the one most
+    /// correlated with `y`.
     pub fn fit_multicollinearity(x: &Matrix, y: &[f64], threshold: f64) -> Self {
         let n = x.n_cols();
         let target_corr: Vec<f64> = x.columns.iter().map(|c| correlation(c, y)).collect();

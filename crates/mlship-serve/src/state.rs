@@ -30,7 +30,8 @@ pub struct ServedModel {
 }
 
 impl ServedModel {
-    /// Presents `artifact`; `digest` is its payload sha256, and the name and label default to the artifact's name and target.
+    /// Presents `artifact`; `digest` is its payload sha256, and the name and label default to the artifact's name and
+    /// target.
     pub fn new(artifact: Artifact, digest: &str, name: Option<String>, label: Option<String>) -> Self {
         let name = name.unwrap_or_else(|| artifact.name.clone());
         let label = label.unwrap_or_else(|| artifact.pipeline.target.clone());

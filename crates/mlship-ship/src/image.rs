@@ -37,7 +37,8 @@ pub struct ImageLabels {
 }
 
 impl ImageLabels {
-    /// The labels for `artifact`, whose payload sha256 is `digest`: the OCI title, version, creation time and description, then the model's name, id, target and hold-out metrics.
+    /// The labels for `artifact`, whose payload sha256 is `digest`: the OCI title, version, creation time and
+    /// description, then the model's name, id, target and hold-out metrics.
     pub fn from_artifact(artifact: &Artifact, digest: &str) -> Self {
         let holdout = &artifact.metrics.holdout;
         let pairs = [
