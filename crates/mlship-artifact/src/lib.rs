@@ -15,6 +15,9 @@
 //! saved one did. Files are written to a temporary file beside the target and
 //! renamed into place, so a crash never leaves half an artifact.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 mod time;
 
 use mlship_learn::{FittedPipeline, PipelineSpec, RegressionMetrics};
@@ -26,11 +29,18 @@ use thiserror::Error;
 
 pub use time::utc_now_rfc3339;
 
+/// The header's `format` field: what tells a model file from any other JSON.
 pub const FORMAT_NAME: &str = "mlship-artifact";
 /// Bump when the payload changes incompatibly; readers refuse newer versions.
 pub const FORMAT_VERSION: u32 = 1;
+/// The file extension of model files, without the dot.
 pub const EXTENSION: &str = "mlship";
 
+/// Why a model file could not be written or read.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum ArtifactError {
     #[error("{path}: no such model file")]
@@ -78,42 +88,65 @@ struct Header {
     payload_sha256: String,
 }
 
+/// Cross-validation scores on the training split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvMetrics {
+    /// One set of scores per fold, in fold order.
     pub folds: Vec<RegressionMetrics>,
+    /// The mean over the folds.
     pub mean: RegressionMetrics,
+    /// The standard deviation over the folds.
     pub std: RegressionMetrics,
 }
 
+/// The scores recorded with a model, as PyCaret reports them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
+    /// Cross-validation on the training split.
     pub cv: CvMetrics,
+    /// The held-out test split.
     pub holdout: RegressionMetrics,
 }
 
 /// Where the training data came from and exactly which bytes it was.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataFingerprint {
+    /// The file or bundled dataset the data was read from, as the user named it.
     pub source: String,
+    /// SHA-256 of its bytes, lower-case hex.
     pub sha256: String,
+    /// Its size in bytes.
     pub n_bytes: u64,
+    /// Rows read.
     pub n_rows: usize,
+    /// Columns read, the target included.
     pub n_cols: usize,
 }
 
+/// A trained model and everything needed to trust and rerun it: what a `.mlship` file holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Artifact {
+    /// The model's name, by default the file name it is saved under.
     pub name: String,
+    /// When it was trained, RFC 3339 in UTC.
     pub created_at: String,
+    /// The mlship version that trained it.
     pub mlship_version: String,
+    /// The learning task, e.g. `regression`.
     pub task: String,
+    /// The model's display name, e.g. `Linear Regression`.
     pub model_name: String,
+    /// The seed behind splits and randomised models (PyCaret's `session_id`), to reproduce the run.
     pub session_id: u32,
     /// True when refitted on every row (`--finalize`), false when fitted on the training split.
     pub finalized: bool,
+    /// How the pipeline was configured: options and model, enough to train it again.
     pub spec: PipelineSpec,
+    /// The fitted transformers and model that predictions run through.
     pub pipeline: FittedPipeline,
+    /// The scores measured when it was trained.
     pub metrics: Metrics,
+    /// The training data it was fitted on.
     pub data: DataFingerprint,
 }
 
@@ -160,6 +193,7 @@ pub fn make_readable(file: &std::fs::File) -> std::io::Result<()> {
 }
 
 impl Artifact {
+    /// The file's bytes: a JSON header line (format, version, payload size and sha256), then the JSON payload.
     pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
         let payload = serde_json::to_vec(self)?;
         let header = Header {
@@ -182,6 +216,7 @@ impl Artifact {
         save_bytes(path, &bytes)
     }
 
+    /// Reads and verifies the model file at `path`.
     pub fn load(path: &Path) -> Result<Self, ArtifactError> {
         Self::load_with_digest(path).map(|(artifact, _)| artifact)
     }
@@ -196,6 +231,7 @@ impl Artifact {
         Self::from_bytes_with_digest(&bytes, &shown)
     }
 
+    /// Reads and verifies a model file already in memory; `shown` names it in errors.
     pub fn from_bytes(bytes: &[u8], shown: &str) -> Result<Self, ArtifactError> {
         Self::from_bytes_with_digest(bytes, shown).map(|(artifact, _)| artifact)
     }

@@ -2,6 +2,10 @@
 //! predicting; round trips are bit-identical; truncated, corrupt, foreign and
 //! newer-format files are told apart with clear errors; saving is atomic.
 
+// Tests and benches fail by panicking with the value; clippy.toml's test
+// allowances do not reach their helper functions.
+#![allow(clippy::unwrap_used)]
+
 use mlship_artifact::{Artifact, ArtifactError, FORMAT_VERSION};
 use mlship_data::{CategoricalColumn, Column, Table};
 use mlship_testkit::golden_artifact as golden_path;

@@ -2,6 +2,9 @@
 //! line on failure and sets the exit code (0 ok, 1 failure, 2 usage). The
 //! only crate that reads argv or exits.
 
+// Printing is this crate's job; the libraries return values instead.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod algorithms;
 mod compare;
 mod datasets;
@@ -85,6 +88,7 @@ enum Command {
 /// Listing commands end quietly when their reader goes away (`mlship runs list | head`)
 /// instead of panicking on a broken pipe; the servers keep Rust's default (ignored
 /// SIGPIPE, so a closed socket is an error to handle, not a reason to die).
+#[allow(unsafe_code, reason = "libc::signal has no safe wrapper; the workspace's only unsafe")]
 fn exit_quietly_on_broken_pipe() {
     #[cfg(unix)]
     // SAFETY: called before any thread starts; SIG_DFL is a valid disposition.

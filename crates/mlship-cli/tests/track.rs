@@ -3,6 +3,10 @@
 //! SQLite store at once, `kill -9` in the middle of a run, and a server that
 //! follows an alias to a new version without failing a request.
 
+// Tests and benches fail by panicking with the value; clippy.toml's test
+// allowances do not reach their helper functions.
+#![allow(clippy::unwrap_used)]
+
 use mlship_testkit::cli::{failure, json, ok};
 use mlship_testkit::seed::TRAIN_FLAGS as SEED;
 use serde_json::Value;

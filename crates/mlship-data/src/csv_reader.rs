@@ -12,8 +12,10 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
+/// How to split a CSV file into cells.
 #[derive(Debug, Clone)]
 pub struct CsvOptions {
+    /// The byte between cells (`b','` unless the user says otherwise).
     pub delimiter: u8,
 }
 
@@ -106,7 +108,9 @@ pub fn read_csv_from<R: Read>(input: R, source: &str, options: &CsvOptions) -> R
 /// One batch of a streamed file: the raw records (to write back out with the
 /// predictions appended) and the schema's columns parsed from them.
 pub struct CsvBatch {
+    /// The batch's rows as read, written back out with the predictions appended.
     pub records: Vec<csv::StringRecord>,
+    /// The schema's columns parsed from those rows.
     pub table: Table,
     /// The file line of the first record, for error messages downstream.
     pub first_line: u64,
@@ -117,12 +121,14 @@ pub struct CsvBatch {
 pub struct CsvBatchReader {
     reader: csv::Reader<BufReader<File>>,
     source: String,
+    /// Every column name in the file, in file order, for the output header.
     pub file_names: Vec<String>,
     /// For each schema column: its name, kind and index in the file.
     columns: Vec<(String, ColumnKind, usize)>,
 }
 
 impl CsvBatchReader {
+    /// Opens `path` and finds each schema column in its header; a missing column is an error naming it.
     pub fn open(path: &Path, options: &CsvOptions, schema: &[(String, ColumnKind)]) -> Result<Self, DataError> {
         let source = path.display().to_string();
         let mut reader = csv_reader(open(path)?, options);

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A date layout recognised in a column, kept in the artifact so prediction parses dates the way training did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DateFormat {
@@ -33,14 +34,19 @@ const FORMATS: [DateFormat; 6] = [
     DateFormat::DayFirstDot,
 ];
 
+/// A calendar date (proleptic Gregorian), the value a date column's cells parse to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date {
+    /// The year, e.g. 2020.
     pub year: i32,
+    /// The month, 1 to 12.
     pub month: u32,
+    /// The day of the month, 1 to 31.
     pub day: u32,
 }
 
 impl DateFormat {
+    /// Parses `text` in this layout; `None` if it does not match or names no real day.
     pub fn parse(self, text: &str) -> Option<Date> {
         let text = text.trim();
         let (parts, order) = match self {
@@ -101,6 +107,7 @@ impl Date {
         Date { year, month, day }
     }
 
+    /// The date as `YYYY-MM-DD`.
     pub fn iso(&self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
@@ -111,9 +118,13 @@ impl Date {
 /// store's displayed times share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UtcTime {
+    /// The civil date in UTC.
     pub date: Date,
+    /// Hour of the day, 0 to 23.
     pub hour: u32,
+    /// Minute of the hour, 0 to 59.
     pub minute: u32,
+    /// Second of the minute, 0 to 59.
     pub second: u32,
 }
 

@@ -5,6 +5,11 @@
 
 use thiserror::Error;
 
+/// Why a table could not be read.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum DataError {
     #[error("{path}: no such file")]

@@ -7,13 +7,17 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
 
+/// What identifies a dataset's bytes: recorded with a run so a model can be traced to its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
+    /// SHA-256 of the file's bytes, lower-case hex.
     pub sha256: String,
+    /// The file's size in bytes.
     pub n_bytes: u64,
 }
 
 impl Fingerprint {
+    /// The fingerprint of bytes already in memory (a bundled dataset).
     pub fn of_bytes(bytes: &[u8]) -> Self {
         Fingerprint { sha256: hex::encode(Sha256::digest(bytes)), n_bytes: bytes.len() as u64 }
     }

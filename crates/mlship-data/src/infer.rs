@@ -9,19 +9,31 @@ use crate::table::{CategoricalColumn, Column, Table, MISSING_CODE};
 use crate::DataError;
 use serde::{Deserialize, Serialize};
 
+/// How a column is read and transformed: decided by inference or by the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ColumnKind {
+    /// Read as numbers.
     Numeric,
+    /// Read as labels.
     Categorical,
-    Date { format: DateFormat },
+    /// Read as dates in the given layout.
+    Date {
+        /// The layout its cells are written in.
+        format: DateFormat,
+    },
 }
 
+/// The user's corrections to inference, each a list of column names.
 #[derive(Debug, Clone, Default)]
 pub struct KindOverrides {
+    /// Columns to read as numbers whatever they look like.
     pub numeric: Vec<String>,
+    /// Columns to read as labels even when every cell is a number.
     pub categorical: Vec<String>,
+    /// Columns to read as dates.
     pub date: Vec<String>,
+    /// Columns to leave out of the features.
     pub ignore: Vec<String>,
 }
 

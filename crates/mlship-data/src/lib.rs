@@ -3,6 +3,9 @@
 //! the dataset fingerprint. No machine learning lives here: the learning crate
 //! receives a [`Table`] and never touches a file.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 mod builder;
 mod csv_reader;
 pub mod datasets;
@@ -26,7 +29,9 @@ use std::path::Path;
 /// A table read from disk together with the fingerprint of the bytes it came from.
 #[derive(Debug)]
 pub struct LoadedTable {
+    /// The parsed table.
     pub table: Table,
+    /// The fingerprint of the bytes it was parsed from.
     pub fingerprint: Fingerprint,
     /// Where the table came from, for messages and run records.
     pub source: String,

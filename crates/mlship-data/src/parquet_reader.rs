@@ -14,6 +14,7 @@ use std::path::Path;
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
+/// Reads a whole Parquet file into a table; nested and binary columns are errors naming the column.
 pub fn read_parquet(path: &Path) -> Result<Table, DataError> {
     let mut reader = ParquetBatchReader::open(path)?;
     match reader.next_batch(usize::MAX)? {
@@ -32,6 +33,7 @@ pub struct ParquetBatchReader {
 }
 
 impl ParquetBatchReader {
+    /// Opens `path` and reads its schema; no rows are read yet.
     pub fn open(path: &Path) -> Result<Self, DataError> {
         let source = path.display().to_string();
         let parquet_error = |e| DataError::Parquet { path: source.clone(), source: e };
@@ -52,6 +54,7 @@ impl ParquetBatchReader {
         Ok(ParquetBatchReader { rows: reader.into_iter(), names, source, rows_read: 0 })
     }
 
+    /// The file's column names, in file order.
     pub fn names(&self) -> &[String] {
         &self.names
     }

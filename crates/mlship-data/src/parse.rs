@@ -10,6 +10,7 @@ const MISSING_TOKENS: &[&str] = &[
     "NULL", "NaN", "None", "n/a", "nan", "null", "?",
 ];
 
+/// Whether a cell counts as missing (empty, or a spelling of NA pandas also treats as missing).
 pub fn is_missing(cell: &str) -> bool {
     let trimmed = cell.trim();
     MISSING_TOKENS.contains(&trimmed)

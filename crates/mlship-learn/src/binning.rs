@@ -9,23 +9,29 @@ use crate::matrix::{mean, Matrix};
 use crate::LearnError;
 use serde::{Deserialize, Serialize};
 
+/// Bins per binned column, as PyCaret's `bin_numeric_features` uses.
 pub const N_BINS: usize = 5;
 const MAX_ITER: usize = 300;
 const TOL: f64 = 1e-4;
 
+/// Fitted `KBinsDiscretizer(strategy="kmeans", encode="ordinal")` over some columns: each value becomes its bin's
+/// index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedBinning {
+    /// The width of the matrix it was fitted on, checked when transforming.
     pub n_inputs: usize,
     /// (column index, inner bin edges) for each binned column.
     pub columns: Vec<(usize, Vec<f64>)>,
 }
 
 impl FittedBinning {
+    /// Finds the bin edges of each of `column_indices` in `x` by one-dimensional k-means.
     pub fn fit(x: &Matrix, column_indices: &[usize]) -> Self {
         let columns = column_indices.iter().map(|&idx| (idx, inner_edges(&x.columns[idx]))).collect();
         FittedBinning { n_inputs: x.n_cols(), columns }
     }
 
+    /// Replaces each binned column by its bin indices; a matrix of another width is an error.
     pub fn transform(&self, mut x: Matrix) -> Result<Matrix, LearnError> {
         x.expect_width(self.n_inputs, "KBinsDiscretizer")?;
         for (idx, edges) in &self.columns {

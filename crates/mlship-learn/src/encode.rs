@@ -17,62 +17,86 @@ use std::collections::HashMap;
 /// validation from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputColumn {
+    /// The column's name in the input.
     pub name: String,
+    /// How the column is read.
     #[serde(flatten)]
     pub kind: ColumnKind,
     /// Training levels, sorted (categorical and date columns).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<String>,
-    /// Training range (numeric columns).
+    /// The smallest training value (numeric columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
+    /// The largest training value (numeric columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// Missing cells in the training data.
     pub n_missing: usize,
 }
 
+/// How one input column becomes model features, with the fill value for its missing cells.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "encoding", rename_all = "snake_case")]
 pub enum ColumnEncoder {
+    /// A number, passed through.
     Numeric {
+        /// The value a missing cell becomes.
         fill: f64,
     },
+    /// A date, split into day, month and year.
     Date {
+        /// The layout the dates were parsed with.
         format: DateFormat,
+        /// Day, month and year a missing cell becomes.
         fill: [f64; 3],
     },
     /// 0 for the first sorted level, 1 for the second; an unseen level is -1
     /// (category_encoders' `handle_unknown="value"`, as PyCaret).
     Binary {
+        /// The two levels, sorted.
         levels: [String; 2],
+        /// The level a missing cell becomes.
         fill: String,
     },
     /// One column per level; an unseen level is all zeros.
     OneHot {
+        /// The levels, sorted; one output column each.
         levels: Vec<String>,
+        /// The level a missing cell becomes.
         fill: String,
     },
     /// The smoothed target mean of each level; an unseen level gets the prior.
     Target {
+        /// The levels, sorted.
         levels: Vec<String>,
+        /// The smoothed target mean of each level, in `levels` order.
         encodings: Vec<f64>,
+        /// The target mean over every training row, for unseen levels.
         prior: f64,
+        /// The level a missing cell becomes.
         fill: String,
     },
 }
 
+/// The fitted input stage: turns a table's columns into the numeric matrix the steps and model take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedEncoder {
+    /// Each input column's name and encoder, in output order.
     pub columns: Vec<(String, ColumnEncoder)>,
 }
 
 /// What fitting the input stage gives: the encoder, the schema and any warnings.
 pub struct EncoderFit {
+    /// The fitted encoder.
     pub encoder: FittedEncoder,
+    /// The input columns it expects, for serving's form and validation.
     pub schema: Vec<InputColumn>,
+    /// What fitting noticed and the user should know (constant or empty columns, …).
     pub warnings: Vec<String>,
 }
 
+/// Fits the input stage on `table`: imputation fills and encoders chosen by kind and PyCaret's rules.
 pub fn fit_encoder(
     table: &Table,
     kinds: &[ColumnKind],
@@ -303,6 +327,7 @@ fn target_encodings(levels: &[String], values: &[&str], y: &[f64]) -> (Vec<f64>,
 }
 
 impl ColumnEncoder {
+    /// The names of the output columns this encoder makes from the input column `name`.
     pub fn output_names(&self, name: &str) -> Vec<String> {
         match self {
             ColumnEncoder::Numeric { .. } | ColumnEncoder::Binary { .. } | ColumnEncoder::Target { .. } => {
@@ -430,6 +455,7 @@ fn transform_date(
 }
 
 impl FittedEncoder {
+    /// The names of every output column, in order.
     pub fn output_names(&self) -> Vec<String> {
         self.columns.iter().flat_map(|(name, encoder)| encoder.output_names(name)).collect()
     }
@@ -448,6 +474,8 @@ impl FittedEncoder {
         indices
     }
 
+    /// Encodes `table` into the model's input matrix; a missing column or a cell of the wrong type is an error naming
+    /// it.
     pub fn transform(&self, table: &Table) -> Result<Matrix, LearnError> {
         let mut out = Matrix::with_rows(table.n_rows());
         for (name, encoder) in &self.columns {

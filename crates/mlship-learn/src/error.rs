@@ -3,6 +3,11 @@
 
 use thiserror::Error;
 
+/// Why fitting, predicting or evaluating a pipeline failed.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum LearnError {
     #[error("invalid option: {0}")]

@@ -10,14 +10,21 @@ use crate::split::{kfold, train_test_split, TrainTestIndices};
 use crate::LearnError;
 use mlship_data::{ColumnKind, Table};
 
+/// What `train` reports: cross-validated and hold-out scores and the fitted pipeline.
 pub struct Evaluation {
+    /// The scores of each cross-validation fold on the training split.
     pub folds: Vec<RegressionMetrics>,
+    /// Their mean.
     pub mean: RegressionMetrics,
+    /// Their standard deviation.
     pub std: RegressionMetrics,
+    /// The scores on the hold-out split.
     pub holdout: RegressionMetrics,
     /// Fitted on the training split (or on every row when finalized).
     pub pipeline: FittedPipeline,
+    /// What fitting noticed and the user should know.
     pub warnings: Vec<String>,
+    /// Which rows were trained on and which held out.
     pub split: TrainTestIndices,
     /// (true, predicted) for every hold-out row, for diagnostic plots.
     pub holdout_points: Vec<(f64, f64)>,
@@ -30,13 +37,21 @@ struct Scored {
     points: Vec<(f64, f64)>,
 }
 
+/// What an evaluation runs on: the spec, the data and the seed.
 pub struct EvaluationInput<'a> {
+    /// The pipeline to fit.
     pub spec: &'a PipelineSpec,
+    /// The feature columns.
     pub table: &'a Table,
+    /// Each feature column's kind, in column order.
     pub kinds: &'a [ColumnKind],
+    /// The target column's name.
     pub target: &'a str,
+    /// The target, one value per row.
     pub y: &'a [f64],
+    /// The seed for the split, the folds and randomised models.
     pub seed: u32,
+    /// Refit on every row at the end (PyCaret's `finalize_model`).
     pub finalize: bool,
 }
 

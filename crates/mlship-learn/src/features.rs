@@ -10,14 +10,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Generated {
+    /// Sines and cosines of each numeric column.
     Trigonometry,
+    /// Products of each pair of numeric columns.
     Interaction,
+    /// Ratios of each pair of numeric columns.
     Ratio,
 }
 
+/// One fitted family of generated features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedGenerated {
+    /// Which family.
     pub kind: Generated,
+    /// The width of the matrix it was fitted on, checked when transforming.
     pub n_inputs: usize,
     /// Indices of the numeric input columns the features are built from.
     pub numeric: Vec<usize>,
@@ -70,9 +76,12 @@ fn ratio(x: &mut Matrix, names: &mut Vec<String>, numeric: &[usize]) {
     }
 }
 
+/// Fitted `PolynomialFeatures`: every product of the input columns up to `degree`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedPolynomial {
+    /// The highest total power of a term.
     pub degree: u32,
+    /// The width of the matrix it was fitted on, checked when transforming.
     pub n_inputs: usize,
 }
 
@@ -96,6 +105,7 @@ fn combinations(n_inputs: usize, degree: u32) -> Vec<Vec<usize>> {
 }
 
 impl FittedPolynomial {
+    /// The step for `x` and the names of its output columns, built from `names`.
     pub fn fit(x: &Matrix, names: &[String], degree: u32) -> (Self, Vec<String>) {
         let fitted = FittedPolynomial { degree, n_inputs: x.n_cols() };
         let out_names = combinations(x.n_cols(), degree)
@@ -116,6 +126,7 @@ impl FittedPolynomial {
         (fitted, out_names)
     }
 
+    /// Adds the polynomial terms to `x`; a matrix of another width is an error.
     pub fn transform(&self, x: Matrix) -> Result<Matrix, LearnError> {
         x.expect_width(self.n_inputs, "PolynomialFeatures")?;
         let mut out = Matrix::with_rows(x.n_rows);

@@ -4,6 +4,9 @@
 //! deterministic. Configuration types (`PipelineSpec`, `SetupOptions`,
 //! `ModelSpec`) `fit` into separate fitted types that record their schema.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 pub mod binning;
 pub mod compare;
 pub mod encode;

@@ -4,26 +4,33 @@
 
 use crate::LearnError;
 
+/// A dense matrix stored column by column, as features are built one column at a time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Matrix {
+    /// The number of rows.
     pub n_rows: usize,
+    /// The columns, each `n_rows` long.
     pub columns: Vec<Vec<f64>>,
 }
 
 impl Matrix {
+    /// An empty matrix (no columns yet) of `n_rows` rows.
     pub fn with_rows(n_rows: usize) -> Self {
         Matrix { n_rows, columns: Vec::new() }
     }
 
+    /// The number of columns.
     pub fn n_cols(&self) -> usize {
         self.columns.len()
     }
 
+    /// Appends a column of `n_rows` values.
     pub fn push_column(&mut self, column: Vec<f64>) {
         debug_assert_eq!(column.len(), self.n_rows);
         self.columns.push(column);
     }
 
+    /// A new matrix holding the given rows, in the given order.
     pub fn take_rows(&self, row_indices: &[usize]) -> Matrix {
         Matrix {
             n_rows: row_indices.len(),
@@ -31,6 +38,7 @@ impl Matrix {
         }
     }
 
+    /// The same values as a faer matrix, for the linear algebra.
     pub fn to_faer(&self) -> faer::Mat<f64> {
         faer::Mat::from_fn(self.n_rows, self.n_cols(), |i, j| self.columns[j][i])
     }
@@ -64,6 +72,7 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
 }
 
+/// The values, sorted ascending by `f64::total_cmp`.
 pub fn sorted_copy(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut sorted: Vec<f64> = values.collect();
     sorted.sort_by(f64::total_cmp);

@@ -3,25 +3,34 @@
 
 use serde::{Deserialize, Serialize};
 
+/// PyCaret's regression scores for one set of predictions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RegressionMetrics {
+    /// Mean absolute error.
     #[serde(rename = "MAE")]
     pub mae: f64,
+    /// Mean squared error.
     #[serde(rename = "MSE")]
     pub mse: f64,
+    /// Root mean squared error.
     #[serde(rename = "RMSE")]
     pub rmse: f64,
+    /// Coefficient of determination.
     #[serde(rename = "R2")]
     pub r2: f64,
+    /// Root mean squared log error, on absolute values as PyCaret computes it.
     #[serde(rename = "RMSLE")]
     pub rmsle: f64,
+    /// Mean absolute percentage error, as a fraction.
     #[serde(rename = "MAPE")]
     pub mape: f64,
 }
 
+/// The metric names, in PyCaret's column order; `values` and `get` follow it.
 pub const METRIC_NAMES: [&str; 6] = ["MAE", "MSE", "RMSE", "R2", "RMSLE", "MAPE"];
 
 impl RegressionMetrics {
+    /// Scores `y_pred` against `y_true` as PyCaret's regression metrics do.
     pub fn compute(y_true: &[f64], y_pred: &[f64]) -> Self {
         let n = y_true.len() as f64;
         let mae = y_true.iter().zip(y_pred).map(|(t, p)| (t - p).abs()).sum::<f64>() / n;
@@ -49,6 +58,7 @@ impl RegressionMetrics {
         RegressionMetrics { mae, mse, rmse: mse.sqrt(), r2, rmsle: msle.sqrt(), mape }
     }
 
+    /// The metrics in `METRIC_NAMES` order.
     pub fn values(&self) -> [f64; 6] {
         [self.mae, self.mse, self.rmse, self.r2, self.rmsle, self.mape]
     }
@@ -58,6 +68,7 @@ impl RegressionMetrics {
         RegressionMetrics { mae, mse, rmse, r2, rmsle, mape }
     }
 
+    /// The metric called `name`, case-insensitively, e.g. `r2`.
     pub fn get(&self, name: &str) -> Option<f64> {
         METRIC_NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|idx| self.values()[idx])
     }

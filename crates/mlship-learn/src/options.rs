@@ -5,19 +5,27 @@
 use crate::LearnError;
 use serde::{Deserialize, Serialize};
 
+/// `numeric_imputation`: a strategy or a constant to fill in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum NumericImputation {
+    /// Fill with a statistic of the training column.
     Strategy(NumericStrategy),
+    /// Fill with this number.
     Constant(f64),
 }
 
+/// The statistic a numeric column's missing cells are filled with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NumericStrategy {
+    /// The mean.
     Mean,
+    /// The median.
     Median,
+    /// The most frequent value.
     Mode,
+    /// Zero.
     Zero,
 }
 
@@ -25,7 +33,9 @@ pub enum NumericStrategy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
 pub enum CategoricalImputation {
+    /// Fill with the most frequent level.
     Mode,
+    /// Fill with this level.
     Constant(String),
 }
 
@@ -48,12 +58,17 @@ impl From<CategoricalImputation> for String {
     }
 }
 
+/// `normalize_method`: how numeric features are scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NormalizeMethod {
+    /// Subtract the mean, divide by the standard deviation.
     Zscore,
+    /// Map the training range onto [0, 1].
     Minmax,
+    /// Divide by the largest absolute value.
     Maxabs,
+    /// Subtract the median, divide by the interquartile range.
     Robust,
 }
 
@@ -61,35 +76,61 @@ pub enum NormalizeMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PcaComponents {
+    /// Keep this many components.
     Count(usize),
+    /// Keep the fewest components explaining this fraction of the variance.
     VarianceFraction(f64),
 }
 
+/// PyCaret's `setup()` options that mlship supports, with PyCaret's names and defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SetupOptions {
+    /// The seed for the split, folds and models; random when not given.
     pub session_id: Option<u32>,
+    /// The fraction of rows trained on; the rest are held out.
     pub train_size: f64,
+    /// Cross-validation folds.
     pub fold: usize,
+    /// Columns to read as numeric, whatever inference says.
     pub numeric_features: Vec<String>,
+    /// Columns to read as categorical.
     pub categorical_features: Vec<String>,
+    /// Columns to read as dates.
     pub date_features: Vec<String>,
+    /// Columns to leave out.
     pub ignore_features: Vec<String>,
+    /// How numeric missing cells are filled.
     pub numeric_imputation: NumericImputation,
+    /// How categorical missing cells are filled.
     pub categorical_imputation: CategoricalImputation,
+    /// Categorical columns with more levels than this are target encoded instead of one-hot.
     pub max_encoding_ohe: usize,
+    /// Add sines and cosines of the numeric features.
     pub trigonometry_features: bool,
+    /// Add products of pairs of numeric features.
     pub feature_interaction: bool,
+    /// Add ratios of pairs of numeric features.
     pub feature_ratio: bool,
+    /// Add polynomial terms of the features.
     pub polynomial_features: bool,
+    /// Their highest total power.
     pub polynomial_degree: u32,
+    /// Numeric columns to replace by their k-means bin index.
     pub bin_numeric_features: Vec<String>,
+    /// Drop features too correlated with another one.
     pub remove_multicollinearity: bool,
+    /// The correlation at or above which features count as multicollinear.
     pub multicollinearity_threshold: f64,
+    /// Scale the features.
     pub normalize: bool,
+    /// How they are scaled.
     pub normalize_method: NormalizeMethod,
+    /// Replace the features by their principal components.
     pub pca: bool,
+    /// How many components to keep; all by default.
     pub pca_components: Option<PcaComponents>,
+    /// Fit on a Yeo-Johnson transform of the target, and invert it on predictions.
     pub transform_target: bool,
 }
 

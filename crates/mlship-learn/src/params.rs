@@ -51,9 +51,21 @@ impl fmt::Display for ParamValue {
 #[derive(Debug, Clone, Copy)]
 pub enum ParamKind {
     /// A real number in `[min, max]`; `open_min` excludes `min` itself.
-    Float { min: f64, max: f64, open_min: bool },
+    Float {
+        /// The smallest value accepted.
+        min: f64,
+        /// The largest value accepted.
+        max: f64,
+        /// Whether `min` itself is refused.
+        open_min: bool,
+    },
     /// A whole number in `[min, max]`.
-    Int { min: i64, max: i64 },
+    Int {
+        /// The smallest value accepted.
+        min: i64,
+        /// The largest value accepted.
+        max: i64,
+    },
     /// True or false.
     Bool,
     /// One of these words.
@@ -61,7 +73,10 @@ pub enum ParamKind {
     /// Python's `None`.
     Null,
     /// A non-empty list of whole numbers, each at least `min`.
-    IntList { min: i64 },
+    IntList {
+        /// The smallest value accepted for each element.
+        min: i64,
+    },
 }
 
 impl ParamKind {

@@ -9,15 +9,19 @@ use crate::options::PcaComponents;
 use crate::LearnError;
 use serde::{Deserialize, Serialize};
 
+/// Fitted `PCA`: projects centred features onto their leading principal components.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedPca {
+    /// The training mean of each input column, subtracted first.
     pub mean: Vec<f64>,
     /// One row of loadings per kept component.
     pub components: Vec<Vec<f64>>,
+    /// The fraction of the variance each kept component explains.
     pub explained_variance_ratio: Vec<f64>,
 }
 
 impl FittedPca {
+    /// Fits on `x`, keeping `n_components` (all when `None`).
     pub fn fit(x: &Matrix, n_components: Option<PcaComponents>) -> Result<Self, LearnError> {
         let means: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
         let centred = faer::Mat::from_fn(x.n_rows, x.n_cols(), |i, j| x.columns[j][i] - means[j]);
@@ -63,6 +67,7 @@ impl FittedPca {
         Ok(FittedPca { mean: means, components, explained_variance_ratio: ratios[..n_keep].to_vec() })
     }
 
+    /// Projects `x` onto the kept components; a matrix of another width is an error.
     pub fn transform(&self, x: Matrix) -> Result<Matrix, LearnError> {
         x.expect_width(self.mean.len(), "PCA")?;
         let mut out = Matrix::with_rows(x.n_rows);
@@ -78,6 +83,7 @@ impl FittedPca {
         Ok(out)
     }
 
+    /// The output column names, `pca0` onwards.
     pub fn names(&self) -> Vec<String> {
         (0..self.components.len()).map(|k| format!("pca{k}")).collect()
     }

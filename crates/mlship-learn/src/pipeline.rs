@@ -19,24 +19,35 @@ use crate::LearnError;
 use mlship_data::{ColumnKind, Table};
 use serde::{Deserialize, Serialize};
 
+/// What to train: the setup options and the model, as the artifact records them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineSpec {
+    /// The preprocessing options.
     pub options: SetupOptions,
+    /// The model and its parameters.
     pub model: ModelSpec,
 }
 
+/// One fitted preprocessing step between the encoder and the model, in PyCaret's order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum FittedStep {
+    /// Generated features (trigonometry, interaction, ratio).
     Generated(FittedGenerated),
+    /// Polynomial features.
     Polynomial(FittedPolynomial),
+    /// Binned numeric features.
     Binning(FittedBinning),
+    /// Dropped multicollinear features.
     Multicollinearity(FittedColumnDrop),
+    /// Scaled features.
     Normalize(FittedScaler),
+    /// Principal components.
     Pca(FittedPca),
 }
 
 impl FittedStep {
+    /// Applies the step to `x`; a matrix of another width is an error.
     pub fn transform(&self, mut x: Matrix) -> Result<Matrix, LearnError> {
         match self {
             FittedStep::Generated(step) => {
@@ -54,21 +65,30 @@ impl FittedStep {
     }
 }
 
+/// Everything fitted, from input table to prediction: what an artifact stores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedPipeline {
+    /// The name of the column it predicts.
     pub target: String,
+    /// The input columns it expects.
     pub schema: Vec<InputColumn>,
+    /// The fitted input stage.
     pub encoder: FittedEncoder,
+    /// The fitted steps, in order.
     pub steps: Vec<FittedStep>,
     /// The model's input features, after every step.
     pub feature_names: Vec<String>,
+    /// The fitted target transform, when `transform_target` was on.
     pub target_transform: Option<FittedYeoJohnson>,
+    /// The fitted model.
     pub model: FittedModel,
 }
 
 /// A fitted pipeline and the warnings fitting it raised (constant columns, …).
 pub struct PipelineFit {
+    /// The fitted pipeline.
     pub pipeline: FittedPipeline,
+    /// What fitting noticed and the user should know.
     pub warnings: Vec<String>,
 }
 
@@ -241,6 +261,7 @@ impl FittedPipeline {
         transform_steps(&self.encoder, &self.steps, table)
     }
 
+    /// Predicts the target for every row of `table`, in its original scale.
     pub fn predict(&self, table: &Table) -> Result<Vec<f64>, LearnError> {
         let x = self.transform(table)?;
         let mut predictions = self.model.predict(&x)?;

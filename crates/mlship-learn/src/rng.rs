@@ -6,6 +6,7 @@
 const N: usize = 624;
 const M: usize = 397;
 
+/// The Mersenne Twister numpy's `RandomState` uses, so a seed draws what it draws in Python.
 pub struct Mt19937 {
     state: [u32; N],
     index: usize,
@@ -34,6 +35,7 @@ impl Mt19937 {
         self.index = 0;
     }
 
+    /// The next 32 random bits, as numpy's `RandomState` draws them.
     pub fn next_u32(&mut self) -> u32 {
         if self.index >= N {
             self.regenerate();

@@ -8,11 +8,14 @@ use crate::options::NormalizeMethod;
 use crate::LearnError;
 use serde::{Deserialize, Serialize};
 
+/// A fitted scaler: `(x - offset) / scale` per column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedScaler {
+    /// The method it was fitted with.
     pub method: NormalizeMethod,
     /// Subtracted first, then divided by `scale`.
     pub offset: Vec<f64>,
+    /// Divided by, after the offset.
     pub scale: Vec<f64>,
 }
 
@@ -39,6 +42,7 @@ fn zscore(column: &[f64]) -> (f64, f64) {
 }
 
 impl FittedScaler {
+    /// Fits `method` on the columns of `x`.
     pub fn fit(x: &Matrix, method: NormalizeMethod) -> Self {
         let (offset, scale) = x
             .columns
@@ -62,6 +66,7 @@ impl FittedScaler {
         FittedScaler { method, offset, scale }
     }
 
+    /// Scales `x`; a matrix of another width is an error.
     pub fn transform(&self, mut x: Matrix) -> Result<Matrix, LearnError> {
         x.expect_width(self.scale.len(), "the scaler")?;
         for ((column, offset), scale) in x.columns.iter_mut().zip(&self.offset).zip(&self.scale) {

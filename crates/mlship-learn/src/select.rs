@@ -7,9 +7,12 @@ use crate::matrix::{mean, Matrix};
 use crate::LearnError;
 use serde::{Deserialize, Serialize};
 
+/// Keeps some columns and drops the rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedColumnDrop {
+    /// The width of the matrix it was fitted on, checked when transforming.
     pub n_inputs: usize,
+    /// Indices of the columns kept, in order.
     pub keep: Vec<usize>,
 }
 
@@ -34,6 +37,8 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
 }
 
 impl FittedColumnDrop {
+    /// PyCaret's `remove_multicollinearity`: of each group correlated at `threshold` or above, keeps the one most
+    /// correlated with `y`.
     pub fn fit_multicollinearity(x: &Matrix, y: &[f64], threshold: f64) -> Self {
         let n = x.n_cols();
         let target_corr: Vec<f64> = x.columns.iter().map(|c| correlation(c, y)).collect();
@@ -60,6 +65,7 @@ impl FittedColumnDrop {
         FittedColumnDrop { n_inputs: n, keep: (0..n).filter(|&c| !dropped[c]).collect() }
     }
 
+    /// Keeps the kept columns of `x`; a matrix of another width is an error.
     pub fn transform(&self, mut x: Matrix) -> Result<Matrix, LearnError> {
         x.expect_width(self.n_inputs, "RemoveMulticollinearity")?;
         let mut columns = std::mem::take(&mut x.columns);
@@ -71,6 +77,7 @@ impl FittedColumnDrop {
         Ok(x)
     }
 
+    /// The names of the kept columns, from all the input `names`.
     pub fn kept_names(&self, names: &[String]) -> Vec<String> {
         self.keep.iter().map(|&i| names[i].clone()).collect()
     }

@@ -5,9 +5,12 @@
 use crate::rng::Mt19937;
 use crate::LearnError;
 
+/// Which rows are trained on and which are held out for the final score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainTestIndices {
+    /// Rows trained on.
     pub train: Vec<usize>,
+    /// Rows held out.
     pub test: Vec<usize>,
 }
 

@@ -7,8 +7,10 @@
 use crate::matrix::mean;
 use serde::{Deserialize, Serialize};
 
+/// A fitted Yeo-Johnson transform of the target (PyCaret's `transform_target`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedYeoJohnson {
+    /// The power, fitted by maximum likelihood.
     pub lambda: f64,
 }
 
@@ -52,14 +54,17 @@ fn negative_log_likelihood(y: &[f64], lambda: f64) -> f64 {
 }
 
 impl FittedYeoJohnson {
+    /// Fits the power on `y`, searching [-2, 2] as scikit-learn does.
     pub fn fit(y: &[f64]) -> Self {
         FittedYeoJohnson { lambda: brent_minimize(|l| negative_log_likelihood(y, l), -2.0, 2.0) }
     }
 
+    /// The transformed values of `y`.
     pub fn transform(&self, y: &[f64]) -> Vec<f64> {
         y.iter().map(|&v| transform_one(v, self.lambda)).collect()
     }
 
+    /// Turns transformed values back into the target's scale, in place.
     pub fn inverse(&self, y: &mut [f64]) {
         for value in y.iter_mut() {
             *value = inverse_one(*value, self.lambda);

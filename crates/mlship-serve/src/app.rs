@@ -24,15 +24,20 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::net::TcpListener;
 
+/// How and where the server runs.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
+    /// The host or address to bind.
     pub host: String,
+    /// The port to bind (0 for any free port).
     pub port: u16,
     /// The model's name in URLs (`/v2/models/{name}`); the artifact's name by default.
     pub name: Option<String>,
     /// What the form calls the prediction ("Expected {label} will be …"); the target by default.
     pub label: Option<String>,
+    /// The largest request body accepted, in bytes; larger ones get a 413.
     pub body_limit: usize,
+    /// How long one request may take before it gets a timeout answer.
     pub request_timeout: Duration,
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     pub grace_period: Duration,
@@ -52,6 +57,11 @@ impl Default for ServeConfig {
     }
 }
 
+/// What stops the server from loading its model or starting.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum ServeError {
     #[error(transparent)]
@@ -60,6 +70,7 @@ pub enum ServeError {
     Bind { address: String, source: std::io::Error },
 }
 
+/// The server, bound to its address with its model loaded, ready to serve.
 pub struct Application {
     listener: TcpListener,
     state: SharedState,
@@ -73,6 +84,7 @@ struct Limits {
 }
 
 impl Application {
+    /// Loads the model file at `model_path` and binds; the model's name is the file's stem unless the config names it.
     pub async fn build(model_path: &Path, config: ServeConfig) -> Result<Self, ServeError> {
         let (artifact, digest) = Artifact::load_with_digest(model_path)?;
         // The model's name in URLs is the file's stem unless --name says otherwise.
@@ -81,11 +93,13 @@ impl Application {
         Self::with_artifact(artifact, &digest, config).await
     }
 
+    /// Serves an artifact already loaded; `digest` is its payload sha256, which versions it.
     pub async fn with_artifact(artifact: Artifact, digest: &str, config: ServeConfig) -> Result<Self, ServeError> {
         let model = ServedModel::new(artifact, digest, config.name.clone(), config.label.clone());
         Self::with_model(model, config).await
     }
 
+    /// Serves a model already resolved (e.g. from the registry) and binds the address.
     pub async fn with_model(model: ServedModel, config: ServeConfig) -> Result<Self, ServeError> {
         let state = Arc::new(AppState::new(model, config.body_limit));
         let address = format!("{}:{}", config.host, config.port);
@@ -94,10 +108,12 @@ impl Application {
         Ok(Application { listener, state, config })
     }
 
+    /// The address actually bound (port 0 picks one).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], self.config.port)))
     }
 
+    /// The state the handlers share, the served model included.
     pub fn state(&self) -> SharedState {
         self.state.clone()
     }

@@ -9,10 +9,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// A failed API request: status, message and, for bad input, the field at fault; rendered as JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// The HTTP status to answer with.
     pub status: StatusCode,
+    /// What went wrong, for the client.
     pub message: String,
+    /// The input field at fault, when there is one.
     pub field: Option<String>,
 }
 
@@ -27,14 +31,17 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
+    /// An error with any status.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         ApiError { status, message: message.into(), field: None }
     }
 
+    /// A 400: the request cannot be read.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
+    /// A 422: the request is read but its values are not acceptable.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
@@ -44,10 +51,12 @@ impl ApiError {
         ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into(), field: Some(field.to_string()) }
     }
 
+    /// A 404 with `message`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
+    /// A 415 naming the content type received and the one expected.
     pub fn unsupported_media_type(found: &str, expected: &str) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -71,6 +80,7 @@ impl ApiError {
         }
     }
 
+    /// The JSON body the client receives.
     pub fn to_json(&self) -> String {
         let body = ErrorBody {
             error: &self.message,

@@ -36,7 +36,7 @@ impl<'de> DeserializeSeed<'de> for CellSeed {
 
 impl<'de> Visitor<'de> for CellSeed {
     type Value = Cell<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
     fn visit_unit<E>(self) -> Result<Cell<'de>, E> {
@@ -145,7 +145,7 @@ impl RecordSeed<'_, '_, '_> {
 
 impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
     type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object (one record)")
     }
     reject_scalars!(());
@@ -191,7 +191,7 @@ impl<'de> DeserializeSeed<'de> for ColumnSeed<'_, '_, '_> {
 
 impl<'de> Visitor<'de> for ColumnSeed<'_, '_, '_> {
     type Value = usize;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of values")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
@@ -219,7 +219,7 @@ impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_, '_> {
 
 impl<'de> Visitor<'de> for RowsSeed<'_, '_, '_> {
     type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of records")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
@@ -298,7 +298,7 @@ impl<'de> DeserializeSeed<'de> for InvocationsSeed<'_, '_, '_> {
 
 impl<'de> Visitor<'de> for InvocationsSeed<'_, '_, '_> {
     type Value = Invocation;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an MLflow scoring request")
     }
     reject_scalars!(Invocation);

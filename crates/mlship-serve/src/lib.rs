@@ -4,6 +4,9 @@
 //! that knows HTTP; it scores with the artifact's `FittedPipeline::predict`,
 //! the same code batch prediction uses.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 mod api;
 mod app;
 mod error;

@@ -13,18 +13,25 @@ use std::sync::Arc;
 /// file is versioned by the first 12 hex digits of its payload sha256 (which
 /// identifies exactly this model); one from the registry by its version number.
 pub struct ServedModel {
+    /// The loaded model.
     pub artifact: Artifact,
+    /// Its name in URLs and pages.
     pub name: String,
+    /// Its version: a digest prefix for a file, the version number for the registry.
     pub version: String,
+    /// What the form calls the prediction.
     pub label: String,
     /// The registry reference this model was resolved from (`insurance@production`).
     pub reference: Option<String>,
     /// The OpenAPI document and the docs page, rendered once per model.
     pub openapi_json: String,
+    /// The docs page rendered from that document.
     pub docs_html: String,
 }
 
 impl ServedModel {
+    /// Presents `artifact`; `digest` is its payload sha256, and the name and label default to the artifact's name and
+    /// target.
     pub fn new(artifact: Artifact, digest: &str, name: Option<String>, label: Option<String>) -> Self {
         let name = name.unwrap_or_else(|| artifact.name.clone());
         let label = label.unwrap_or_else(|| artifact.pipeline.target.clone());

@@ -4,6 +4,10 @@
 //! `.ci/run` installs `chromium` and `chromium-driver`; set CHROMEDRIVER to use
 //! another driver binary.
 
+// Tests and benches fail by panicking with the value; clippy.toml's test
+// allowances do not reach their helper functions.
+#![allow(clippy::unwrap_used)]
+
 use fantoccini::{Client, Locator};
 use mlship_serve::{Application, ServeConfig};
 use mlship_testkit::Chromedriver;

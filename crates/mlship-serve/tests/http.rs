@@ -1,6 +1,10 @@
 //! The real server on port 0, called over HTTP: every protocol, every error
 //! shape, the form, OpenAPI, metrics, readiness and graceful shutdown.
 
+// Tests and benches fail by panicking with the value; clippy.toml's test
+// allowances do not reach their helper functions.
+#![allow(clippy::unwrap_used)]
+
 use mlship_serve::{Application, ServeConfig};
 use mlship_testkit::golden_artifact as golden;
 use serde_json::{json, Value};

@@ -13,6 +13,7 @@
 use crate::image::ImageLabels;
 use crate::manifests::NON_ROOT_ID;
 
+/// Where the model sits next to the binary in the build context and the image.
 pub const MODEL_FILE_NAME: &str = "model.mlship";
 
 /// The loader (at mlship's PT_INTERP path) and the libraries mlship needs, in the builder.

@@ -35,6 +35,7 @@ pub struct SharedLibrary {
     pub image_path: String,
     /// Where it was read on this machine (symlinks followed when reading).
     pub host_path: PathBuf,
+    /// Its contents, as copied into the image.
     pub bytes: Vec<u8>,
 }
 

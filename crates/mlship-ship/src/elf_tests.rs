@@ -11,7 +11,7 @@ use fake_elf::{fake_elf, Fake};
 const X86_64: u16 = 62;
 const AARCH64: u16 = 183;
 
-fn put(root: &Path, path: &str, fake: &Fake) -> Vec<u8> {
+fn put(root: &Path, path: &str, fake: &Fake<'_>) -> Vec<u8> {
     let bytes = fake_elf(fake);
     let path = root.join(path.trim_start_matches('/'));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

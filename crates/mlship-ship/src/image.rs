@@ -23,8 +23,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+/// The media type of the image manifest we push.
 pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+/// The media type of the image config blob.
 pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
+/// The media type of the one gzipped layer.
 pub const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /// The labels an image carries about its model.
@@ -34,6 +37,8 @@ pub struct ImageLabels {
 }
 
 impl ImageLabels {
+    /// The labels for `artifact`, whose payload sha256 is `digest`: the OCI title, version, creation time and
+    /// description, then the model's name, id, target and hold-out metrics.
     pub fn from_artifact(artifact: &Artifact, digest: &str) -> Self {
         let holdout = &artifact.metrics.holdout;
         let pairs = [
@@ -74,6 +79,7 @@ impl ImageLabels {
         self
     }
 
+    /// The labels as key and value pairs, in the order the config lists them.
     pub fn pairs(&self) -> Vec<(String, String)> {
         self.pairs.clone()
     }
@@ -82,28 +88,37 @@ impl ImageLabels {
 /// A built image: its blobs and their digests.
 #[derive(Debug, Clone)]
 pub struct BuiltImage {
+    /// The layer as an uncompressed tar, reproducible to the byte.
     pub layer_tar: Vec<u8>,
+    /// The same layer gzipped, as pushed.
     pub layer_gz: Vec<u8>,
+    /// The image config JSON.
     pub config: Vec<u8>,
+    /// The image manifest JSON.
     pub manifest: Vec<u8>,
     /// The loader and shared libraries added, as absolute paths in the image.
     pub libraries: Vec<String>,
 }
 
+/// The OCI digest of `bytes`: `sha256:` and lower-case hex.
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
 impl BuiltImage {
+    /// The manifest's digest, which names the image in a registry.
     pub fn manifest_digest(&self) -> String {
         sha256_digest(&self.manifest)
     }
+    /// The config blob's digest (the image ID).
     pub fn config_digest(&self) -> String {
         sha256_digest(&self.config)
     }
+    /// The compressed layer's digest, as the manifest and the registry name it.
     pub fn layer_digest(&self) -> String {
         sha256_digest(&self.layer_gz)
     }
+    /// The uncompressed layer's digest, as the config's `diff_ids` list it.
     pub fn diff_id(&self) -> String {
         sha256_digest(&self.layer_tar)
     }
@@ -201,8 +216,11 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 /// A model resolved from the registry (`insurance@production` → version 3).
 #[derive(Debug, Clone)]
 pub struct RegistryIdentity {
+    /// The registered model's name.
     pub name: String,
+    /// The version the reference resolved to.
     pub version: i64,
+    /// The reference as the user gave it, e.g. `insurance@production`.
     pub reference: String,
 }
 

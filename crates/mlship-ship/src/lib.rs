@@ -4,6 +4,9 @@
 //! equivalent for Docker users, Kubernetes and compose manifests, and the push
 //! to an OCI registry (the only network code here).
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 pub mod dockerfile;
 pub mod elf;
 pub mod image;
@@ -16,6 +19,10 @@ use thiserror::Error;
 
 /// A variant that wraps another error keeps it as its `source` and shows it
 /// in its message.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum ShipError {
     #[error("invalid option: {0}")]

@@ -11,20 +11,32 @@ pub const NON_ROOT_ID: u32 = 65532;
 /// The port images serve on unless built with another.
 pub const DEFAULT_PORT: u16 = 5000;
 
+/// What the Kubernetes and compose manifests are generated from.
 #[derive(Debug, Clone)]
 pub struct DeploySpec {
+    /// The name of every generated object, derived from the image by default.
     pub name: String,
+    /// The image reference the containers run.
     pub image: String,
+    /// Pods the Deployment starts with.
     pub replicas: u32,
+    /// The autoscaler's lower bound.
     pub min_replicas: u32,
+    /// The autoscaler's upper bound.
     pub max_replicas: u32,
+    /// The average CPU use, in percent of the request, the autoscaler aims for.
     pub cpu_target_percent: u32,
+    /// CPU each container requests, in Kubernetes units (`250m`).
     pub cpu_request: String,
+    /// Memory each container requests, in Kubernetes units (`256Mi`).
     pub memory_request: String,
+    /// The CPU each container may use at most.
     pub cpu_limit: String,
+    /// The memory each container may use at most.
     pub memory_limit: String,
     /// Seconds the server drains after SIGTERM; the pod's grace period is longer.
     pub drain_seconds: u32,
+    /// The Service's type, e.g. `ClusterIP` or `LoadBalancer`.
     pub service_type: String,
     /// The port the container serves on.
     pub container_port: u16,
@@ -50,6 +62,7 @@ impl DeploySpec {
         })
     }
 
+    /// Checks every value the manifests use, so a bad flag is an error naming it, not a broken manifest.
     pub fn validate(&self) -> Result<(), ShipError> {
         check_dns_label(&self.name)?;
         if self.image.trim().is_empty() || self.image.contains(char::is_whitespace) {
@@ -132,6 +145,7 @@ fn resource(spec: &DeploySpec, api_version: &str, kind: &str, body: Value) -> Va
     })
 }
 
+/// The Kubernetes manifests for `spec` as one YAML stream; an invalid spec is an error naming the value.
 pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
     spec.validate()?;
     let labels = spec.labels();

@@ -14,10 +14,14 @@ use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, LOCAT
 use reqwest::{Client, Response, StatusCode};
 use std::path::Path;
 
+/// Where an image goes: registry host, repository and tag.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
+    /// The registry's host and optional port, e.g. `localhost:5001`.
     pub registry: String,
+    /// The repository path in that registry, e.g. `team/model`.
     pub repository: String,
+    /// The tag, `latest` when none is given.
     pub tag: String,
 }
 
@@ -73,9 +77,12 @@ impl Reference {
     }
 }
 
+/// A registry login, sent as basic auth or traded for a bearer token.
 #[derive(Debug, Clone)]
 pub struct Credentials {
+    /// The user name.
     pub username: String,
+    /// The password or access token.
     pub password: String,
 }
 
@@ -104,11 +111,16 @@ pub fn docker_config_credentials(config_path: &Path, registry: &str) -> Result<O
     Ok(None)
 }
 
+/// What a push did, for the CLI's summary line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushReport {
+    /// The pushed manifest's digest.
     pub digest: String,
+    /// Blobs uploaded.
     pub blobs_sent: usize,
+    /// Blobs the registry already had, so not uploaded again.
     pub blobs_skipped: usize,
+    /// Bytes uploaded.
     pub bytes_sent: usize,
 }
 

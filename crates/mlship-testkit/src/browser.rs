@@ -19,11 +19,13 @@ impl Drop for Chromedriver {
     }
 }
 
+/// A TCP port free on loopback at the time of asking.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Chromedriver {
+    /// Starts chromedriver on a free port and waits until it answers; panics if it cannot.
     pub async fn start() -> Chromedriver {
         let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_string());
         let port = free_port();

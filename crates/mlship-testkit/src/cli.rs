@@ -18,10 +18,12 @@ pub fn run(binary: &str, dir: &Path, args: &[&str]) -> Output {
         .expect("run mlship")
 }
 
+/// Standard output of a command, lossily decoded.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Standard error of a command, lossily decoded.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }

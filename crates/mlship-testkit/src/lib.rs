@@ -3,6 +3,10 @@
 //! the gzipped parity fixtures, running the `mlship` binary, and headless
 //! Chromium for the browser tests. Never a dependency of non-test code.
 
+// Test support: a panic naming the value is the failure a test wants.
+#![allow(clippy::unwrap_used)]
+#![forbid(unsafe_code)]
+
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod cli;

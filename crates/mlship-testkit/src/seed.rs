@@ -33,11 +33,15 @@ pub fn spec() -> PipelineSpec {
 /// The bundled insurance data split into features and the `charges` target,
 /// with the column kinds inferred as `mlship train` infers them.
 pub struct Insurance {
+    /// The feature columns (every column but `charges`).
     pub table: Table,
+    /// The `charges` target, one value per row.
     pub y: Vec<f64>,
+    /// The inferred kind of each feature column, in column order.
     pub kinds: Vec<ColumnKind>,
 }
 
+/// Loads the bundled insurance data as the seed pipeline trains on it.
 pub fn insurance() -> Insurance {
     let mut loaded = datasets::load("insurance").expect("the bundled insurance data loads");
     let Some(Column::Numeric(y)) = loaded.table.remove("charges") else { panic!("charges is numeric") };

@@ -15,9 +15,12 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Which database the store lives in; SQL that differs between them is chosen by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// A SQLite file: the default, local and zero-setup.
     Sqlite,
+    /// A PostgreSQL server, for a store shared by a team.
     Postgres,
 }
 
@@ -26,13 +29,17 @@ const BUSY_TIMEOUT_MS: u64 = 60_000;
 /// The advisory-lock key every PostgreSQL writer takes ("mlship" in ASCII).
 const WRITE_LOCK_KEY: i64 = 0x6d6c_7368_6970;
 
+/// A connection pool to the store's database.
 pub struct Db {
+    /// The pool every query goes through.
     pub pool: AnyPool,
+    /// Which database it is.
     pub backend: Backend,
     /// The URL without its password, for messages.
     pub shown: String,
 }
 
+/// A transaction on the store's database.
 pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
 
 /// `sqlx::FromRow` for a struct whose fields are named after the columns it is
@@ -52,6 +59,7 @@ macro_rules! from_row_by_name {
 }
 pub(crate) use from_row_by_name;
 
+/// The store's error for a failed query on the store shown as `shown`.
 pub fn db_error(shown: &str, error: sqlx::Error) -> TrackError {
     TrackError::Database { store: shown.to_string(), source: error }
 }
@@ -72,6 +80,7 @@ fn is_busy(error: &sqlx::Error) -> bool {
 }
 
 impl Db {
+    /// Connects to `url`, shown as `shown` in messages, with the backend's settings (SQLite's busy timeout and WAL).
     pub async fn connect(url: &str, backend: Backend, shown: String) -> Result<Db, TrackError> {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url)
@@ -164,6 +173,7 @@ impl Db {
         }
     }
 
+    /// The store's error for a failed query, naming the store.
     pub fn err(&self, error: sqlx::Error) -> TrackError {
         db_error(&self.shown, error)
     }

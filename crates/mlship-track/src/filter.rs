@@ -5,28 +5,42 @@
 
 use crate::TrackError;
 
+/// Where a filter or sort key is looked up.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scope {
+    /// `metrics.KEY`: a run's latest value of a metric.
     Metric,
+    /// `params.KEY`: a run's parameter.
     Param,
+    /// `tags.KEY`: a run's tag.
     Tag,
     /// A column of the runs table.
     Attribute(&'static str),
 }
 
+/// A comparison in a filter clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// `=`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `LIKE`, case-sensitive.
     Like,
+    /// `ILIKE`, case-insensitive.
     ILike,
 }
 
 impl Op {
+    /// The SQL operator; `ILike` is `LIKE` too, with both sides lowered by the query so it works on both backends.
     pub fn sql(self) -> &'static str {
         match self {
             Op::Eq => "=",
@@ -40,17 +54,25 @@ impl Op {
     }
 }
 
+/// The right-hand side of a clause.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A number, compared numerically.
     Number(f64),
+    /// A quoted string, compared as text.
     Text(String),
 }
 
+/// One `scope.key op value` comparison; a filter is a list of them joined by `and`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clause {
+    /// Where the key lives.
     pub scope: Scope,
+    /// The metric, param or tag name, or the attribute.
     pub key: String,
+    /// The comparison.
     pub op: Op,
+    /// The value compared against.
     pub value: Value,
 }
 
@@ -207,6 +229,7 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// Parses a filter such as `metrics.r2 > 0.8 and params.model = 'lr'`; a syntax error names the position.
 pub fn parse_filter(expression: &str) -> Result<Vec<Clause>, TrackError> {
     let mut lexer = Lexer { text: expression, position: 0 };
     let mut clauses = Vec::new();
@@ -265,10 +288,14 @@ fn format_number(n: f64) -> String {
     }
 }
 
+/// One key to sort runs by, e.g. `metrics.r2 DESC`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
+    /// Where the key lives.
     pub scope: Scope,
+    /// The metric, param or tag name, or the attribute.
     pub key: String,
+    /// Largest first.
     pub descending: bool,
 }
 

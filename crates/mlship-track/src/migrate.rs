@@ -13,12 +13,17 @@ use crate::paths::sha256_hex;
 use crate::TrackError;
 use sqlx::Row;
 
+/// One schema change, applied once, in version order.
 pub struct Migration {
+    /// Its number; the store records the highest one applied.
     pub version: i64,
+    /// One line saying what it changes.
     pub description: &'static str,
+    /// The SQL it runs.
     pub sql: &'static str,
 }
 
+/// Every schema change, oldest first.
 pub const MIGRATIONS: &[Migration] =
     &[Migration { version: 1, description: "initial schema", sql: include_str!("../migrations/0001_initial.sql") }];
 

@@ -7,12 +7,15 @@
 use crate::TrackError;
 use unicode_normalization::UnicodeNormalization;
 
+/// The longest experiment, run or model name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 128;
 
 /// A validated name: `display` as given (NFC), `canonical` for lookups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
+    /// The name as given, normalised to NFC.
     pub display: String,
+    /// The form names are compared in, so names that look the same are the same.
     pub canonical: String,
 }
 

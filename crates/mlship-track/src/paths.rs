@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The artifact folder: every path under it is checked so no name can escape it.
 #[derive(Debug, Clone)]
 pub struct ArtifactRoot {
     root: PathBuf,
@@ -23,6 +24,7 @@ fn io_error(path: &Path, error: std::io::Error) -> TrackError {
     TrackError::Io { path: path.display().to_string(), source: error }
 }
 
+/// SHA-256 of `bytes` as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -62,6 +64,7 @@ impl ArtifactRoot {
         Ok(ArtifactRoot { root })
     }
 
+    /// The folder itself.
     pub fn dir(&self) -> &Path {
         &self.root
     }
@@ -122,6 +125,7 @@ impl ArtifactRoot {
         Ok(bytes)
     }
 
+    /// Deletes the file at `relative` if it is there; used to undo a write whose row did not commit.
     pub fn remove(&self, relative: &str) {
         if let Ok(path) = self.resolve(relative) {
             let _ = std::fs::remove_file(path);

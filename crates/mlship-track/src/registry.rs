@@ -13,21 +13,41 @@ use serde::Serialize;
 use sqlx::Row;
 use std::path::Path;
 
+/// Where a new model version comes from.
 #[derive(Debug, Clone)]
 pub enum ModelSource {
+    /// The saved model of a run, by id or unique id prefix.
     Run(String),
+    /// A `.mlship` file, copied into the store.
     File(std::path::PathBuf),
 }
 
 /// `NAME@ALIAS`, `NAME/VERSION`, or `NAME/latest`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelRef {
-    Alias { name: String, alias: String },
-    Version { name: String, version: i64 },
-    Latest { name: String },
+    /// `NAME@ALIAS`: the version an alias points to now.
+    Alias {
+        /// The model's name.
+        name: String,
+        /// The alias, e.g. `production`.
+        alias: String,
+    },
+    /// `NAME/VERSION`: one version.
+    Version {
+        /// The model's name.
+        name: String,
+        /// The version number, from 1.
+        version: i64,
+    },
+    /// `NAME/latest`: the highest version.
+    Latest {
+        /// The model's name.
+        name: String,
+    },
 }
 
 impl ModelRef {
+    /// Parses `NAME@ALIAS`, `NAME/VERSION` or `NAME/latest`; anything else is an error showing the forms.
     pub fn parse(text: &str) -> Result<ModelRef, TrackError> {
         let invalid = || {
             TrackError::Invalid(format!(
@@ -49,6 +69,7 @@ impl ModelRef {
         Err(invalid())
     }
 
+    /// The model's name, whatever the form.
     pub fn name(&self) -> &str {
         match self {
             ModelRef::Alias { name, .. } | ModelRef::Version { name, .. } | ModelRef::Latest { name } => name,
@@ -66,42 +87,69 @@ impl std::fmt::Display for ModelRef {
     }
 }
 
+/// One registered version of a model.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ModelVersion {
+    /// The model's name.
     pub model: String,
+    /// Its number, from 1.
     pub version: i64,
+    /// The run it was registered from, if any.
     pub run_id: Option<String>,
+    /// Where it came from, for people: `run ID` or the file's path.
     pub source: String,
+    /// Its `.mlship` file, relative to the artifact folder.
     pub artifact_path: String,
+    /// SHA-256 of that file, lower-case hex.
     pub artifact_sha256: String,
+    /// When it was registered, in milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// Who registered it.
     pub created_by: String,
+    /// The aliases pointing at it.
     pub aliases: Vec<String>,
 }
 
+/// One line of the model list.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelSummary {
+    /// The model's name.
     pub name: String,
+    /// When it was registered, in milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// Its highest version, if it has any.
     pub latest_version: Option<i64>,
+    /// Each alias and the version it points to.
     pub aliases: Vec<(String, i64)>,
 }
 
+/// One move of an alias, kept so a rollback can be traced.
 #[derive(Debug, Clone, Serialize)]
 pub struct AliasEvent {
+    /// The alias that moved.
     pub alias: String,
+    /// The version it pointed to before; `None` when it was created.
     pub from_version: Option<i64>,
+    /// The version it points to after; `None` when it was deleted.
     pub to_version: Option<i64>,
+    /// When, in milliseconds since the Unix epoch.
     pub changed_at: i64,
+    /// Who moved it.
     pub changed_by: String,
 }
 
+/// A registered model with its versions and the history of its aliases.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelDetail {
+    /// The model's name.
     pub name: String,
+    /// When it was registered, in milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// Who registered it.
     pub created_by: String,
+    /// Every version, oldest first.
     pub versions: Vec<ModelVersion>,
+    /// Every alias move, oldest first.
     pub history: Vec<AliasEvent>,
 }
 
@@ -353,6 +401,7 @@ impl Store {
         Ok(moved)
     }
 
+    /// Removes `alias` from model `name`, recording the move in its history.
     pub async fn delete_alias(&self, name: &str, alias: &str) -> Result<(), TrackError> {
         let alias = names::parse_alias(alias)?;
         let ModelRow { id: model_id, name: display, .. } = self.model_row(name).await?;
@@ -363,6 +412,7 @@ impl Store {
         tx.commit().await.map_err(|e| self.db.err(e))
     }
 
+    /// Every registered model, with its latest version and aliases.
     pub async fn models(&self) -> Result<Vec<ModelSummary>, TrackError> {
         let rows = sqlx::query(
             "SELECT m.id AS id, m.name AS name, m.created_at AS created_at, \
@@ -395,6 +445,7 @@ impl Store {
             .map_err(|e| self.db.err(e))
     }
 
+    /// The model called `name`, with every version and its alias history.
     pub async fn model(&self, name: &str) -> Result<ModelDetail, TrackError> {
         let model = self.model_row(name).await?;
         let aliases: Vec<AliasRow> =

@@ -11,15 +11,20 @@ use serde::Serialize;
 use sqlx::{FromRow, Row};
 use std::collections::BTreeMap;
 
+/// Where a run is in its life; spelt in capitals as in MLflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RunStatus {
+    /// Started and not yet ended (or its process died unnoticed so far).
     Running,
+    /// Ended normally.
     Finished,
+    /// Ended with an error, or its process died.
     Failed,
 }
 
 impl RunStatus {
+    /// The status as stored and shown: `RUNNING`, `FINISHED` or `FAILED`.
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "RUNNING",
@@ -37,37 +42,59 @@ impl RunStatus {
     }
 }
 
+/// An experiment: a named group of runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Experiment {
+    /// Its id in the store.
     pub id: i64,
+    /// Its name.
     pub name: String,
+    /// When it was created, in milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// How many runs it holds.
     pub n_runs: i64,
+    /// When its latest run started, if it has any.
     pub last_run_at: Option<i64>,
 }
 
+/// What a run starts with.
 #[derive(Debug, Clone, Default)]
 pub struct NewRun {
+    /// The experiment it goes in, created if new.
     pub experiment: String,
+    /// The run's name.
     pub name: String,
+    /// Its parameters, as key and value pairs.
     pub params: Vec<(String, String)>,
+    /// Its tags, as key and value pairs.
     pub tags: Vec<(String, String)>,
+    /// The git commit the code was at, if known.
     pub git_commit: Option<String>,
+    /// SHA-256 of the training data, if known.
     pub data_sha256: Option<String>,
 }
 
+/// One value of a metric at one step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricPoint {
+    /// The metric's name.
     pub key: String,
+    /// The step (a fold, an epoch); 0 for a single value.
     pub step: i64,
+    /// The value.
     pub value: f64,
 }
 
+/// A file saved with a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunFile {
+    /// Its path, relative to the artifact folder.
     pub path: String,
+    /// What it is: `model`, `plot` or `leaderboard`.
     pub kind: String,
+    /// SHA-256 of its bytes, lower-case hex.
     pub sha256: String,
+    /// Its size in bytes.
     pub size: i64,
 }
 
@@ -75,34 +102,56 @@ from_row_by_name!(Experiment { id, name, created_at, n_runs, last_run_at });
 from_row_by_name!(MetricPoint { key, step, value });
 from_row_by_name!(RunFile { path, kind, sha256, size });
 
+/// A run as listed: its attributes and latest metric values, params and tags.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRow {
+    /// Its id, 32 lower-case hex digits.
     pub id: String,
+    /// Its experiment's id.
     pub experiment_id: i64,
+    /// Its experiment's name.
     pub experiment: String,
+    /// Its name.
     pub name: String,
+    /// Where it is in its life.
     pub status: RunStatus,
+    /// When it started, in milliseconds since the Unix epoch.
     pub start_time: i64,
+    /// When it ended, if it has.
     pub end_time: Option<i64>,
+    /// Who started it.
     pub user: String,
+    /// The latest value of each metric.
     pub metrics: MetricValues,
+    /// Its parameters.
     pub params: Pairs,
+    /// Its tags.
     pub tags: Pairs,
 }
 
+/// Everything about one run, for `runs show` and its page.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunDetail {
+    /// What the run list shows.
     #[serde(flatten)]
     pub run: RunRow,
+    /// The host the run's process ran on.
     pub host: String,
+    /// That process's id, to tell a dead run from a live one.
     pub pid: i64,
+    /// The git commit the code was at, if recorded.
     pub git_commit: Option<String>,
+    /// SHA-256 of the training data, if recorded.
     pub data_sha256: Option<String>,
+    /// Its saved model, relative to the artifact folder, once it finished with one.
     pub artifact_path: Option<String>,
+    /// SHA-256 of that model file.
     pub artifact_sha256: Option<String>,
+    /// Why it failed, for a FAILED run.
     pub failure: Option<String>,
     /// Every point of every metric, by key, in step order.
     pub history: BTreeMap<String, Vec<(i64, f64)>>,
+    /// The files saved with it (model, plots, leaderboard).
     pub files: Vec<RunFile>,
 }
 
@@ -188,6 +237,7 @@ impl Store {
             .map_err(|e| self.db.err(e))
     }
 
+    /// Every experiment with its run count and latest run.
     pub async fn experiments(&self) -> Result<Vec<Experiment>, TrackError> {
         sqlx::query_as(
             "SELECT e.id AS id, e.name AS name, e.created_at AS created_at, COUNT(r.id) AS n_runs, \
@@ -413,6 +463,7 @@ impl Store {
         tx.commit().await.map_err(|e| self.db.err(e))
     }
 
+    /// Marks a run FAILED with `failure` as the reason.
     pub async fn fail_run(&self, run_id: &str, failure: &str) -> Result<(), TrackError> {
         let mut tx = self.db.begin_write().await?;
         sqlx::query(
@@ -448,6 +499,7 @@ impl Store {
         }
     }
 
+    /// A run by id or unique id prefix, with its full metric history and files.
     pub async fn run(&self, id_or_prefix: &str) -> Result<RunDetail, TrackError> {
         let id = self.resolve_run_id(id_or_prefix).await?;
         let mut sql = Sql::default();

@@ -11,16 +11,21 @@ use crate::TrackError;
 use serde::Serialize;
 use sqlx::Row;
 
+/// Which runs to list, and in what order.
 #[derive(Debug, Clone, Default)]
 pub struct RunQuery {
+    /// Only runs of this experiment.
     pub experiment: Option<String>,
+    /// Only runs matching this filter (MLflow's search syntax).
     pub filter: Option<String>,
+    /// The sort key, e.g. `metrics.r2 DESC` or `-metrics.r2`.
     pub sort: Option<String>,
     /// None: every matching run.
     pub limit: Option<usize>,
 }
 
 impl Store {
+    /// The runs matching `query`, sorted, with their latest metrics, params and tags.
     pub async fn list_runs(&self, query: &RunQuery) -> Result<Vec<RunRow>, TrackError> {
         let clauses = match &query.filter {
             Some(text) => filter::parse_filter(text)?,
@@ -122,10 +127,14 @@ fn clause_sql(sql: &mut Sql, clause: &filter::Clause) -> String {
     }
 }
 
+/// One param or metric across compared runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct ComparisonRow {
+    /// The param or metric name.
     pub key: String,
+    /// Its value in each run, in the runs' order; `None` where a run lacks it.
     pub values: Vec<Option<String>>,
+    /// Whether the runs disagree, so the page can highlight the row.
     pub differs: bool,
 }
 

@@ -13,13 +13,16 @@ const DB_FILE: &str = "mlship.db";
 /// A RUNNING run on another machine whose heartbeat is this old is declared dead.
 pub const STALE_HEARTBEAT_MS: i64 = 15 * 60 * 1000;
 
+/// Where a store lives: its database and its artifact folder.
 #[derive(Debug, Clone)]
 pub struct StoreLocation {
+    /// Which database it is.
     pub backend: Backend,
     /// What sqlx connects to.
     pub url: String,
     /// For messages: the path, or the URL with its password hidden.
     pub shown: String,
+    /// The folder model files and plots are written to.
     pub artifacts: PathBuf,
 }
 
@@ -132,9 +135,11 @@ struct RunningRun {
 
 from_row_by_name!(RunningRun { id, host, pid, process_start, heartbeat });
 
+/// The tracking store: the database and the artifact folder, used by every command and the UI.
 pub struct Store {
     pub(crate) db: Db,
     pub(crate) root: ArtifactRoot,
+    /// Where it lives.
     pub location: StoreLocation,
 }
 
@@ -149,10 +154,12 @@ impl Store {
         Ok(store)
     }
 
+    /// Its artifact folder.
     pub fn artifacts(&self) -> &ArtifactRoot {
         &self.root
     }
 
+    /// The store for messages: its path, or its URL with the password hidden.
     pub fn shown(&self) -> &str {
         &self.location.shown
     }

@@ -92,18 +92,22 @@ pub(crate) fn fold<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> St
 pub struct Pairs(pub(crate) String);
 
 impl Pairs {
+    /// Each key and value, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.0.split('\u{1e}').filter_map(|pair| pair.split_once('\u{1f}'))
     }
 
+    /// The value for `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
+    /// The keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.iter().map(|(k, _)| k)
     }
 
+    /// Whether there are no pairs.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -120,14 +124,17 @@ impl Serialize for Pairs {
 pub struct MetricValues(pub(crate) Pairs);
 
 impl MetricValues {
+    /// Each metric's key and value, in key order; a value that does not parse is skipped.
     pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> + '_ {
         self.0.iter().filter_map(|(k, v)| v.parse().ok().map(|v| (k, v)))
     }
 
+    /// The value of the metric `key`, if present.
     pub fn get(&self, key: &str) -> Option<f64> {
         self.0.get(key).and_then(|v| v.parse().ok())
     }
 
+    /// The metric keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.0.keys()
     }

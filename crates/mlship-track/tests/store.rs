@@ -5,6 +5,10 @@
 //! installs and starts PostgreSQL and sets `MLSHIP_REQUIRE_POSTGRES=1`, so in
 //! CI a missing server fails these tests instead of skipping them.
 
+// Tests and benches fail by panicking with the value; clippy.toml's test
+// allowances do not reach their helper functions.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
 use mlship_testkit::golden_artifact as golden;
 use mlship_track::{MetricPoint, ModelRef, ModelSource, NewRun, RunQuery, RunStatus, Store, StoreLocation, TrackError};
 use sqlx::Connection;

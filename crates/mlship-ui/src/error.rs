@@ -6,17 +6,22 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use mlship_track::TrackError;
 
+/// A failed request: the status and the message the client sees.
 #[derive(Debug)]
 pub struct UiError {
+    /// The HTTP status to answer with.
     pub status: StatusCode,
+    /// What went wrong, shown to the client.
     pub message: String,
 }
 
 impl UiError {
+    /// A 404 with `message`.
     pub fn not_found(message: impl Into<String>) -> Self {
         UiError { status: StatusCode::NOT_FOUND, message: message.into() }
     }
 
+    /// A 400 with `message`.
     pub fn bad_request(message: impl Into<String>) -> Self {
         UiError { status: StatusCode::BAD_REQUEST, message: message.into() }
     }

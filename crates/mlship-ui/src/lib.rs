@@ -6,6 +6,9 @@
 //! other address requires a token; with a token, every write needs
 //! `Authorization: Bearer TOKEN`.
 
+// Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
+#![forbid(unsafe_code)]
+
 mod api;
 mod error;
 mod leaderboard;
@@ -26,9 +29,12 @@ use tokio::net::TcpListener;
 
 pub use error::UiError;
 
+/// Where the tracking UI listens and who may write.
 #[derive(Debug, Clone)]
 pub struct UiConfig {
+    /// The host or address to bind; anything but loopback needs a token.
     pub host: String,
+    /// The port to bind (0 for any free port).
     pub port: u16,
     /// Required for every write when set; required to bind a non-loopback address.
     pub token: Option<String>,
@@ -54,6 +60,11 @@ impl Default for UiConfig {
     }
 }
 
+/// Why the tracking UI refused or failed to start.
+#[allow(
+    missing_docs,
+    reason = "each variant's #[error] message documents it; its fields are the values that message names"
+)]
 #[derive(Debug, Error)]
 pub enum StartError {
     #[error("refusing to listen on {0} without an auth token: pass --auth-token or set MLSHIP_TOKEN (writes will need it), or keep the default 127.0.0.1")]
@@ -64,13 +75,17 @@ pub enum StartError {
     Bind { address: String, source: std::io::Error },
 }
 
+/// What every handler shares: the store and the write token.
 pub struct UiState {
+    /// The tracking store the pages read and the API writes.
     pub store: Store,
     token: Option<String>,
 }
 
+/// The state as handlers receive it.
 pub type SharedUi = Arc<UiState>;
 
+/// The tracking UI, bound and ready to serve.
 pub struct UiApp {
     listener: TcpListener,
     state: SharedUi,
@@ -81,6 +96,7 @@ fn is_loopback(host: &str) -> bool {
 }
 
 impl UiApp {
+    /// Checks the config and binds its address; refuses a non-loopback host without a token.
     pub async fn build(store: Store, config: UiConfig) -> Result<UiApp, StartError> {
         config.check()?;
         let token = config.token.filter(|t| !t.is_empty());
@@ -90,16 +106,19 @@ impl UiApp {
         Ok(UiApp { listener, state: Arc::new(UiState { store, token }) })
     }
 
+    /// The address actually bound (port 0 picks one).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
+    /// Serves until `shutdown` resolves, then lets requests in flight finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let app = router(self.state);
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).into_future().await
     }
 }
 
+/// Every route of the UI and its JSON API, on `state`.
 pub fn router(state: SharedUi) -> Router {
     Router::new()
         .route("/", get(pages::experiments))

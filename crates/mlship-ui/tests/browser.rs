@@ -3,6 +3,10 @@
 //! (plots load, schema shown), and the registry with its alias history. With
 //! JavaScript off, since the UI is plain HTML and forms.
 
+// Tests and benches fail by panicking with the value; clippy.toml's test
+// allowances do not reach their helper functions.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use fantoccini::{Client, Locator};

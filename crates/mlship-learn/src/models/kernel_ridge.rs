@@ -37,19 +37,39 @@ const PREDICT_BLOCK_ENTRIES: usize = 1 << 22;
 #[serde(tag = "name", rename_all = "snake_case")]
 pub enum PairwiseKernel {
     /// exp(−γ‖x − y‖²).
-    Rbf { gamma: f64 },
+    Rbf {
+        /// The kernel coefficient γ.
+        gamma: f64,
+    },
     /// (γ x·y + coef0)^degree.
-    Poly { gamma: f64, degree: f64, coef0: f64 },
+    Poly {
+        /// The kernel coefficient γ.
+        gamma: f64,
+        /// The power.
+        degree: f64,
+        /// The constant term.
+        coef0: f64,
+    },
     /// tanh(γ x·y + coef0).
-    Sigmoid { gamma: f64, coef0: f64 },
+    Sigmoid {
+        /// The kernel coefficient γ.
+        gamma: f64,
+        /// The constant term.
+        coef0: f64,
+    },
     /// exp(−γ‖x − y‖₁).
-    Laplacian { gamma: f64 },
+    Laplacian {
+        /// The kernel coefficient γ.
+        gamma: f64,
+    },
 }
 
 /// A fitted `KernelRidge` with a non-linear kernel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedKernelRidge {
+    /// The kernel, with its parameters resolved.
     pub kernel: PairwiseKernel,
+    /// The number of input features, checked when predicting.
     pub n_features: usize,
     /// The training rows, row-major (scikit-learn's `X_fit_`).
     pub x_fit: Vec<f64>,

@@ -22,9 +22,12 @@ use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 use serde::{Deserialize, Serialize};
 
+/// A fitted linear model: `y = x·coef + intercept`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedLinear {
+    /// One coefficient per feature.
     pub coef: Vec<f64>,
+    /// The intercept.
     pub intercept: f64,
 }
 
@@ -123,6 +126,7 @@ fn centred_augmented_r(x: &Matrix, y: &[f64], x_mean: &[f64], y_mean: f64) -> Ma
     r
 }
 
+/// Ordinary least squares with an intercept (`LinearRegression`).
 pub fn lstsq(x: &Matrix, y: &[f64]) -> Result<FittedLinear, LearnError> {
     let (n, p) = (x.n_rows, x.n_cols());
     let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
@@ -140,6 +144,7 @@ pub fn lstsq(x: &Matrix, y: &[f64]) -> Result<FittedLinear, LearnError> {
     Ok(FittedLinear { intercept: y_mean - offset, coef })
 }
 
+/// Least squares with an L2 penalty `alpha` and an intercept (`Ridge`).
 pub fn ridge(x: &Matrix, y: &[f64], alpha: f64) -> Result<FittedLinear, LearnError> {
     let centred = centre(x, y);
     let (n, p) = (x.n_rows, x.n_cols());

@@ -37,9 +37,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
+    /// f(x) = x.
     Identity,
+    /// The logistic sigmoid, 1 / (1 + e^−x).
     Logistic,
+    /// The hyperbolic tangent.
     Tanh,
+    /// max(0, x).
     Relu,
 }
 
@@ -71,9 +75,13 @@ impl Activation {
 /// `coefs_[i]`), `bias` its `intercepts_[i]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Layer {
+    /// Inputs to the layer.
     pub n_in: usize,
+    /// Outputs of the layer.
     pub n_out: usize,
+    /// `n_in × n_out` weights, row-major.
     pub weights: Vec<f64>,
+    /// One bias per output.
     pub bias: Vec<f64>,
 }
 
@@ -86,7 +94,9 @@ impl Layer {
 /// A fitted network: hidden layers with `activation`, an identity output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedMlp {
+    /// The hidden layers' activation.
     pub activation: Activation,
+    /// The layers, input side first; the last is the output layer.
     pub layers: Vec<Layer>,
 }
 
@@ -169,19 +179,31 @@ impl Fitted for FittedMlp {
 /// scikit-learn's `MLPRegressor(solver="adam")` parameters.
 #[derive(Debug, Clone)]
 pub struct Mlp {
+    /// Neurons in each hidden layer, input side first.
     pub hidden_layer_sizes: Vec<usize>,
+    /// The hidden layers' activation.
     pub activation: Activation,
+    /// The L2 penalty.
     pub alpha: f64,
     /// `None`: "auto", min(200, n).
     pub batch_size: Option<usize>,
+    /// Adam's step size.
     pub learning_rate_init: f64,
+    /// The most epochs to run.
     pub max_iter: usize,
+    /// Shuffle the rows before each epoch.
     pub shuffle: bool,
+    /// The loss improvement below which an epoch counts as no progress.
     pub tol: f64,
+    /// Epochs without progress before stopping.
     pub n_iter_no_change: usize,
+    /// Adam's decay rate for the first moment.
     pub beta_1: f64,
+    /// Adam's decay rate for the second moment.
     pub beta_2: f64,
+    /// Adam's numerical-stability constant.
     pub epsilon: f64,
+    /// The seed for the initial weights and the shuffles.
     pub seed: u32,
 }
 

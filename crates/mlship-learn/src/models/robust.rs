@@ -38,13 +38,17 @@ pub enum MinSamples {
 /// `RANSACRegressor(LinearRegression())`'s parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct Ransac {
+    /// How many rows each trial fits on.
     pub min_samples: MinSamples,
     /// `None`: the median absolute deviation of y.
     pub residual_threshold: Option<f64>,
+    /// The most random subsets tried.
     pub max_trials: usize,
+    /// The confidence at which enough trials have been run to stop early.
     pub stop_probability: f64,
     /// `loss="squared_error"` instead of `"absolute_error"`.
     pub squared_loss: bool,
+    /// The seed for the random subsets.
     pub seed: u32,
 }
 

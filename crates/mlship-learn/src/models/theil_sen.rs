@@ -25,12 +25,17 @@ use faer::Mat;
 /// `TheilSenRegressor`'s parameters (PyCaret sets `max_iter` to 1000).
 #[derive(Debug, Clone, Copy)]
 pub struct TheilSen {
+    /// Fit an intercept.
     pub fit_intercept: bool,
+    /// The most subsets considered; above it, subsets are drawn at random.
     pub max_subpopulation: f64,
     /// `None`: the number of features (+ 1 with an intercept), at most n.
     pub n_subsamples: Option<usize>,
+    /// The most iterations of the spatial median.
     pub max_iter: usize,
+    /// The spatial median's tolerance.
     pub tol: f64,
+    /// The seed for the random subsets.
     pub seed: u32,
 }
 

@@ -17,7 +17,7 @@ pub struct Fake<'a> {
 /// A little-endian ELF64 file: program headers (PT_INTERP, PT_LOAD over the
 /// whole file at address 0, PT_DYNAMIC), the interpreter, the string table
 /// and the dynamic entries.
-pub fn fake_elf(fake: &Fake) -> Vec<u8> {
+pub fn fake_elf(fake: &Fake<'_>) -> Vec<u8> {
     let mut strtab = vec![0u8];
     let mut string = |text: &str| {
         let offset = strtab.len() as u64;

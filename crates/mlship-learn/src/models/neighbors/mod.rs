@@ -42,7 +42,10 @@ pub enum Metric {
     /// p = 2.
     Euclidean,
     /// Any other p >= 1.
-    Minkowski { p: f64 },
+    Minkowski {
+        /// The power of the distance.
+        p: f64,
+    },
 }
 
 /// How the neighbours' targets are averaged.
@@ -58,9 +61,13 @@ pub enum Weights {
 /// A fitted `KNeighborsRegressor`: the training rows themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedNeighbors {
+    /// How many neighbours each prediction averages.
     pub n_neighbors: usize,
+    /// How their targets are averaged.
     pub weights: Weights,
+    /// The distance between rows.
     pub metric: Metric,
+    /// The number of input features, checked when predicting.
     pub n_features: usize,
     /// The training rows, row-major, in the tree's leaf order (training
     /// order when there is no tree), so a leaf's rows are contiguous.

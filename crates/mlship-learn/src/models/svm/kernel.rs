@@ -15,11 +15,26 @@ pub enum SvmKernel {
     /// x·y.
     Linear,
     /// (γ x·y + coef0)^degree.
-    Poly { gamma: f64, degree: i32, coef0: f64 },
+    Poly {
+        /// The kernel coefficient γ.
+        gamma: f64,
+        /// The power.
+        degree: i32,
+        /// The constant term.
+        coef0: f64,
+    },
     /// exp(−γ‖x − y‖²).
-    Rbf { gamma: f64 },
+    Rbf {
+        /// The kernel coefficient γ.
+        gamma: f64,
+    },
     /// tanh(γ x·y + coef0).
-    Sigmoid { gamma: f64, coef0: f64 },
+    Sigmoid {
+        /// The kernel coefficient γ.
+        gamma: f64,
+        /// The constant term.
+        coef0: f64,
+    },
 }
 
 /// libsvm's `powi`: exponentiation by squaring (not `f64::powi`, whose

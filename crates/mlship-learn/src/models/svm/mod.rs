@@ -35,7 +35,9 @@ const CLASS: &str = "SVR";
 /// A fitted `SVR` with a non-linear kernel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedSvm {
+    /// The kernel, with its parameters resolved.
     pub kernel: SvmKernel,
+    /// The number of input features, checked when predicting.
     pub n_features: usize,
     /// The support vectors, row-major.
     pub support_vectors: Vec<f64>,
