@@ -46,6 +46,18 @@ pub struct ServerFlags {
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT
     #[arg(long, default_value_t = 10.0)]
     pub grace_period: f64,
+    /// Seconds a client gets to send a request's headers; also how long an idle keep-alive connection stays open
+    #[arg(long, default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Seconds a connection may move no byte either way before it is closed (never less than --request-timeout)
+    #[arg(long, default_value_t = 60.0)]
+    pub idle_timeout: f64,
+    /// Open connections at most; further ones wait in the listen backlog until one closes
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds /readyz answers 503 after SIGTERM or SIGINT, while everything else is still served, before the listener closes
+    #[arg(long, default_value_t = 5.0)]
+    pub drain_seconds: f64,
 }
 
 impl ServerFlags {
@@ -57,14 +69,27 @@ impl ServerFlags {
                 anyhow::bail!("invalid option: --{flag} must be a positive number of seconds, got {value}")
             }
         };
+        let request_timeout = seconds(self.request_timeout, "request-timeout")?;
+        if self.max_connections == 0 {
+            anyhow::bail!("invalid option: --max-connections must be at least 1, got 0");
+        }
+        if !(self.drain_seconds.is_finite() && (0.0..=3600.0).contains(&self.drain_seconds)) {
+            anyhow::bail!("invalid option: --drain-seconds must be 0 to 3600 seconds, got {}", self.drain_seconds);
+        }
         Ok(ServeConfig {
             host: self.host.clone(),
             port: self.port,
             name: self.name.clone(),
             label: self.label.clone(),
             body_limit: self.body_limit,
-            request_timeout: seconds(self.request_timeout, "request-timeout")?,
+            request_timeout,
             grace_period: seconds(self.grace_period, "grace-period")?,
+            header_timeout: seconds(self.header_timeout, "header-timeout")?,
+            // A request still being scored moves no byte: it is cut by
+            // --request-timeout (with a 503), never first as an idle connection.
+            idle_timeout: seconds(self.idle_timeout, "idle-timeout")?.max(request_timeout),
+            max_connections: self.max_connections,
+            drain_period: Duration::from_secs_f64(self.drain_seconds),
         })
     }
 }

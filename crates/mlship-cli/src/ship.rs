@@ -104,7 +104,7 @@ pub struct CommonDeployFlags {
     /// Memory limit per replica (e.g. 256Mi)
     #[arg(long, default_value = "256Mi")]
     pub memory_limit: String,
-    /// Seconds the server drains in-flight requests after SIGTERM
+    /// Seconds in-flight requests get to finish after SIGTERM (the server's --grace-period)
     #[arg(long, default_value_t = 20)]
     pub drain_seconds: u32,
     /// The port the image serves on (as given to `image build --port`)

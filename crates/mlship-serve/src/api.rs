@@ -3,9 +3,10 @@
 //! Open Inference Protocol (KServe V2) under `/v2`.
 
 use crate::error::{from_learn_error, ApiError};
-use crate::input::{self, InputWarning, ParsedInput};
+use crate::input::{self, ParsedInput};
 use crate::json_input;
 use crate::state::{ServedModel, SharedState};
+use crate::warnings::Warnings;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -19,7 +20,7 @@ pub struct RowsScored(pub usize);
 
 pub struct Scored {
     pub predictions: Vec<f64>,
-    pub warnings: Vec<InputWarning>,
+    pub warnings: Warnings,
 }
 
 pub fn score(state: &SharedState, model: &ServedModel, parsed: ParsedInput) -> Result<Scored, ApiError> {
@@ -59,15 +60,13 @@ fn with_rows(mut response: Response, rows: usize) -> Response {
     response
 }
 
-/// Warnings travel in a header where the body's shape is fixed by a protocol.
-fn warning_header(response: &mut Response, warnings: &[InputWarning]) {
+/// Warnings travel in a header where the body's shape is fixed by a protocol;
+/// the header is aggregated and bounded like the bodies' warnings.
+fn warning_header(response: &mut Response, warnings: &Warnings) {
     if warnings.is_empty() {
         return;
     }
-    let text: Vec<String> = warnings.iter().map(|w| format!("row {} {}: {}", w.row, w.field, w.message)).collect();
-    if let Ok(value) =
-        HeaderValue::from_str(&text.join("; ").replace(|c: char| !c.is_ascii() || c.is_ascii_control(), "?"))
-    {
+    if let Ok(value) = HeaderValue::from_str(&warnings.header_text()) {
         response.headers_mut().insert("x-mlship-warnings", value);
     }
 }

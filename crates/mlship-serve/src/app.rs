@@ -1,5 +1,6 @@
 //! The application: routes, the middleware every request passes (body limit,
-//! timeout, one log line and metrics), binding, and graceful shutdown.
+//! timeout, one log line and metrics), binding, and graceful shutdown with a
+//! drain period (connections themselves are handled in `listen`).
 //! `Application::build` binds its own port so tests start the real server on
 //! port 0.
 
@@ -7,16 +8,17 @@ use crate::api::{self, RowsScored};
 use crate::error::ApiError;
 use crate::html::{form_page, FormView};
 use crate::input;
+use crate::listen::{self, ConnectionLimits};
 use crate::state::{AppState, ServedModel, SharedState};
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mlship_artifact::Artifact;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -39,8 +41,19 @@ pub struct ServeConfig {
     pub body_limit: usize,
     /// How long one request may take before it gets a timeout answer.
     pub request_timeout: Duration,
-    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT (after the drain).
     pub grace_period: Duration,
+    /// How long a client may take to send a request's headers; an idle
+    /// keep-alive connection waiting for its next request is bound by it too.
+    pub header_timeout: Duration,
+    /// A connection that moves no byte either way for this long is closed.
+    pub idle_timeout: Duration,
+    /// Open connections at most; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM/SIGINT, how long `/readyz` answers 503 while everything
+    /// else is still served, so load balancers stop sending before the
+    /// listener closes. Zero here; `mlship serve` defaults to 5 s.
+    pub drain_period: Duration,
 }
 
 impl Default for ServeConfig {
@@ -53,6 +66,10 @@ impl Default for ServeConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             grace_period: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            drain_period: Duration::ZERO,
         }
     }
 }
@@ -119,27 +136,26 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves; then readiness turns false at once,
+    /// everything is still served for the drain period, the listener closes,
     /// in-flight requests finish, and the server stops within the grace period.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let limits = Limits { body_limit: self.config.body_limit, request_timeout: self.config.request_timeout };
         let app = router(self.state.clone(), limits);
         let state = self.state.clone();
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-        let signal = async move {
+        let drain = self.config.drain_period;
+        let stop = async move {
             shutdown.await;
             state.set_not_ready();
-            tracing::info!(target: "mlship::serve", "shutting down: readiness is false, finishing in-flight requests");
-            let _ = started_tx.send(());
+            tracing::info!(target: "mlship::serve", drain_seconds = drain.as_secs_f64(), "shutting down: readiness is false, draining");
+            tokio::time::sleep(drain).await;
+            tracing::info!(target: "mlship::serve", "closing the listener, finishing in-flight requests");
         };
-        let server = axum::serve(self.listener, app).with_graceful_shutdown(signal);
-        let grace = self.config.grace_period;
-        tokio::select! {
-            result = server.into_future() => result,
-            _ = async { if started_rx.await.is_ok() { tokio::time::sleep(grace).await } else { std::future::pending::<()>().await } } => {
-                tracing::warn!(target: "mlship::serve", "grace period over with requests still in flight; stopping");
-                Ok(())
-            }
-        }
+        let connections = ConnectionLimits {
+            header_timeout: self.config.header_timeout,
+            idle_timeout: self.config.idle_timeout,
+            max_connections: self.config.max_connections,
+        };
+        listen::serve(self.listener, app, connections, stop, self.config.grace_period).await
     }
 }
 
@@ -167,6 +183,7 @@ fn router(state: SharedState, limits: Limits) -> Router {
         .layer(middleware::from_fn_with_state(limits.clone(), limit_body))
         .layer(middleware::from_fn_with_state(limits, timeout))
         .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state.clone(), close_when_draining))
         .with_state(state)
 }
 
@@ -193,6 +210,16 @@ async fn not_found(State(state): State<SharedState>, request: Request) -> ApiErr
     state.metrics.record_request("unmatched", request.method().as_str(), 404, 0.0);
     tracing::info!(target: "mlship::request", method = %request.method(), route = "unmatched", status = 404, path = %request.uri().path());
     ApiError::not_found(format!("no route {} {}", request.method(), request.uri().path()))
+}
+
+/// While draining, every answer closes its connection, so keep-alive clients
+/// (a proxy's pool) reconnect, and reach a server that is not stopping.
+async fn close_when_draining(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if !state.is_ready() {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Refuses a body over the limit with 413 before reading it when its length is
@@ -271,7 +298,7 @@ async fn form_post(State(state): State<SharedState>, headers: HeaderMap, body: B
         Err(error) => return Err(error),
     };
     let result = format!("Expected {} will be {}", model.label, whole_number(scored.predictions[0]));
-    let warnings: Vec<String> = scored.warnings.iter().map(|w| format!("{}: {}", w.field, w.message)).collect();
+    let warnings = scored.warnings.lines();
     let view = FormView { values: &fields, result: Some(result), warnings: &warnings, ..FormView::default() };
     let mut response = Html(form_page(&model, &view)?).into_response();
     response.extensions_mut().insert(RowsScored(1));

@@ -3,14 +3,14 @@
 //! frame, KServe tensors, CSV, the HTML form) ends in the same `InputBuilder`,
 //! so validation and messages are the same everywhere. Unknown categorical
 //! levels and values outside the training range are scored (as PyCaret does)
-//! and reported as warnings.
+//! and reported as warnings, aggregated per column (`warnings`).
 
 use crate::error::ApiError;
+use crate::warnings::{WarningKind, Warnings};
 use mlship_data::parse::{canonical_level, canonical_number_text, is_missing, parse_number};
 use mlship_data::CategoricalBuilder;
 use mlship_data::{Column, ColumnKind, Table};
 use mlship_learn::InputColumn;
-use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -18,16 +18,9 @@ use std::borrow::Cow;
 /// large, and it keeps every product the pipeline forms finite.
 pub const MAX_ABS_VALUE: f64 = 1e15;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InputWarning {
-    pub row: usize,
-    pub field: String,
-    pub message: String,
-}
-
 pub struct ParsedInput {
     pub table: Table,
-    pub warnings: Vec<InputWarning>,
+    pub warnings: Warnings,
 }
 
 /// One JSON cell, borrowed from the request body where it can be.
@@ -70,7 +63,7 @@ impl<'a> ColumnInput<'a> {
         ColumnInput { spec, cells }
     }
 
-    fn check_number(&self, row: usize, value: f64, warnings: &mut Vec<InputWarning>) -> Result<f64, ApiError> {
+    fn check_number(&self, row: usize, value: f64, warnings: &mut Warnings) -> Result<f64, ApiError> {
         let name = &self.spec.name;
         if !value.is_finite() || value.abs() > MAX_ABS_VALUE {
             return Err(ApiError::field(
@@ -80,17 +73,15 @@ impl<'a> ColumnInput<'a> {
         }
         if let (Some(min), Some(max)) = (self.spec.min, self.spec.max) {
             if value < min || value > max {
-                warnings.push(InputWarning {
-                    row,
-                    field: name.clone(),
-                    message: format!("{value} is outside the training range {min} to {max}"),
+                warnings.add(name, WarningKind::OutOfRange, row, &value, || {
+                    format!("outside the training range {min} to {max}")
                 });
             }
         }
         Ok(value)
     }
 
-    fn push_text(&mut self, row: usize, text: &str, warnings: &mut Vec<InputWarning>) -> Result<(), ApiError> {
+    fn push_text(&mut self, row: usize, text: &str, warnings: &mut Warnings) -> Result<(), ApiError> {
         let name = &self.spec.name;
         let level = canonical_level(text);
         match &self.spec.kind {
@@ -104,10 +95,8 @@ impl<'a> ColumnInput<'a> {
             }
             _ => {
                 if self.spec.levels.binary_search_by(|l| l.as_str().cmp(&level)).is_err() {
-                    warnings.push(InputWarning {
-                        row,
-                        field: name.clone(),
-                        message: format!("unknown level {text:?}: scored as PyCaret does (an unseen category)"),
+                    warnings.add(name, WarningKind::UnknownLevel, row, &text, || {
+                        "unknown level: scored as PyCaret does (an unseen category)".to_string()
                     });
                 }
             }
@@ -119,7 +108,7 @@ impl<'a> ColumnInput<'a> {
     }
 
     /// A JSON value: numbers for numeric columns, strings (or numbers) for the others, null for missing.
-    fn push_json(&mut self, row: usize, value: &Value, warnings: &mut Vec<InputWarning>) -> Result<(), ApiError> {
+    fn push_json(&mut self, row: usize, value: &Value, warnings: &mut Warnings) -> Result<(), ApiError> {
         let cell = match value {
             Value::Null => Cell::Null,
             Value::Number(number) => Cell::Number(number.as_f64().unwrap_or(f64::INFINITY)),
@@ -129,7 +118,7 @@ impl<'a> ColumnInput<'a> {
         self.push_cell(row, cell, warnings)
     }
 
-    fn push_cell(&mut self, row: usize, cell: Cell<'_>, warnings: &mut Vec<InputWarning>) -> Result<(), ApiError> {
+    fn push_cell(&mut self, row: usize, cell: Cell<'_>, warnings: &mut Warnings) -> Result<(), ApiError> {
         match (&mut self.cells, cell) {
             (Cells::Numeric(values), Cell::Null) => values.push(f64::NAN),
             (Cells::Text(builder), Cell::Null) => builder.push(None),
@@ -155,7 +144,7 @@ impl<'a> ColumnInput<'a> {
     }
 
     /// A text cell (CSV, HTML form): numbers are parsed, missing tokens are missing.
-    fn push_str(&mut self, row: usize, cell: &str, warnings: &mut Vec<InputWarning>) -> Result<(), ApiError> {
+    fn push_str(&mut self, row: usize, cell: &str, warnings: &mut Warnings) -> Result<(), ApiError> {
         if is_missing(cell) {
             match &mut self.cells {
                 Cells::Numeric(values) => values.push(f64::NAN),
@@ -189,7 +178,7 @@ impl<'a> ColumnInput<'a> {
 /// Builds the input table one row or one column at a time.
 pub struct InputBuilder<'a> {
     columns: Vec<ColumnInput<'a>>,
-    warnings: Vec<InputWarning>,
+    warnings: Warnings,
 }
 
 impl InputBuilder<'_> {
@@ -214,7 +203,7 @@ impl InputBuilder<'_> {
 
 impl<'a> InputBuilder<'a> {
     pub fn new(schema: &'a [InputColumn]) -> Self {
-        InputBuilder { columns: schema.iter().map(ColumnInput::new).collect(), warnings: Vec::new() }
+        InputBuilder { columns: schema.iter().map(ColumnInput::new).collect(), warnings: Warnings::default() }
     }
 
     pub(crate) fn finish(self, n_rows: usize) -> Result<ParsedInput, ApiError> {

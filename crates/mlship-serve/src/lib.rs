@@ -13,9 +13,11 @@ mod error;
 mod html;
 mod input;
 mod json_input;
+mod listen;
 mod metrics;
 mod openapi;
 mod state;
+mod warnings;
 
 pub use app::{Application, ServeConfig, ServeError};
 pub use error::ApiError;

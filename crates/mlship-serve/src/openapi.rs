@@ -233,8 +233,12 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
         },
         "components": { "schemas": {
             "Record": record,
-            "Warning": { "type": "object", "required": ["row", "field", "message"], "properties": {
-                "row": { "type": "integer" }, "field": { "type": "string" }, "message": { "type": "string" } } },
+            "Warning": { "type": "object", "required": ["field", "message", "count", "examples"],
+                "description": "Every value of one column with the same problem: a count and the first few values (truncated)",
+                "properties": {
+                "field": { "type": "string" }, "message": { "type": "string" }, "count": { "type": "integer" },
+                "examples": { "type": "array", "maxItems": crate::warnings::MAX_EXAMPLES, "items": { "type": "object",
+                    "required": ["row", "value"], "properties": { "row": { "type": "integer" }, "value": { "type": "string" } } } } } },
             "Error": { "type": "object", "required": ["error", "error_code", "message", "status"], "properties": {
                 "error": { "type": "string" }, "error_code": { "type": "string" }, "message": { "type": "string" },
                 "status": { "type": "integer" }, "field": { "type": "string" } } },

@@ -413,3 +413,130 @@ async fn a_missing_or_broken_model_refuses_to_start() {
     let error = Application::build(&broken, ServeConfig { port: 0, ..ServeConfig::default() }).await.err().unwrap();
     assert!(error.to_string().contains("truncated model file"), "{error}");
 }
+
+/// Reads until the server closes the connection (or resets it), at most `limit`;
+/// returns how long that took and what was read.
+async fn wait_for_close(stream: &mut tokio::net::TcpStream, limit: Duration) -> (Duration, String) {
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    let read = tokio::time::timeout(limit, stream.read_to_end(&mut seen)).await;
+    assert!(read.is_ok(), "still open after {limit:?}; read so far: {:?}", String::from_utf8_lossy(&seen));
+    (started.elapsed(), String::from_utf8_lossy(&seen).into_owned())
+}
+
+#[tokio::test]
+async fn slow_silent_and_idle_clients_are_dropped() {
+    let timeouts = ServeConfig {
+        header_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(600),
+        request_timeout: Duration::from_secs(30),
+        ..ServeConfig::default()
+    };
+    let server = Server::start(timeouts).await;
+    // Slowloris: a request line that never ends.
+    let mut partial = tokio::net::TcpStream::connect(server.address).await.unwrap();
+    partial.write_all(b"GET /heal").await.unwrap();
+    // A connection that never says anything.
+    let mut silent = tokio::net::TcpStream::connect(server.address).await.unwrap();
+    let (elapsed, _) = wait_for_close(&mut partial, Duration::from_secs(5)).await;
+    assert!(elapsed >= Duration::from_millis(200), "closed after the header timeout, not at once: {elapsed:?}");
+    wait_for_close(&mut silent, Duration::from_secs(5)).await;
+    // A keep-alive connection that stays idle after its answer.
+    let mut idle = tokio::net::TcpStream::connect(server.address).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let (_, answer) = wait_for_close(&mut idle, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("{\"status\":\"ok\"}"), "{answer}");
+    // Headers sent, then a body that stalls: no byte moves for the idle timeout.
+    let mut stalled = tokio::net::TcpStream::connect(server.address).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /predict_api HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let (elapsed, _) = wait_for_close(&mut stalled, Duration::from_secs(5)).await;
+    assert!(elapsed >= Duration::from_millis(400), "closed after the idle timeout: {elapsed:?}");
+}
+
+#[tokio::test]
+async fn idle_clients_at_the_connection_limit_do_not_lock_others_out() {
+    let limited =
+        ServeConfig { max_connections: 4, header_timeout: Duration::from_millis(500), ..ServeConfig::default() };
+    let server = Server::start(limited).await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(tokio::net::TcpStream::connect(server.address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The fifth waits in the backlog until the idle ones time out, then is served.
+    let started = std::time::Instant::now();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let response = client.get(server.url("/healthz")).send().await.expect("served once the idle clients are dropped");
+    assert_eq!(response.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(200), "it had to wait: {:?}", started.elapsed());
+    for mut stream in idle {
+        wait_for_close(&mut stream, Duration::from_secs(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn readiness_is_503_for_the_drain_period_then_the_listener_closes() {
+    let mut server = Server::start(ServeConfig {
+        drain_period: Duration::from_millis(1500),
+        grace_period: Duration::from_secs(5),
+        ..ServeConfig::default()
+    })
+    .await;
+    assert_eq!(reqwest::get(server.url("/readyz")).await.unwrap().status(), 200);
+    let stopped = std::time::Instant::now();
+    server.stop.take().unwrap().send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let ready = client.get(server.url("/readyz")).send().await.expect("still accepting while draining");
+    assert_eq!(ready.status(), 503);
+    assert_eq!(ready.json::<Value>().await.unwrap()["ready"], false);
+    let (status, _) = post_json(&server.url("/predict_api"), SEED_ROW).await;
+    assert_eq!(status, 200, "everything else is still served while draining");
+    let result = tokio::time::timeout(Duration::from_secs(10), server.handle).await.expect("stops after the drain");
+    assert!(result.unwrap().is_ok());
+    assert!(stopped.elapsed() >= Duration::from_millis(1400), "not before the drain is over: {:?}", stopped.elapsed());
+    assert!(tokio::net::TcpStream::connect(server.address).await.is_err(), "the listener is closed");
+}
+
+#[tokio::test]
+async fn warnings_are_aggregated_per_column_and_the_header_is_bounded() {
+    let server = Server::start(ServeConfig { body_limit: 8 * 1024 * 1024, ..ServeConfig::default() }).await;
+    let mut csv = String::from("age,sex,bmi,children,smoker,region\n");
+    for row in 0..80_000 {
+        csv.push_str(&format!("19,female,27.9,0,yes,planet{row}\n"));
+    }
+    let response = post(&server.url("/invocations"), "text/csv", csv).await;
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["predictions"].as_array().unwrap().len(), 80_000);
+    let warnings = answer["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "one entry per column: {warnings:?}");
+    assert_eq!(warnings[0]["field"], "region");
+    assert_eq!(warnings[0]["count"], 80_000);
+    assert_eq!(
+        warnings[0]["examples"],
+        json!([{"row": 0, "value": "planet0"}, {"row": 1, "value": "planet1"}, {"row": 2, "value": "planet2"}])
+    );
+    let predictions_text = answer["predictions"].to_string().len();
+    assert!(
+        body.len() < predictions_text + 1024,
+        "the warnings take a few hundred bytes, not megabytes: {}",
+        body.len()
+    );
+
+    let huge = SEED_ROW.replace("southwest", &"x".repeat(500_000));
+    let response = post(&server.url("/predict_api"), "application/json", huge).await;
+    assert_eq!(response.status(), 200);
+    let header = response.headers()["x-mlship-warnings"].to_str().unwrap().to_string();
+    assert!(header.len() <= 4096, "a bounded header: {} bytes", header.len());
+    assert!(
+        header.contains("region: unknown level") && header.contains(&format!("\"{}...\"", "x".repeat(40))),
+        "{header}"
+    );
+}

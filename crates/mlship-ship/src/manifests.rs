@@ -10,6 +10,12 @@ use serde_json::{json, Value};
 pub const NON_ROOT_ID: u32 = 65532;
 /// The port images serve on unless built with another.
 pub const DEFAULT_PORT: u16 = 5000;
+/// Seconds a terminating pod keeps serving before it gets SIGTERM (the
+/// `preStop` sleep), so every node's endpoints drop it first.
+pub const PRE_STOP_SECONDS: u32 = 5;
+/// Seconds the server answers `/readyz` with 503 after SIGTERM before closing
+/// its listener (`--drain-seconds`), for load balancers that poll readiness.
+pub const SERVER_DRAIN_SECONDS: u32 = 5;
 
 /// What the Kubernetes and compose manifests are generated from.
 #[derive(Debug, Clone)]
@@ -34,7 +40,7 @@ pub struct DeploySpec {
     pub cpu_limit: String,
     /// The memory each container may use at most.
     pub memory_limit: String,
-    /// Seconds the server drains after SIGTERM; the pod's grace period is longer.
+    /// Seconds in-flight requests get after SIGTERM (the server's `--grace-period`); the pod's grace period is longer.
     pub drain_seconds: u32,
     /// The Service's type, e.g. `ClusterIP` or `LoadBalancer`.
     pub service_type: String,
@@ -93,7 +99,8 @@ impl DeploySpec {
         json!({ "app.kubernetes.io/name": self.name, "app.kubernetes.io/managed-by": "mlship" })
     }
 
-    fn server_args(&self) -> Value {
+    /// `drain` is the server's own drain after SIGTERM (`--drain-seconds`).
+    fn server_args(&self, drain: u32) -> Value {
         json!([
             "serve",
             "--model",
@@ -103,7 +110,9 @@ impl DeploySpec {
             "--port",
             self.container_port.to_string(),
             "--grace-period",
-            self.drain_seconds.to_string()
+            self.drain_seconds.to_string(),
+            "--drain-seconds",
+            drain.to_string()
         ])
     }
 }
@@ -162,8 +171,10 @@ pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
                 "template": {
                     "metadata": { "labels": labels },
                     "spec": {
-                        // Longer than the server's drain, so Kubernetes never kills a draining pod.
-                        "terminationGracePeriodSeconds": spec.drain_seconds + 10,
+                        // Counted from the start of deletion, preStop included: longer than
+                        // the preStop sleep plus the server's grace period, so Kubernetes never
+                        // kills a draining pod.
+                        "terminationGracePeriodSeconds": PRE_STOP_SECONDS + spec.drain_seconds + 5,
                         "automountServiceAccountToken": false,
                         "securityContext": {
                             "runAsNonRoot": true, "runAsUser": NON_ROOT_ID, "runAsGroup": NON_ROOT_ID,
@@ -172,7 +183,13 @@ pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
                         "containers": [{
                             "name": "model",
                             "image": spec.image,
-                            "args": spec.server_args(),
+                            // The preStop sleep does the draining here (the pod leaves the
+                            // endpoints when deletion starts, not when readiness fails), so
+                            // the server closes its listener as soon as SIGTERM comes.
+                            "args": spec.server_args(0),
+                            // The image has no shell, so no `sleep` to exec: the built-in
+                            // sleep action (Kubernetes 1.30 and later).
+                            "lifecycle": { "preStop": { "sleep": { "seconds": PRE_STOP_SECONDS } } },
                             "ports": [{ "name": "http", "containerPort": spec.container_port, "protocol": "TCP" }],
                             "readinessProbe": probe("/readyz", 5, 2),
                             "livenessProbe": probe("/healthz", 10, 3),
@@ -258,7 +275,7 @@ pub fn compose(spec: &DeploySpec, host_port: u16) -> Result<String, ShipError> {
         "services": {
             "model": {
                 "image": spec.image,
-                "command": spec.server_args(),
+                "command": spec.server_args(SERVER_DRAIN_SECONDS),
                 "deploy": { "replicas": spec.replicas, "resources": { "limits": { "cpus": spec.cpu_limit, "memory": spec.memory_limit.replace("Mi", "M") } } },
                 "read_only": true,
                 "user": format!("{NON_ROOT_ID}:{NON_ROOT_ID}"),
@@ -267,7 +284,8 @@ pub fn compose(spec: &DeploySpec, host_port: u16) -> Result<String, ShipError> {
                 "expose": [spec.container_port.to_string()],
                 // The image has no shell: mlship checks its own health.
                 "healthcheck": { "test": ["CMD", "/mlship", "healthcheck"], "interval": "5s", "timeout": "2s", "retries": 3 },
-                "stop_grace_period": format!("{}s", spec.drain_seconds + 10),
+                // Longer than the server's drain plus its grace period.
+                "stop_grace_period": format!("{}s", SERVER_DRAIN_SECONDS + spec.drain_seconds + 5),
                 "restart": "unless-stopped"
             },
             "lb": {

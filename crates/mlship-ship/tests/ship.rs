@@ -213,6 +213,9 @@ fn kubernetes_manifests_carry_probes_limits_and_autoscaling() {
         "memory: \"256Mi\"",
         "cpu: \"100m\"",
         "maxUnavailable: 0",
+        // Kubernetes' own sleep action (1.30+): the image has no shell to run `sleep`.
+        "lifecycle:\n          preStop:\n            sleep:\n              seconds: 5",
+        "\"--drain-seconds\"\n        - \"0\"",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
@@ -240,6 +243,8 @@ fn compose_puts_replicas_behind_nginx() {
         "proxy_next_upstream error timeout http_502 http_503",
         "read_only: true",
         "user: \"65532:65532\"",
+        "\"--drain-seconds\"",
+        "stop_grace_period: \"30s\"",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
