@@ -110,6 +110,19 @@ impl ParamKind {
         }
     }
 
+    /// Whether `value` is of this kind's own type (no conversion needed).
+    fn same_type(&self, value: &ParamValue) -> bool {
+        matches!(
+            (self, value),
+            (ParamKind::Float { .. }, ParamValue::Float(_))
+                | (ParamKind::Int { .. }, ParamValue::Int(_))
+                | (ParamKind::Bool, ParamValue::Bool(_))
+                | (ParamKind::Choice(_), ParamValue::Str(_))
+                | (ParamKind::Null, ParamValue::Null)
+                | (ParamKind::IntList { .. }, ParamValue::IntList(_))
+        )
+    }
+
     /// The value as this kind accepts it (an integer is a valid float), or why not.
     fn accept(&self, value: &ParamValue) -> Option<ParamValue> {
         match (self, value) {
@@ -250,7 +263,10 @@ pub fn resolve_params(
                 "model \"{model_id}\" has no parameter \"{name}\" (its parameters: {known})"
             )));
         };
-        let accepted = spec.kinds.iter().find_map(|kind| kind.accept(value)).ok_or_else(|| {
+        // A kind of the value's own type first: `max_features=1` is one feature (an
+        // integer), `max_features=1.0` all of them (a fraction); only then conversions.
+        let exact = spec.kinds.iter().filter(|kind| kind.same_type(value)).find_map(|kind| kind.accept(value));
+        let accepted = exact.or_else(|| spec.kinds.iter().find_map(|kind| kind.accept(value))).ok_or_else(|| {
             LearnError::InvalidOption(format!(
                 "model \"{model_id}\" parameter \"{name}\": {value} is not allowed (expected {})",
                 spec.allowed()
@@ -351,6 +367,16 @@ mod tests {
         let kind = resolve_params("knn", SPECS, &[("gamma".into(), parse_param_text("fast"))], 0).unwrap_err();
         assert!(kind.to_string().contains("one of \"scale\", \"auto\" or a number in (0, inf]"), "{kind}");
         let half = resolve_params("knn", SPECS, &[("n_neighbors".into(), ParamValue::Float(2.5))], 0).unwrap_err();
+        let either = [ParamSpec {
+            name: "max_features",
+            kinds: &[ParamKind::FRACTION, ParamKind::COUNT],
+            default: DefaultValue::Float(1.0),
+            help: "",
+        }];
+        let one = resolve_params("dt", &either, &[("max_features".into(), ParamValue::Int(1))], 0).unwrap();
+        assert_eq!(one["max_features"], ParamValue::Int(1), "an integer stays a count");
+        let all = resolve_params("dt", &either, &[("max_features".into(), ParamValue::Float(1.0))], 0).unwrap();
+        assert_eq!(all["max_features"], ParamValue::Float(1.0), "a float stays a fraction");
         assert!(half.to_string().contains("2.5 is not allowed"), "{half}");
     }
 

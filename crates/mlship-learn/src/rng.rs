@@ -49,7 +49,7 @@ impl Mt19937 {
     }
 
     /// A uniform integer in `0..=max` by masked rejection (numpy's `random_interval`).
-    fn interval(&mut self, max: u32) -> u32 {
+    pub(crate) fn interval(&mut self, max: u32) -> u32 {
         if max == 0 {
             return 0;
         }

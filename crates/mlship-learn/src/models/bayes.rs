@@ -29,9 +29,6 @@ use crate::LearnError;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par, Side};
 
-/// Rows per block of the tall-skinny QR: the working set stays a few MB.
-const QR_BLOCK_ROWS: usize = 8192;
-
 /// The centred problem in the form the updates read it.
 enum Design {
     /// n > p: the R factor of the centred X (p×p), the matching part of
@@ -58,35 +55,13 @@ fn numerical(step: &str, what: &str, error: impl std::fmt::Debug) -> LearnError 
     }
 }
 
-/// The (p+1)×(p+1) R factor of the centred [X | y], one block of rows at a
-/// time stacked under the running R (only called with n > p).
-fn centred_r(x: &Matrix, y: &[f64], x_mean: &[f64], y_mean: f64) -> Mat<f64> {
-    let p = x.n_cols();
-    let mut r = Mat::<f64>::zeros(0, p + 1);
-    for start in (0..x.n_rows).step_by(QR_BLOCK_ROWS) {
-        let end = (start + QR_BLOCK_ROWS).min(x.n_rows);
-        let r_rows = r.nrows();
-        let stacked = Mat::from_fn(r_rows + end - start, p + 1, |i, j| {
-            if i < r_rows {
-                r[(i, j)]
-            } else if j < p {
-                x.columns[j][start + i - r_rows] - x_mean[j]
-            } else {
-                y[start + i - r_rows] - y_mean
-            }
-        });
-        r = stacked.qr().thin_R().to_owned();
-    }
-    r
-}
-
 fn centre(x: &Matrix, y: &[f64]) -> Centred {
     let (n, p) = (x.n_rows, x.n_cols());
     let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
     let y_mean = mean(y);
     let y_var = y.iter().map(|v| (v - y_mean) * (v - y_mean)).sum::<f64>() / n as f64;
     let design = if n > p {
-        let full = centred_r(x, y, &x_mean, y_mean);
+        let full = crate::models::linear::centred_augmented_r(x, y, &x_mean, y_mean);
         Design::Reduced {
             r: full.submatrix(0, 0, p, p).to_owned(),
             z: (0..p).map(|i| full[(i, p)]).collect(),

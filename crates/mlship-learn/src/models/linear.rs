@@ -106,7 +106,7 @@ const QR_BLOCK_ROWS: usize = 8192;
 /// is stacked under the running R and factored again. R is that of the whole
 /// matrix (up to row signs, which the solution does not depend on), and
 /// the centred design is never materialised.
-fn centred_augmented_r(x: &Matrix, y: &[f64], x_mean: &[f64], y_mean: f64) -> Mat<f64> {
+pub(crate) fn centred_augmented_r(x: &Matrix, y: &[f64], x_mean: &[f64], y_mean: f64) -> Mat<f64> {
     let p = x.n_cols();
     let mut r = Mat::<f64>::zeros(0, p + 1);
     for start in (0..x.n_rows).step_by(QR_BLOCK_ROWS) {

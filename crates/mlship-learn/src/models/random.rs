@@ -24,21 +24,7 @@ impl NumpyRandom {
     /// `random_interval` and the legacy bounded `randint` path (both draw
     /// 32-bit words for a range below 2^32, which is every range here).
     pub(crate) fn interval(&mut self, max: u32) -> u32 {
-        if max == 0 {
-            return 0;
-        }
-        let mut mask = max;
-        mask |= mask >> 1;
-        mask |= mask >> 2;
-        mask |= mask >> 4;
-        mask |= mask >> 8;
-        mask |= mask >> 16;
-        loop {
-            let value = self.mt.next_u32() & mask;
-            if value <= max {
-                return value;
-            }
-        }
+        self.mt.interval(max)
     }
 
     /// `randint(high)`: a uniform integer in `0..high` (`high` ≥ 1 and below
