@@ -24,6 +24,8 @@ pub(crate) struct TreeConfig {
     pub max_features: usize,
     pub max_leaf_nodes: Option<usize>,
     pub min_impurity_decrease: f64,
+    /// Minimal cost-complexity pruning after growth (0: none).
+    pub ccp_alpha: f64,
     /// Extra trees' random thresholds.
     pub random: bool,
 }
@@ -56,7 +58,11 @@ pub(crate) fn build_tree(
         Some(max_leaf_nodes) => builder.best_first(max_leaf_nodes),
         None => builder.depth_first(),
     }
-    builder.tree
+    if config.ccp_alpha > 0.0 {
+        super::prune::prune(builder.tree, config.ccp_alpha)
+    } else {
+        builder.tree
+    }
 }
 
 struct Builder<'a, 'b> {

@@ -66,6 +66,12 @@ pub(crate) const MIN_IMPURITY_DECREASE: ParamSpec = ParamSpec {
     default: DefaultValue::Float(0.0),
     help: "a node splits only if the weighted impurity decreases by at least this",
 };
+pub(crate) const CCP_ALPHA: ParamSpec = ParamSpec {
+    name: "ccp_alpha",
+    kinds: &[ParamKind::NON_NEGATIVE],
+    default: DefaultValue::Float(0.0),
+    help: "minimal cost-complexity pruning: the subtree with the largest cost complexity below this is kept",
+};
 pub(crate) const RANDOM_STATE: ParamSpec = ParamSpec {
     name: "random_state",
     kinds: &[ParamKind::SEED],
@@ -149,6 +155,7 @@ pub(crate) fn tree_config(
         max_features: max_features(params, n_features)?,
         max_leaf_nodes,
         min_impurity_decrease: params.float("min_impurity_decrease")?,
+        ccp_alpha: params.float("ccp_alpha")?,
         random,
     })
 }

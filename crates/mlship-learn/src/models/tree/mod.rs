@@ -6,7 +6,7 @@
 //!
 //! The engine is split by concern: `criterion` (impurity sums), `splitter`
 //! (split search and scikit-learn's feature draws), `builder` (depth-first
-//! and best-first growth), `node` (the flat fitted layout), `forest`
+//! and best-first growth), `prune` (`ccp_alpha`), `node` (the flat fitted layout), `forest`
 //! (parallel fitting and batched prediction) and `config` (parameters).
 //!
 //! Parity: given `random_state`, `dt` draws features in scikit-learn's order
@@ -20,14 +20,15 @@
 //!
 //! Semantics chosen: inputs are rounded to float32 as scikit-learn's trees
 //! do; a NaN at prediction goes to the larger child; `max_features=1` means all features
-//! (see `config`); criteria absolute_error and poisson and `ccp_alpha` are
-//! not implemented (and not declared).
+//! (see `config`); criteria absolute_error and poisson are not implemented
+//! (and not declared).
 
 mod builder;
 mod config;
 mod criterion;
 mod forest;
 mod node;
+mod prune;
 mod splitter;
 #[cfg(test)]
 mod tests;
@@ -182,6 +183,7 @@ pub const MODELS: &[ModelEntry] = &[
             MAX_FEATURES_ALL,
             MAX_LEAF_NODES,
             MIN_IMPURITY_DECREASE,
+            CCP_ALPHA,
             RANDOM_STATE,
         ],
         fit: fit_dt,
@@ -210,7 +212,7 @@ pub const MODELS: &[ModelEntry] = &[
     },
 ];
 
-const FOREST_PARAMS_RF: [crate::params::ParamSpec; 12] = [
+const FOREST_PARAMS_RF: [crate::params::ParamSpec; 13] = [
     N_ESTIMATORS,
     CRITERION,
     MAX_DEPTH,
@@ -222,9 +224,10 @@ const FOREST_PARAMS_RF: [crate::params::ParamSpec; 12] = [
     MIN_IMPURITY_DECREASE,
     BOOTSTRAP_TRUE,
     MAX_SAMPLES,
+    CCP_ALPHA,
     RANDOM_STATE,
 ];
-const FOREST_PARAMS_ET: [crate::params::ParamSpec; 12] = {
+const FOREST_PARAMS_ET: [crate::params::ParamSpec; 13] = {
     let mut params = FOREST_PARAMS_RF;
     params[9] = BOOTSTRAP_FALSE;
     params

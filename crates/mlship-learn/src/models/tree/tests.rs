@@ -132,3 +132,24 @@ fn importances_match_scikit_learn() {
 
 const SKLEARN_IMPORTANCES: [f64; 6] =
     [0.7510279618289284, 0.20599709736307495, 0.015955203266577827, 0.0017590481789926849, 0.02526068936242607, 0.0];
+
+/// Preprocessing imputes, so no NaN reaches a model's fit (it is refused
+/// here, never learnt from); a NaN at prediction does not panic and goes to
+/// the child that held more training rows, as scikit-learn 1.9 sends it.
+#[test]
+fn missing_values_never_reach_the_fit_and_predict_as_scikit_learn() {
+    let (mut x, y) = problem(30);
+    let fitted = spec("dt", &[("max_depth", ParamValue::Int(1))], 0).fit(&x, &y).unwrap();
+    let FittedModel::Tree(tree) = &fitted else { panic!("not a tree") };
+    let root = tree.tree.nodes[0];
+    let larger = if tree.tree.n_node_samples[root.left as usize] > tree.tree.n_node_samples[root.right as usize] {
+        root.left
+    } else {
+        root.right
+    };
+    let row = Matrix { n_rows: 1, columns: vec![vec![f64::NAN]; 2] };
+    assert_eq!(fitted.predict(&row).unwrap(), vec![tree.tree.value[larger as usize]]);
+    x.columns[1][4] = f64::NAN;
+    let error = spec("rf", &[], 0).fit(&x, &y).unwrap_err();
+    assert!(error.to_string().contains("NaN"), "{error}");
+}
