@@ -166,7 +166,7 @@ impl Builder<'_, '_> {
             let mut is_leaf = self.too_small(record.depth, n_node, self.splitter.criterion.weighted_n_node_samples);
             let mut impurity = record.impurity;
             if first {
-                impurity = self.splitter.criterion.node_impurity();
+                impurity = self.splitter.criterion.node_impurity(&self.splitter.samples);
                 first = false;
             }
             is_leaf = is_leaf || impurity <= EPSILON;
@@ -208,7 +208,7 @@ impl Builder<'_, '_> {
         order: usize,
     ) -> FrontierRecord {
         self.splitter.node_reset(start, end);
-        let impurity = if is_first { self.splitter.criterion.node_impurity() } else { impurity };
+        let impurity = if is_first { self.splitter.criterion.node_impurity(&self.splitter.samples) } else { impurity };
         let n_node = end - start;
         let mut is_leaf =
             self.too_small(depth, n_node, self.splitter.criterion.weighted_n_node_samples) || impurity <= EPSILON;

@@ -17,9 +17,10 @@ const OPEN_FRACTION: ParamKind = ParamKind::Float { min: 0.0, max: 1.0, open_min
 
 pub(crate) const CRITERION: ParamSpec = ParamSpec {
     name: "criterion",
-    kinds: &[ParamKind::Choice(&["squared_error", "friedman_mse"])],
+    kinds: &[ParamKind::Choice(&["squared_error", "friedman_mse", "poisson"])],
     default: DefaultValue::Str("squared_error"),
-    help: "the impurity a split minimises: variance, or variance ranked by Friedman's improvement",
+    help:
+        "the impurity a split minimises: variance (friedman_mse: the same, as in scikit-learn 1.9) or Poisson deviance",
 };
 pub(crate) const MAX_DEPTH: ParamSpec = ParamSpec {
     name: "max_depth",
@@ -175,4 +176,20 @@ pub(crate) fn n_samples_bootstrap(params: &Params, n_samples: usize) -> Result<u
             Ok(count)
         }
     }
+}
+
+/// scikit-learn's check for the Poisson criterion: no negative target and a positive sum.
+pub(crate) fn check_target(config: &TreeConfig, y: &[f64]) -> Result<(), LearnError> {
+    if config.criterion != CriterionKind::Poisson {
+        return Ok(());
+    }
+    if y.iter().any(|&v| v < 0.0) {
+        return Err(LearnError::InvalidOption(
+            "criterion \"poisson\" needs a non-negative target (some values are negative)".to_string(),
+        ));
+    }
+    if y.iter().sum::<f64>() <= 0.0 {
+        return Err(LearnError::InvalidOption("criterion \"poisson\" needs a target with a positive sum".to_string()));
+    }
+    Ok(())
 }

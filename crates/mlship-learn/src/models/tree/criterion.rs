@@ -6,6 +6,9 @@
 //! last bit wherever the sample order does. Classification criteria (gini,
 //! entropy, log loss) are further variants of `CriterionKind`.
 //!
+//! Poisson's impurity is the half Poisson deviance; a node whose target sums
+//! to zero has infinite impurity and never splits, as there.
+//!
 //! `friedman_mse` is an alias of `squared_error`, as in scikit-learn 1.9
 //! (which deprecated it: "both were always equivalent" for ranking splits).
 
@@ -17,6 +20,8 @@ use serde::{Deserialize, Serialize};
 pub enum CriterionKind {
     /// Variance of the target (scikit-learn's `MSE`).
     SquaredError,
+    /// Half Poisson deviance (a non-negative target with a positive sum).
+    Poisson,
 }
 
 impl CriterionKind {
@@ -24,6 +29,7 @@ impl CriterionKind {
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "squared_error" | "friedman_mse" => Some(CriterionKind::SquaredError),
+            "poisson" => Some(CriterionKind::Poisson),
             _ => None,
         }
     }
@@ -128,10 +134,33 @@ impl<'a> Criterion<'a> {
         self.pos = new_pos;
     }
 
-    /// The variance of the node.
-    pub fn node_impurity(&self) -> f64 {
-        let mean = self.sum_total / self.weighted_n_node_samples;
-        self.sq_sum_total / self.weighted_n_node_samples - mean.powi(2)
+    /// The impurity of the node.
+    pub fn node_impurity(&self, samples: &[usize]) -> f64 {
+        match self.kind {
+            CriterionKind::SquaredError => {
+                let mean = self.sum_total / self.weighted_n_node_samples;
+                self.sq_sum_total / self.weighted_n_node_samples - mean.powi(2)
+            }
+            CriterionKind::Poisson => {
+                self.poisson_loss(&samples[self.start..self.end], self.sum_total, self.weighted_n_node_samples)
+            }
+        }
+    }
+
+    /// `sum(w * xlogy(y, y / mean)) / sum(w)` (infinite for a sum at or below `EPSILON`).
+    fn poisson_loss(&self, samples: &[usize], y_sum: f64, weight_sum: f64) -> f64 {
+        if y_sum <= f64::EPSILON {
+            return f64::INFINITY;
+        }
+        let y_mean = y_sum / weight_sum;
+        let mut loss = 0.0;
+        for &i in samples {
+            let y = self.y[i];
+            // scipy's xlogy: 0 where y is 0.
+            let term = if y == 0.0 { 0.0 } else { y * (y / y_mean).ln() };
+            loss += self.weight(i) * term;
+        }
+        loss / weight_sum
     }
 
     /// The node's prediction: the weighted mean.
@@ -147,11 +176,26 @@ impl<'a> Criterion<'a> {
                 self.sum_left * self.sum_left / self.weighted_n_left
                     + self.sum_right * self.sum_right / self.weighted_n_right
             }
+            CriterionKind::Poisson => {
+                if self.sum_left <= f64::EPSILON || self.sum_right <= f64::EPSILON {
+                    return f64::NEG_INFINITY;
+                }
+                let left = self.sum_left * (self.sum_left / self.weighted_n_left).ln();
+                let right = self.sum_right * (self.sum_right / self.weighted_n_right).ln();
+                // scikit-learn's -(0 - left) - (0 - right), exactly.
+                left + right
+            }
         }
     }
 
-    /// The variances of the two children at the current position.
+    /// The impurities of the two children at the current position.
     pub fn children_impurity(&self, samples: &[usize]) -> (f64, f64) {
+        if self.kind == CriterionKind::Poisson {
+            return (
+                self.poisson_loss(&samples[self.start..self.pos], self.sum_left, self.weighted_n_left),
+                self.poisson_loss(&samples[self.pos..self.end], self.sum_right, self.weighted_n_right),
+            );
+        }
         let mut sq_sum_left = 0.0;
         for &i in &samples[self.start..self.pos] {
             let y = self.y[i];
@@ -165,13 +209,9 @@ impl<'a> Criterion<'a> {
 
     /// The weighted impurity decrease stored on the node (`min_impurity_decrease` reads it).
     pub fn impurity_improvement(&self, parent: f64, left: f64, right: f64) -> f64 {
-        match self.kind {
-            CriterionKind::SquaredError => {
-                (self.weighted_n_node_samples / self.weighted_n_samples)
-                    * (parent
-                        - self.weighted_n_right / self.weighted_n_node_samples * right
-                        - self.weighted_n_left / self.weighted_n_node_samples * left)
-            }
-        }
+        (self.weighted_n_node_samples / self.weighted_n_samples)
+            * (parent
+                - self.weighted_n_right / self.weighted_n_node_samples * right
+                - self.weighted_n_left / self.weighted_n_node_samples * left)
     }
 }

@@ -20,8 +20,8 @@
 //!
 //! Semantics chosen: inputs are rounded to float32 as scikit-learn's trees
 //! do; a NaN at prediction goes to the larger child; `max_features=1` means all features
-//! (see `config`); criteria absolute_error and poisson are not implemented
-//! (and not declared).
+//! (see `config`); the absolute_error criterion is not implemented (and not
+//! declared).
 
 mod builder;
 mod config;
@@ -115,6 +115,7 @@ fn float32_columns(data: &TrainingData<'_>, model: &str) -> Result<Vec<Vec<f32>>
 fn fit_dt(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
     let x = float32_columns(data, "DecisionTreeRegressor")?;
     let config = tree_config(params, data.x.n_rows, x.len(), false)?;
+    check_target(&config, data.y)?;
     let seed = forest::splitter_seed(params.seed("random_state")?);
     let tree = builder::build_tree(&x, data.y, None, &config, seed);
     let feature_importances = tree.feature_importances(x.len());
@@ -144,6 +145,7 @@ fn fit_forest(params: &Params, data: &TrainingData<'_>, random: bool, model: &st
     let bootstrap = if params.bool("bootstrap")? { Some(n_samples_bootstrap(params, data.x.n_rows)?) } else { None };
     // Fractions count the training rows, as scikit-learn's trees see them (weighted).
     let config = tree_config(params, data.x.n_rows, x.len(), random)?;
+    check_target(&config, data.y)?;
     let plan = forest::ForestPlan {
         config: &config,
         n_estimators: params.usize("n_estimators")?,

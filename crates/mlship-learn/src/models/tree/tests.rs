@@ -110,19 +110,73 @@ fn the_forest_is_the_same_on_one_thread_or_many() {
     assert_eq!(parallel, serial);
 }
 
+/// The "collinear" fixture data set: its 200 training rows and 100 test rows.
+fn collinear() -> (Matrix, Vec<f64>, Matrix) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/models/datasets.json");
+    let all: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let set = &all["datasets"]["collinear"];
+    let floats =
+        |v: &serde_json::Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect() };
+    let columns: Vec<Vec<f64>> = set["x"].as_array().unwrap().iter().map(floats).collect();
+    let x = Matrix { n_rows: 300, columns };
+    let y = floats(&set["y"]);
+    (x.take_rows(&(0..200).collect::<Vec<_>>()), y[..200].to_vec(), x.take_rows(&(200..210).collect::<Vec<_>>()))
+}
+
+/// scikit-learn 1.9.1 on the "collinear" training rows with `y + 1` (Poisson
+/// needs a non-negative target, which the shared fixture sets do not have),
+/// predictions for test rows 200..210 (`fixtures/models_tree.py --poisson`
+/// prints them). A 5-tree Poisson forest agrees tree for tree except one
+/// tree with one split chosen differently (not yet explained: a tie in the
+/// last bit of the log gains is the suspect), so only dt is pinned here.
+#[test]
+fn poisson_matches_scikit_learn() {
+    let (x, y, test) = collinear();
+    let y: Vec<f64> = y.iter().map(|v| v + 1.0).collect();
+    let poisson = ("criterion", ParamValue::Str("poisson".into()));
+    let cases = [(Some(4), POISSON_DT_DEPTH4), (None, POISSON_DT)];
+    for (max_depth, expected) in cases {
+        let depth = max_depth.map_or(ParamValue::Null, ParamValue::Int);
+        let (id, params) = ("dt", [poisson.clone(), ("max_depth", depth)]);
+        let predicted = spec(id, &params, 0).fit(&x, &y).unwrap().predict(&test).unwrap();
+        for (ours, theirs) in predicted.iter().zip(expected) {
+            assert!((ours - theirs).abs() <= 1e-9 * theirs.abs(), "{id} {params:?}: {ours} vs {theirs}");
+        }
+    }
+    let negative = spec("dt", &[poisson], 0).fit(&x, &y.iter().map(|v| v - 100.0).collect::<Vec<_>>()).unwrap_err();
+    assert!(negative.to_string().contains("non-negative"), "{negative}");
+}
+
+const POISSON_DT_DEPTH4: [f64; 10] = [
+    10.048838510910858,
+    15.913331438314344,
+    13.702014396526904,
+    15.913331438314344,
+    4.698999160008417,
+    13.54696315898288,
+    4.698999160008417,
+    11.825030328366601,
+    2.0547109477358845,
+    6.831289980118432,
+];
+const POISSON_DT: [f64; 10] = [
+    11.384289752202516,
+    14.411726841523713,
+    14.485644245759833,
+    15.593022930187253,
+    7.818453597015768,
+    11.621915644715752,
+    5.203203841042816,
+    10.722720741411104,
+    0.6216769241835998,
+    8.229617915739382,
+];
+
 /// scikit-learn 1.9.1: `DecisionTreeRegressor(max_depth=4, random_state=0)`
 /// on the "collinear" fixture's training rows, `feature_importances_`.
 #[test]
 fn importances_match_scikit_learn() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/models/datasets.json");
-    let all: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let set = &all["datasets"]["collinear"];
-    let floats = |v: &serde_json::Value| -> Vec<f64> {
-        v.as_array().unwrap().iter().take(200).map(|f| f.as_f64().unwrap()).collect()
-    };
-    let columns: Vec<Vec<f64>> = set["x"].as_array().unwrap().iter().map(floats).collect();
-    let x = Matrix { n_rows: 200, columns };
-    let y = floats(&set["y"]);
+    let (x, y, _) = collinear();
     let fitted = spec("dt", &[("max_depth", ParamValue::Int(4))], 0).fit(&x, &y).unwrap();
     let expected = SKLEARN_IMPORTANCES;
     for (ours, theirs) in fitted.feature_importances().unwrap().iter().zip(expected) {
