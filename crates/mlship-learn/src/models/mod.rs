@@ -26,6 +26,7 @@ mod random;
 pub mod robust;
 pub mod svm;
 pub mod theil_sen;
+pub mod tree;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -83,6 +84,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     kernel_ridge::MODELS,
     svm::MODELS,
     neighbors::MODELS,
+    tree::MODELS,
     mlp::MODELS,
     dummy::MODELS,
 ];
@@ -207,11 +209,15 @@ pub enum FittedModel {
     Svm(svm::FittedSvm),
     /// A multi-layer perceptron's layers.
     Mlp(mlp::FittedMlp),
+    /// A single decision tree.
+    Tree(tree::FittedTree),
+    /// A forest of decision trees (random forest, extra trees).
+    Forest(tree::FittedForest),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp"];
+pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -221,6 +227,8 @@ impl FittedModel {
             FittedModel::KernelRidge(model) => model,
             FittedModel::Svm(model) => model,
             FittedModel::Mlp(model) => model,
+            FittedModel::Tree(model) => model,
+            FittedModel::Forest(model) => model,
         }
     }
 
@@ -238,6 +246,15 @@ impl FittedModel {
     pub fn coefficients(&self) -> Option<&[f64]> {
         match self {
             FittedModel::Linear(model) => Some(&model.coef),
+            _ => None,
+        }
+    }
+
+    /// Impurity-based feature importances of a tree model (`None` for other families).
+    pub fn feature_importances(&self) -> Option<Vec<f64>> {
+        match self {
+            FittedModel::Tree(model) => Some(model.feature_importances.clone()),
+            FittedModel::Forest(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
     }

@@ -1,0 +1,107 @@
+//! Ensembles of trees: fitting on every core and batched prediction.
+//!
+//! Seeds follow scikit-learn's forests: tree `i` gets the `i`-th
+//! `randint(2**31 - 1)` of `RandomState(random_state)`; its bootstrap sample
+//! is `RandomState(seed_i).randint(0, n, n_bootstrap)` turned into integer
+//! sample weights, and its splitter is seeded by the first draw of a fresh
+//! `RandomState(seed_i)`. Each tree depends only on its own seed, so the
+//! forest is the same whatever the number of threads.
+
+use super::builder::{build_tree, TreeConfig};
+use super::node::TreeNodes;
+use super::splitter::RAND_R_MAX;
+use crate::models::random::NumpyRandom;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// How the trees of one ensemble are drawn.
+pub(crate) struct ForestPlan<'a> {
+    pub config: &'a TreeConfig,
+    pub n_estimators: usize,
+    /// `Some(n)`: each tree fits on a bootstrap sample of `n` rows.
+    pub bootstrap: Option<usize>,
+    pub random_state: u32,
+}
+
+/// The seed scikit-learn's splitter draws from `RandomState(seed)`.
+pub(crate) fn splitter_seed(seed: u32) -> u32 {
+    NumpyRandom::new(seed).randint(RAND_R_MAX as usize) as u32
+}
+
+/// The threads to use: every core, at most one per tree.
+pub(crate) fn n_threads(n_tasks: usize) -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(n_tasks).max(1)
+}
+
+fn fit_one(x: &[Vec<f32>], y: &[f64], plan: &ForestPlan<'_>, seed: u32) -> TreeNodes {
+    let weights = plan.bootstrap.map(|n_bootstrap| {
+        let mut rng = NumpyRandom::new(seed);
+        let mut counts = vec![0.0; y.len()];
+        for _ in 0..n_bootstrap {
+            counts[rng.randint(y.len())] += 1.0;
+        }
+        counts
+    });
+    build_tree(x, y, weights.as_deref(), plan.config, splitter_seed(seed))
+}
+
+/// Fits every tree of the plan, in parallel, in a fixed order.
+pub(crate) fn fit_forest(x: &[Vec<f32>], y: &[f64], plan: &ForestPlan<'_>) -> Vec<TreeNodes> {
+    let mut rng = NumpyRandom::new(plan.random_state);
+    let seeds: Vec<u32> = (0..plan.n_estimators).map(|_| rng.randint(i32::MAX as usize) as u32).collect();
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, TreeNodes)>> = Mutex::new(Vec::with_capacity(seeds.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..n_threads(seeds.len()) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&seed) = seeds.get(index) else { break };
+                let tree = fit_one(x, y, plan, seed);
+                // A poisoned lock only means another tree panicked; keep its data.
+                done.lock().unwrap_or_else(|e| e.into_inner()).push((index, tree));
+            });
+        }
+    });
+    let mut trees = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    trees.sort_by_key(|(index, _)| *index);
+    trees.into_iter().map(|(_, tree)| tree).collect()
+}
+
+/// Rows per block: a block's rows stay in cache while every tree walks them.
+const BLOCK_ROWS: usize = 256;
+
+/// The sum over `trees` of each row's leaf value, for row-major float32
+/// `rows` of `n_cols` columns; blocks of rows are spread over the cores when
+/// the work is large.
+pub(crate) fn sum_trees(trees: &[TreeNodes], rows: &[f32], n_cols: usize) -> Vec<f64> {
+    let n_rows = rows.len().checked_div(n_cols).unwrap_or(0);
+    let mut sums = vec![0.0; n_rows];
+    if n_rows == 0 {
+        return sums;
+    }
+    let block = |rows: &[f32], out: &mut [f64]| {
+        for tree in trees {
+            for (row, sum) in rows.chunks_exact(n_cols).zip(out.iter_mut()) {
+                *sum += tree.predict_row(row);
+            }
+        }
+    };
+    let threads = if n_rows * trees.len() < 200_000 { 1 } else { n_threads(n_rows.div_ceil(BLOCK_ROWS)) };
+    if threads <= 1 {
+        for (rows, out) in rows.chunks(BLOCK_ROWS * n_cols).zip(sums.chunks_mut(BLOCK_ROWS)) {
+            block(rows, out);
+        }
+        return sums;
+    }
+    let per_thread = n_rows.div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (rows, out) in rows.chunks(per_thread * n_cols).zip(sums.chunks_mut(per_thread)) {
+            scope.spawn(move || {
+                for (rows, out) in rows.chunks(BLOCK_ROWS * n_cols).zip(out.chunks_mut(BLOCK_ROWS)) {
+                    block(rows, out);
+                }
+            });
+        }
+    });
+    sums
+}

@@ -1,0 +1,236 @@
+//! Decision trees and forests of them, on one engine: scikit-learn's
+//! `DecisionTreeRegressor` (`dt`), `RandomForestRegressor` (`rf`) and
+//! `ExtraTreesRegressor` (`et`), reproducing `sklearn/tree/_tree.pyx`,
+//! `_splitter.pyx` and `_criterion.pyx` (exact split search on the sorted
+//! values of each drawn feature; extra trees draw one threshold per feature).
+//!
+//! The engine is split by concern: `criterion` (impurity sums), `splitter`
+//! (split search and scikit-learn's feature draws), `builder` (depth-first
+//! and best-first growth), `prune` (`ccp_alpha`), `node` (the flat fitted layout), `forest`
+//! (parallel fitting and batched prediction) and `config` (parameters).
+//!
+//! Parity: given `random_state`, `dt` draws features in scikit-learn's order
+//! with scikit-learn's generator, so its splits are scikit-learn's. Where two
+//! candidate splits have exactly the same proxy gain the first one visited
+//! wins (strictly greater replaces), as there; gains that are equal in exact
+//! arithmetic but differ in the last bit (a different summation order over
+//! rows of equal feature value) may be ranked differently, so parity is
+//! exact where no such tie decides. Forests draw their bootstrap samples and
+//! tree seeds as scikit-learn does; their parity is statistical (CV R2).
+//!
+//! Semantics chosen: inputs are rounded to float32 as scikit-learn's trees
+//! do; a NaN at prediction goes to the larger child; `max_features=1` means all features
+//! (see `config`); the absolute_error criterion is not implemented (and not
+//! declared).
+
+mod builder;
+mod config;
+mod criterion;
+mod forest;
+mod node;
+mod prune;
+mod splitter;
+#[cfg(test)]
+mod tests;
+
+pub use criterion::CriterionKind;
+pub use node::{SplitNode, TreeNodes, LEAF};
+
+use crate::matrix::Matrix;
+use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::params::{Params, ParamsExt};
+use crate::task::Task;
+use crate::LearnError;
+use config::*;
+use serde::{Deserialize, Serialize};
+
+/// A fitted single tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedTree {
+    /// The number of input features.
+    pub n_features: usize,
+    /// The nodes.
+    pub tree: TreeNodes,
+    /// Impurity-based importances (scikit-learn's `feature_importances_`).
+    pub feature_importances: Vec<f64>,
+}
+
+/// A fitted forest: the prediction is the mean of its trees'.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedForest {
+    /// The number of input features.
+    pub n_features: usize,
+    /// The trees, in scikit-learn's `estimators_` order.
+    pub trees: Vec<TreeNodes>,
+    /// The mean of the trees' importances, normalised.
+    pub feature_importances: Vec<f64>,
+}
+
+impl Fitted for FittedTree {
+    fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
+        x.expect_width(self.n_features, "DecisionTreeRegressor")?;
+        let rows = node::rows_f32(x);
+        Ok(forest::sum_trees(std::slice::from_ref(&self.tree), &rows, self.n_features))
+    }
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+    fn is_finite(&self) -> bool {
+        self.tree.is_finite()
+    }
+}
+
+impl Fitted for FittedForest {
+    fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
+        x.expect_width(self.n_features, "the forest")?;
+        let rows = node::rows_f32(x);
+        let mut sums = forest::sum_trees(&self.trees, &rows, self.n_features);
+        let n_trees = self.trees.len() as f64;
+        sums.iter_mut().for_each(|v| *v /= n_trees);
+        Ok(sums)
+    }
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+    fn is_finite(&self) -> bool {
+        self.trees.iter().all(TreeNodes::is_finite)
+    }
+}
+
+/// The features as float32 columns, after checking the data can be fitted.
+fn float32_columns(data: &TrainingData<'_>, model: &str) -> Result<Vec<Vec<f32>>, LearnError> {
+    if data.x.n_rows == 0 || data.x.n_cols() == 0 {
+        return Err(LearnError::InvalidOption(format!(
+            "{model} needs at least one row and one feature (got {} rows, {} features)",
+            data.x.n_rows,
+            data.x.n_cols()
+        )));
+    }
+    if data.x.columns.iter().flatten().chain(data.y).any(|v| !v.is_finite()) {
+        return Err(LearnError::InvalidOption(format!("{model}: the input has NaN or infinite values")));
+    }
+    Ok(data.x.columns.iter().map(|column| column.iter().map(|&v| v as f32).collect()).collect())
+}
+
+fn fit_dt(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    let x = float32_columns(data, "DecisionTreeRegressor")?;
+    let config = tree_config(params, data.x.n_rows, x.len(), false)?;
+    check_target(&config, data.y)?;
+    let seed = forest::splitter_seed(params.seed("random_state")?);
+    let tree = builder::build_tree(&x, data.y, None, &config, seed);
+    let feature_importances = tree.feature_importances(x.len());
+    Ok(FittedModel::Tree(FittedTree { n_features: x.len(), tree, feature_importances }))
+}
+
+/// The mean of the importances of the trees that split, normalised (scikit-learn's forests).
+fn forest_importances(trees: &[TreeNodes], n_features: usize) -> Vec<f64> {
+    let mut mean = vec![0.0; n_features];
+    let split_trees: Vec<&TreeNodes> = trees.iter().filter(|t| t.nodes.len() > 1).collect();
+    for tree in &split_trees {
+        for (total, value) in mean.iter_mut().zip(tree.feature_importances(n_features)) {
+            *total += value;
+        }
+    }
+    let count = split_trees.len().max(1) as f64;
+    mean.iter_mut().for_each(|v| *v /= count);
+    let total: f64 = mean.iter().sum();
+    if total > 0.0 {
+        mean.iter_mut().for_each(|v| *v /= total);
+    }
+    mean
+}
+
+fn fit_forest(params: &Params, data: &TrainingData<'_>, random: bool, model: &str) -> Result<FittedModel, LearnError> {
+    let x = float32_columns(data, model)?;
+    let bootstrap = if params.bool("bootstrap")? { Some(n_samples_bootstrap(params, data.x.n_rows)?) } else { None };
+    // Fractions count the training rows, as scikit-learn's trees see them (weighted).
+    let config = tree_config(params, data.x.n_rows, x.len(), random)?;
+    check_target(&config, data.y)?;
+    let plan = forest::ForestPlan {
+        config: &config,
+        n_estimators: params.usize("n_estimators")?,
+        bootstrap,
+        random_state: params.seed("random_state")?,
+    };
+    let trees = forest::fit_forest(&x, data.y, &plan);
+    let feature_importances = forest_importances(&trees, x.len());
+    Ok(FittedModel::Forest(FittedForest { n_features: x.len(), trees, feature_importances }))
+}
+
+fn fit_rf(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    fit_forest(params, data, false, "RandomForestRegressor")
+}
+
+fn fit_et(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    fit_forest(params, data, true, "ExtraTreesRegressor")
+}
+
+/// PyCaret's `dt`, `rf` and `et`, with the classes' defaults (PyCaret passes
+/// `random_state` and `n_jobs` only; mlship always uses every core).
+pub const MODELS: &[ModelEntry] = &[
+    ModelEntry {
+        id: "dt",
+        name: "Decision Tree Regressor",
+        class: "sklearn.tree.DecisionTreeRegressor",
+        family: "tree",
+        task: Task::Regression,
+        turbo: true,
+        randomised: true,
+        params: &[
+            CRITERION,
+            MAX_DEPTH,
+            MIN_SAMPLES_SPLIT,
+            MIN_SAMPLES_LEAF,
+            MIN_WEIGHT_FRACTION_LEAF,
+            MAX_FEATURES_ALL,
+            MAX_LEAF_NODES,
+            MIN_IMPURITY_DECREASE,
+            CCP_ALPHA,
+            RANDOM_STATE,
+        ],
+        fit: fit_dt,
+    },
+    ModelEntry {
+        id: "rf",
+        name: "Random Forest Regressor",
+        class: "sklearn.ensemble.RandomForestRegressor",
+        family: "ensemble",
+        task: Task::Regression,
+        turbo: true,
+        randomised: true,
+        params: &FOREST_PARAMS_RF,
+        fit: fit_rf,
+    },
+    ModelEntry {
+        id: "et",
+        name: "Extra Trees Regressor",
+        class: "sklearn.ensemble.ExtraTreesRegressor",
+        family: "ensemble",
+        task: Task::Regression,
+        turbo: true,
+        randomised: true,
+        params: &FOREST_PARAMS_ET,
+        fit: fit_et,
+    },
+];
+
+const FOREST_PARAMS_RF: [crate::params::ParamSpec; 13] = [
+    N_ESTIMATORS,
+    CRITERION,
+    MAX_DEPTH,
+    MIN_SAMPLES_SPLIT,
+    MIN_SAMPLES_LEAF,
+    MIN_WEIGHT_FRACTION_LEAF,
+    MAX_FEATURES_ONE,
+    MAX_LEAF_NODES,
+    MIN_IMPURITY_DECREASE,
+    BOOTSTRAP_TRUE,
+    MAX_SAMPLES,
+    CCP_ALPHA,
+    RANDOM_STATE,
+];
+const FOREST_PARAMS_ET: [crate::params::ParamSpec; 13] = {
+    let mut params = FOREST_PARAMS_RF;
+    params[9] = BOOTSTRAP_FALSE;
+    params
+};
