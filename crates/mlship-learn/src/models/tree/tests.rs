@@ -98,7 +98,7 @@ fn the_forest_is_the_same_on_one_thread_or_many() {
     let (x, y) = problem(60);
     let columns: Vec<Vec<f32>> = x.columns.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect();
     let params = spec("rf", &[("n_estimators", ParamValue::Int(8))], 5).resolved_params().unwrap();
-    let config = config::tree_config(&params, 60, 2, false).unwrap();
+    let config = tree_config(&params, 60, 2, false).unwrap();
     let plan = forest::ForestPlan { config: &config, n_estimators: 8, bootstrap: Some(60), random_state: 5 };
     let parallel = forest::fit_forest(&columns, &y, &plan);
     let serial: Vec<TreeNodes> = (0..8)
