@@ -95,8 +95,10 @@ fn failures_are_rows_and_ranking_follows_the_metric_direction() {
 /// stream are scikit-learn's must land on PyCaret's row: R2 within 0.001 and
 /// MAE within 0.1% (PyCaret casts float64 features to float32, and runs
 /// scikit-learn 1.4, so the last digits differ). `tr` draws its subsets its
-/// own way (parity over seeds in its model fixture) and the tree models are
-/// the next issue's, so they are not compared here.
+/// own way (parity over seeds in its model fixture), so it is not compared.
+/// Trees split on thresholds between sample values, so PyCaret's float32
+/// copy of `bmi` moves some splits: `dt`, `rf` and `et` are held to the
+/// issue's forest margin instead (R2 within 0.005, MAE within 1%).
 #[test]
 fn insurance_leaderboard_matches_pycaret_compare_models() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pycaret_compare_insurance.json");
@@ -105,7 +107,7 @@ fn insurance_leaderboard_matches_pycaret_compare_models() {
     let options = SetupOptions { session_id: Some(123), ..SetupOptions::default() };
     let ids = [
         "lr", "lasso", "ridge", "en", "lar", "llar", "omp", "br", "ard", "par", "ransac", "huber", "kr", "svm", "knn",
-        "mlp", "dummy",
+        "mlp", "dummy", "dt", "rf", "et",
     ];
     let models: Vec<ModelSpec> = ids.iter().map(|id| spec(id, &[])).collect();
     let input = CompareInput {
@@ -124,7 +126,8 @@ fn insurance_leaderboard_matches_pycaret_compare_models() {
         let mean = score.mean.unwrap_or_else(|| panic!("{id}: {:?}", score.error));
         let pycaret = &fixture["board"][id];
         let (r2, mae) = (pycaret["R2"].as_f64().unwrap(), pycaret["MAE"].as_f64().unwrap());
-        assert!((mean.r2 - r2).abs() <= 1e-3, "{id}: CV R2 {} against PyCaret's {r2}", mean.r2);
-        assert!((mean.mae - mae).abs() <= 1e-3 * mae, "{id}: CV MAE {} against PyCaret's {mae}", mean.mae);
+        let (r2_margin, mae_margin) = if ["dt", "rf", "et"].contains(&id) { (5e-3, 1e-2) } else { (1e-3, 1e-3) };
+        assert!((mean.r2 - r2).abs() <= r2_margin, "{id}: CV R2 {} against PyCaret's {r2}", mean.r2);
+        assert!((mean.mae - mae).abs() <= mae_margin * mae, "{id}: CV MAE {} against PyCaret's {mae}", mean.mae);
     }
 }
