@@ -39,7 +39,11 @@ pub fn plots(evaluation: &Evaluation) -> Vec<(&'static str, String)> {
         ),
     ];
     if let Some(coef) = evaluation.pipeline.model.coefficients() {
-        out.push(coefficient_plot(&evaluation.pipeline.feature_names, coef));
+        out.push(coefficient_plot(&evaluation.pipeline.feature_names, coef, "coefficients", "Coefficients"));
+    }
+    if let Some(importances) = evaluation.pipeline.model.feature_importances() {
+        let plot = coefficient_plot(&evaluation.pipeline.feature_names, &importances, "importances", "Importances");
+        out.push(plot);
     }
     let folds: Vec<(String, f64)> =
         evaluation.folds.iter().enumerate().map(|(i, m)| (format!("fold {}", i + 1), m.r2)).collect();
@@ -47,16 +51,16 @@ pub fn plots(evaluation: &Evaluation) -> Vec<(&'static str, String)> {
     out
 }
 
-/// The largest coefficients by magnitude, for models that have them.
-fn coefficient_plot(feature_names: &[String], coef: &[f64]) -> (&'static str, String) {
+/// The largest coefficients (or impurity importances) by magnitude, for models that have them.
+fn coefficient_plot(feature_names: &[String], coef: &[f64], name: &'static str, label: &str) -> (&'static str, String) {
     let mut coefficients: Vec<(String, f64)> = feature_names.iter().cloned().zip(coef.iter().copied()).collect();
     coefficients.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let shown = coefficients.len().min(MAX_COEFFICIENTS);
     let title = if coefficients.len() > shown {
-        format!("Coefficients (largest {shown} of {})", coefficients.len())
+        format!("{label} (largest {shown} of {})", coefficients.len())
     } else {
-        "Coefficients".to_string()
+        label.to_string()
     };
     coefficients.truncate(shown);
-    ("coefficients", plots::bars(&title, "coefficient", &coefficients))
+    (name, plots::bars(&title, &label.to_lowercase(), &coefficients))
 }

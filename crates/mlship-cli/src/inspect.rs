@@ -42,6 +42,9 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "options": artifact.spec.options,
             "schema": artifact.pipeline.schema,
             "features": artifact.pipeline.feature_names,
+            "feature_importances": artifact.pipeline.model.feature_importances().map(|values| {
+                artifact.pipeline.feature_names.iter().cloned().zip(values).collect::<std::collections::BTreeMap<_, _>>()
+            }),
             "metrics": artifact.metrics,
             "data": artifact.data,
         });
@@ -100,6 +103,14 @@ pub fn run(args: InspectArgs) -> Result<()> {
         }
     }
     println!("\n{} features into the model", artifact.pipeline.feature_names.len());
+    if let Some(importances) = artifact.pipeline.model.feature_importances() {
+        let mut ranked: Vec<(&String, f64)> = artifact.pipeline.feature_names.iter().zip(importances).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        println!("feature importances (impurity-based, largest first)");
+        for (name, value) in ranked.iter().take(20) {
+            println!("  {name:<30} {value:.4}");
+        }
+    }
     println!("\n{}", metrics_header("Metrics"));
     println!("{}", metrics_row("CV mean", &artifact.metrics.cv.mean));
     println!("{}", metrics_row("CV std", &artifact.metrics.cv.std));

@@ -514,6 +514,16 @@ fn models_take_scikit_learn_parameters_from_flags_and_toml_and_explain_mistakes(
     json(&mlship(d, &with(&base, &["--model", "ridge", "--alpha", "30", "--save", "ridge"])));
     assert_eq!(json(&mlship(d, &["inspect", "ridge.mlship", "--json"]))["model"]["params"]["alpha"], 30.0);
 
+    // Tree models carry impurity importances (scikit-learn's definition: they sum to 1).
+    json(&mlship(d, &with(&base, &["--model", "dt", "--param", "max_depth=4", "--save", "dt"])));
+    let importances = json(&mlship(d, &["inspect", "dt.mlship", "--json"]))["feature_importances"].clone();
+    let values: Vec<(String, f64)> =
+        importances.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_f64().unwrap())).collect();
+    assert!((values.iter().map(|(_, v)| v).sum::<f64>() - 1.0).abs() < 1e-9, "{importances}");
+    let top = values.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    assert_eq!(top.0, "smoker", "{importances}");
+    assert!(json(&mlship(d, &["inspect", "ridge.mlship", "--json"]))["feature_importances"].is_null());
+
     let catalogue = json(&mlship(d, &["algorithms", "--json"]));
     let ids: Vec<&str> = catalogue.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids.first(), Some(&"lr"));
