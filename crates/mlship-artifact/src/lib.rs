@@ -259,8 +259,10 @@ impl Artifact {
             Some(what) => ArtifactError::NewerModel { path: path.clone(), what, version: env!("CARGO_PKG_VERSION") },
             None => ArtifactError::Invalid { path: path.clone(), source },
         })?;
-        // A model id of a known family may still be one this binary cannot refit or describe.
-        if let Some(what) = unknown_model(payload).filter(|_| artifact.spec.model.entry().is_err()) {
+        // A model id of a known family may still be one this binary cannot refit or
+        // describe. Read from the parsed spec: the payload is parsed once on success.
+        if artifact.spec.model.entry().is_err() {
+            let what = format!("model \"{}\"", artifact.spec.model.id);
             return Err(ArtifactError::NewerModel { path, what, version: env!("CARGO_PKG_VERSION") });
         }
         artifact.spec.model.resolved_params().map_err(|source| ArtifactError::InvalidModel { path, source })?;

@@ -7,7 +7,7 @@
 
 use crate::options::{parse_param, OptionFlags};
 use crate::report;
-use crate::train::{build_artifact, load_training_data, session_seed, DataOrigin, TrackingFlags, TrainingData};
+use crate::train::{build_artifact, session_seed, DataFlags, DataOrigin, TrackingFlags, TrainingData};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use mlship_learn::{compare, evaluate_holdout, models_for, rank, CompareInput, EvaluationInput, ModelScore};
@@ -17,15 +17,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// A CSV or Parquet file, or the name of a bundled dataset (see `mlship datasets`)
-    #[arg(long, value_name = "FILE|NAME")]
-    pub data: String,
-    /// The column to predict (defaults to the bundled dataset's target)
-    #[arg(long)]
-    pub target: Option<String>,
-    /// CSV field delimiter: one character, or "tab"
-    #[arg(long, default_value = ",")]
-    pub delimiter: String,
+    #[command(flatten)]
+    pub input: DataFlags,
     #[command(flatten)]
     pub options: OptionFlags,
     /// Only these model ids (comma-separated), in this order
@@ -137,7 +130,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         None => None,
     };
     let models = selected_models(&args, seed)?;
-    let data = load_training_data(&args.data, args.target.clone().or(extras.target), &args.delimiter, &options)?;
+    let data = args.input.load(extras.target, &options)?;
     let bar = progress_bar(models.len() * options.fold, !args.json);
     let on_cell = |id: &str| {
         if let Some(bar) = &bar {
@@ -171,7 +164,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let saved = save_selected(&args, &options, &data, seed, &selected)?;
     let tracked = match args.tracking.no_track {
         true => None,
-        false => Some(record_compare(&args.tracking, &args.data, &data, &options, &scores, sort_metric)?),
+        false => Some(record_compare(&args.tracking, &args.input.data, &data, &options, &scores, sort_metric)?),
     };
     let leaderboard = report::Leaderboard {
         task,

@@ -4,7 +4,7 @@
 
 use crate::options::{ModelFlags, OptionFlags};
 use crate::report;
-use crate::train::{train, TrackingFlags, TrainArgs};
+use crate::train::{train, DataFlags, TrackingFlags, TrainArgs};
 use anyhow::{anyhow, Result};
 use clap::Args;
 use std::path::Path;
@@ -28,9 +28,11 @@ pub struct QuickstartArgs {
 
 pub fn run(args: QuickstartArgs) -> Result<()> {
     let train_args = TrainArgs {
-        data: "insurance".to_string(),
-        target: Some("charges".to_string()),
-        delimiter: ",".to_string(),
+        input: DataFlags {
+            data: "insurance".to_string(),
+            target: Some("charges".to_string()),
+            delimiter: ",".to_string(),
+        },
         options: OptionFlags {
             session_id: Some(123),
             normalize: true,

@@ -13,8 +13,9 @@ use mlship_learn::{evaluate, Evaluation, EvaluationInput, PipelineSpec};
 use std::path::Path;
 use std::time::Instant;
 
-#[derive(Args, Debug)]
-pub struct TrainArgs {
+/// The training table: `train` and `compare` read it the same way.
+#[derive(Args, Debug, Clone)]
+pub struct DataFlags {
     /// A CSV or Parquet file, or the name of a bundled dataset (see `mlship datasets`)
     #[arg(long, value_name = "FILE|NAME")]
     pub data: String,
@@ -24,6 +25,20 @@ pub struct TrainArgs {
     /// CSV field delimiter: one character, or "tab"
     #[arg(long, default_value = ",")]
     pub delimiter: String,
+}
+
+impl DataFlags {
+    /// The table, its target (`--target`, else the config file's, else the
+    /// bundled dataset's) and column kinds.
+    pub fn load(&self, config_target: Option<String>, options: &mlship_learn::SetupOptions) -> Result<TrainingData> {
+        load_training_data(&self.data, self.target.clone().or(config_target), &self.delimiter, options)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub input: DataFlags,
     #[command(flatten)]
     pub options: OptionFlags,
     #[command(flatten)]
@@ -155,14 +170,14 @@ fn new_run(args: &TrainArgs, spec: &PipelineSpec, target: &str, data_sha256: &st
             crate::track::flatten_params(&format!("model.{key}"), value, &mut params);
         }
     }
-    params.push(("data".to_string(), args.data.clone()));
+    params.push(("data".to_string(), args.input.data.clone()));
     params.push(("target".to_string(), target.to_string()));
     params.push(("finalize".to_string(), args.finalize.to_string()));
     params.sort();
     params.dedup_by(|a, b| a.0 == b.0);
     let tracking = &args.tracking;
     mlship_track::NewRun {
-        experiment: tracking.experiment.clone().unwrap_or_else(|| default_experiment(&args.data, target)),
+        experiment: tracking.experiment.clone().unwrap_or_else(|| default_experiment(&args.input.data, target)),
         name: tracking.run_name.clone().unwrap_or_else(|| {
             format!("{}-{}", spec.model.id(), spec.options.session_id.map_or_else(String::new, |s| s.to_string()))
         }),
@@ -237,7 +252,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let seed = session_seed(&mut options);
     let model = args.model.resolve(&extras, seed)?;
     let TrainingData { loaded, y, kinds, target, source, mut notices, shape_read } =
-        load_training_data(&args.data, args.target.clone().or(extras.target), &args.delimiter, &options)?;
+        args.input.load(extras.target, &options)?;
     let (n_rows_read, n_cols_read) = shape_read;
     let spec = PipelineSpec { options, model };
     let input = EvaluationInput {
@@ -346,7 +361,7 @@ fn fit_and_save(
     if args.save.is_none() && recorder.is_none() {
         return Ok((evaluation, None));
     }
-    let name = args.save.clone().unwrap_or_else(|| default_experiment(&args.data, input.target));
+    let name = args.save.clone().unwrap_or_else(|| default_experiment(&args.input.data, input.target));
     let path = artifact_path(&name);
     let artifact = build_artifact(
         &path,
