@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod binning;
+pub mod class_metrics;
 pub mod compare;
 pub mod encode;
 mod error;
@@ -27,6 +28,7 @@ pub mod split;
 pub mod target;
 pub mod task;
 
+pub use class_metrics::{ClassificationMetrics, CLASSIFICATION_METRIC_NAMES};
 pub use compare::{compare, rank, CompareInput, Comparison, ModelScore};
 pub use encode::InputColumn;
 pub use error::LearnError;
