@@ -14,6 +14,7 @@ pub mod encode;
 mod error;
 pub mod evaluate;
 pub mod features;
+pub mod labels;
 pub mod matrix;
 pub mod metrics;
 pub mod models;
