@@ -131,17 +131,34 @@ pub fn binary_auc(truth: &[bool], scores: &[f64]) -> Option<f64> {
     Some(numpy_sum(&pieces))
 }
 
-/// AUC as PyCaret scores it, from per-row class probabilities (`n_classes`
-/// per row, row-major); 0 where scikit-learn refuses.
-fn auc(y_true: &[usize], probabilities: &[f64], n_classes: usize) -> f64 {
+/// What PyCaret's AUC scorer reads from a model: scikit-learn's
+/// `decision_function` when the class has one (`response_method=
+/// ("decision_function", "predict_proba")`), else `predict_proba`. Row-major,
+/// `per_row` values per row: 1 for a binary decision function, else one per class.
+#[derive(Debug, Clone, Copy)]
+pub struct AucScores<'a> {
+    /// The scores.
+    pub values: &'a [f64],
+    /// Values per row.
+    pub per_row: usize,
+}
+
+/// AUC as PyCaret scores it; 0 where scikit-learn refuses (a multiclass
+/// decision function is not probabilities, so PyCaret 3.3.2 shows 0 for
+/// `lr`, `ridge`, `gbc`… on more than two classes: seen with PyCaret itself).
+fn auc(y_true: &[usize], scores: AucScores<'_>, n_classes: usize) -> f64 {
+    let AucScores { values: probabilities, per_row } = scores;
     if y_true.iter().all(|&t| t <= 1) {
-        if n_classes != 2 {
+        if n_classes != 2 || !(per_row == 1 || per_row == 2) {
             // scikit-learn's binary AUC refuses a score matrix of more than two columns.
             return 0.0;
         }
         let truth: Vec<bool> = y_true.iter().map(|&t| t == 1).collect();
-        let scores: Vec<f64> = probabilities.chunks(2).map(|row| row[1]).collect();
+        let scores: Vec<f64> = probabilities.chunks(per_row).map(|row| row[per_row - 1]).collect();
         return binary_auc(&truth, &scores).unwrap_or(0.0);
+    }
+    if per_row != n_classes {
+        return 0.0;
     }
     // `multi_class="ovr"` needs rows that sum to 1 (np.allclose).
     if probabilities.chunks(n_classes).any(|row| {
@@ -169,14 +186,14 @@ fn auc(y_true: &[usize], probabilities: &[f64], n_classes: usize) -> f64 {
 }
 
 impl ClassificationMetrics {
-    /// Scores predicted classes (and, when the model has them, per-class
-    /// probabilities, `n_classes` per row) against the true classes.
+    /// Scores predicted classes (and, when the model has them, the scores
+    /// PyCaret's AUC reads) against the true classes.
     /// `zero_one_labels`: the target's labels are the numbers 0 and 1, which
     /// is when PyCaret averages Recall, Prec. and F1 as "binary".
     pub fn compute(
         y_true: &[usize],
         y_pred: &[usize],
-        probabilities: Option<&[f64]>,
+        auc_scores: Option<AucScores<'_>>,
         n_classes: usize,
         zero_one_labels: bool,
     ) -> Self {
@@ -231,7 +248,7 @@ impl ClassificationMetrics {
         let cov_ypyp = n * n - dot(&pred_sum, &pred_sum);
         let cov_ytyt = n * n - dot(&true_sum, &true_sum);
         let mcc = if cov_ypyp * cov_ytyt == 0.0 { 0.0 } else { cov_ytyp / (cov_ytyt * cov_ypyp).sqrt() };
-        let auc = probabilities.map_or(0.0, |p| auc(y_true, p, n_classes));
+        let auc = auc_scores.map_or(0.0, |scores| auc(y_true, scores, n_classes));
         ClassificationMetrics { accuracy, auc, recall, precision, f1, kappa, mcc }
     }
 

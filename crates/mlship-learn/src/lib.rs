@@ -29,7 +29,7 @@ pub mod split;
 pub mod target;
 pub mod task;
 
-pub use class_metrics::{ClassificationMetrics, CLASSIFICATION_METRIC_NAMES};
+pub use class_metrics::{AucScores, ClassificationMetrics, CLASSIFICATION_METRIC_NAMES};
 pub use compare::{compare, rank, CompareInput, Comparison, ModelScore};
 pub use encode::InputColumn;
 pub use error::LearnError;

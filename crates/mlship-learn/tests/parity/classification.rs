@@ -2,7 +2,7 @@
 //! the stratified split and folds row for row, and PyCaret's seven metrics to 1e-12.
 
 use mlship_learn::split::{stratified_kfold, stratified_train_test_split};
-use mlship_learn::{ClassificationMetrics, CLASSIFICATION_METRIC_NAMES};
+use mlship_learn::{AucScores, ClassificationMetrics, CLASSIFICATION_METRIC_NAMES};
 use serde_json::Value;
 
 fn fixture() -> Value {
@@ -49,7 +49,9 @@ fn classification_metrics_match_pycaret_scorers() {
             rows.iter().flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap())).collect()
         });
         let zero_one = case["zero_one_labels"].as_bool().unwrap();
-        let scores = ClassificationMetrics::compute(&y_true, &y_pred, probabilities.as_deref(), n_classes, zero_one);
+        let per_row = case["auc_per_row"].as_u64().map_or(n_classes, |n| n as usize);
+        let auc_scores = probabilities.as_deref().map(|values| AucScores { values, per_row });
+        let scores = ClassificationMetrics::compute(&y_true, &y_pred, auc_scores, n_classes, zero_one);
         for (metric, value) in CLASSIFICATION_METRIC_NAMES.iter().zip(scores.values()) {
             let expected = case["expected"][metric].as_f64().unwrap();
             assert!((value - expected).abs() <= 1e-12, "{name} {metric}: {value} against scikit-learn's {expected}");
