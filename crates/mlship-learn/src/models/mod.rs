@@ -258,12 +258,14 @@ pub enum FittedModel {
     NaiveBayes(naive_bayes::FittedGaussianNb),
     /// Logistic regression's weight vectors.
     Logistic(logistic::FittedLogistic),
+    /// The classes' shares (the dummy classifier).
+    Prior(dummy::FittedPrior),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
 pub const FITTED_KINDS: &[&str] =
-    &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "naive_bayes", "logistic"];
+    &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "naive_bayes", "logistic", "prior"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -277,6 +279,7 @@ impl FittedModel {
             FittedModel::Forest(model) => model,
             FittedModel::NaiveBayes(model) => model,
             FittedModel::Logistic(model) => model,
+            FittedModel::Prior(model) => model,
         }
     }
 
