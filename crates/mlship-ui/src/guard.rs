@@ -130,8 +130,11 @@ pub fn parse_token(text: &str) -> Result<Token, String> {
     Ok(Token { secret: secret.to_string(), identity })
 }
 
+/// An `--allowed-host` entry: a name, and the one port it is accepted with (any when `None`).
+pub type AllowedHost = (String, Option<u16>);
+
 /// `NAME` or `NAME:PORT` from `--allowed-host`.
-pub fn parse_allowed_host(text: &str) -> Result<(String, Option<u16>), String> {
+pub fn parse_allowed_host(text: &str) -> Result<AllowedHost, String> {
     let (host, port) = split_host_port(text).ok_or_else(|| format!("{text:?} is not HOST or HOST:PORT"))?;
     let valid = !host.is_empty()
         && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'))
@@ -176,12 +179,12 @@ pub struct HostRule {
     /// The address actually bound.
     bound: SocketAddr,
     /// `--allowed-host` entries.
-    allowed: Vec<(String, Option<u16>)>,
+    allowed: Vec<AllowedHost>,
 }
 
 impl HostRule {
     /// The rule for a server started with `--host configured`, bound to `bound`.
-    pub fn new(configured: &str, bound: SocketAddr, allowed: Vec<(String, Option<u16>)>) -> Self {
+    pub fn new(configured: &str, bound: SocketAddr, allowed: Vec<AllowedHost>) -> Self {
         let configured = split_host_port(configured).map_or_else(|| configured.to_ascii_lowercase(), |(h, _)| h);
         HostRule { configured, bound, allowed }
     }

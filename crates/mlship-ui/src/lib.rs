@@ -73,7 +73,7 @@ impl UiConfig {
         self.parsed().map(|_| ())
     }
 
-    fn parsed(&self) -> Result<(Vec<guard::Token>, Vec<(String, Option<u16>)>), StartError> {
+    fn parsed(&self) -> Result<(Vec<guard::Token>, Vec<guard::AllowedHost>), StartError> {
         let mut tokens: Vec<guard::Token> = Vec::new();
         for text in self.tokens.iter().filter(|t| !t.is_empty()) {
             let token = guard::parse_token(text).map_err(StartError::WeakToken)?;

@@ -16,6 +16,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// Request headers to add: (name, value) pairs.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 const ALICE: &str = "alice:9f2c4e6a8b0d1f3e5a7c9e1b";
 const ALICE_SECRET: &str = "9f2c4e6a8b0d1f3e5a7c9e1b";
 
@@ -50,7 +53,7 @@ async fn cross_site_writes_are_refused_and_the_caller_is_recorded() {
     let before = history(&ui.base, &client).await.len();
 
     // The request: text/plain from another site, through another name.
-    let attempts: [(&[(&str, &str)], StatusCode, &str); 6] = [
+    let attempts: [(Headers<'_>, StatusCode, &str); 6] = [
         (&[("content-type", "text/plain")], StatusCode::UNSUPPORTED_MEDIA_TYPE, "application/json"),
         (&[("content-type", "application/x-www-form-urlencoded")], StatusCode::UNSUPPORTED_MEDIA_TYPE, "JSON body"),
         (&[("content-type", "multipart/form-data; boundary=x")], StatusCode::UNSUPPORTED_MEDIA_TYPE, "JSON body"),
