@@ -213,11 +213,16 @@ pub enum FittedModel {
     Tree(tree::FittedTree),
     /// A forest of decision trees (random forest, extra trees).
     Forest(tree::FittedForest),
+    /// Gradient-boosted trees (`gbr`): an initial constant plus shrunk trees.
+    Boosted(tree::FittedBoosted),
+    /// AdaBoost.R2 trees (`ada`) and their weights: a weighted median.
+    AdaBoost(tree::FittedAdaBoost),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest"];
+pub const FITTED_KINDS: &[&str] =
+    &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "boosted", "ada_boost"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -229,6 +234,8 @@ impl FittedModel {
             FittedModel::Mlp(model) => model,
             FittedModel::Tree(model) => model,
             FittedModel::Forest(model) => model,
+            FittedModel::Boosted(model) => model,
+            FittedModel::AdaBoost(model) => model,
         }
     }
 
@@ -255,6 +262,8 @@ impl FittedModel {
         match self {
             FittedModel::Tree(model) => Some(model.feature_importances.clone()),
             FittedModel::Forest(model) => Some(model.feature_importances.clone()),
+            FittedModel::Boosted(model) => Some(model.feature_importances.clone()),
+            FittedModel::AdaBoost(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
     }
