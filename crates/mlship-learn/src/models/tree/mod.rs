@@ -35,6 +35,8 @@ mod splitter;
 mod stats;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_boosting;
 
 pub use adaboost::FittedAdaBoost;
 pub use boosting::FittedBoosted;
