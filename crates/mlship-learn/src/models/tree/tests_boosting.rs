@@ -165,13 +165,16 @@ fn collinear() -> (Matrix, Vec<f64>) {
     (x.take_rows(&(0..200).collect::<Vec<_>>()), floats(&set["y"])[..200].to_vec())
 }
 
+/// A model id, its parameters and the importances expected.
+type Case<'a> = (&'a str, Vec<(&'a str, ParamValue)>, [f64; 6]);
+
 /// scikit-learn 1.9.1's `feature_importances_` on the "collinear" training
 /// rows: `GradientBoostingRegressor(random_state=0)`, the same with
 /// `loss="huber"`, and `AdaBoostRegressor(random_state=0)` (50 trees).
 #[test]
 fn importances_match_scikit_learn() {
     let (x, y) = collinear();
-    let cases: [(&str, Vec<(&str, ParamValue)>, [f64; 6]); 3] = [
+    let cases: [Case<'_>; 3] = [
         ("gbr", vec![], GBR_IMPORTANCES),
         ("gbr", vec![loss("huber")], GBR_HUBER_IMPORTANCES),
         ("ada", vec![], ADA_IMPORTANCES),
