@@ -20,8 +20,11 @@
 //!
 //! Semantics chosen: inputs are rounded to float32 as scikit-learn's trees
 //! do; a NaN at prediction goes to the larger child; `max_features=1` means all features
-//! (see `config`); the absolute_error criterion is not implemented (and not
-//! declared).
+//! (see `config`).
+//!
+//! Boosting runs on the same trees: `gbr` (`boosting`, scikit-learn's
+//! `GradientBoostingRegressor`) and `ada` (`adaboost`, `AdaBoostRegressor`),
+//! with scikit-learn's random draws, so their predictions agree too.
 
 mod adaboost;
 mod boosting;
