@@ -219,7 +219,7 @@ fn absolute_error_leaves_hold_the_weighted_median() {
     let mut sorted = y.clone();
     sorted.sort_by(f64::total_cmp);
     assert_eq!(tree_of(&stump).value, vec![(sorted[19] + sorted[20]) / 2.0]);
-    let constant = spec("dt", &[mae.clone()], 0).fit(&x, &[2.5; 40]).unwrap();
+    let constant = spec("dt", std::slice::from_ref(&mae), 0).fit(&x, &[2.5; 40]).unwrap();
     assert_eq!(tree_of(&constant).nodes.len(), 1);
     let odd: Vec<usize> = (0..39).collect();
     let fitted =
