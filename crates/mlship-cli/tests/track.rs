@@ -110,6 +110,12 @@ fn runs_sort_filter_and_compare_from_the_command_line() {
     assert!(line.contains("invalid filter") && line.contains("at character"), "{line}");
     let line = failure(&mlship(dir.path(), &["runs", "list", "--experiment", "nope"]));
     assert!(line.contains("no experiment named \"nope\""), "{line}");
+    // A filter 1,000 conditions deep is a clear error (exit non-zero), not the store's; so is an unknown sort key.
+    let deep = vec!["metrics.cv_mae > 1"; 1000].join(" and ");
+    let line = failure(&mlship(dir.path(), &["runs", "list", "--filter", &deep]));
+    assert!(line.contains("at most 50 conditions") && !line.contains("mlship.db"), "{line}");
+    let line = failure(&mlship(dir.path(), &["runs", "list", "--sort", "holdout_r3"]));
+    assert!(line.contains("unknown sort key") && line.contains("metrics.holdout_r2"), "{line}");
 
     let compared = ok(&mlship(dir.path(), &["runs", "compare", &lr[..8], &dummy[..8]]));
     let model_row = compared.lines().find(|l| l.contains("params.model")).unwrap();

@@ -8,11 +8,13 @@
 #![forbid(unsafe_code)]
 
 pub mod binning;
+pub mod class_metrics;
 pub mod compare;
 pub mod encode;
 mod error;
 pub mod evaluate;
 pub mod features;
+pub mod labels;
 pub mod matrix;
 pub mod metrics;
 pub mod models;
@@ -27,6 +29,7 @@ pub mod split;
 pub mod target;
 pub mod task;
 
+pub use class_metrics::{AucScores, ClassificationMetrics, CLASSIFICATION_METRIC_NAMES};
 pub use compare::{compare, rank, CompareInput, Comparison, ModelScore};
 pub use encode::InputColumn;
 pub use error::LearnError;

@@ -22,6 +22,8 @@ use mlship_learn::{
 
 use mlship_testkit::seed;
 
+#[path = "parity/classification.rs"]
+mod classification;
 #[path = "parity/compare.rs"]
 mod compare;
 #[path = "parity/models.rs"]

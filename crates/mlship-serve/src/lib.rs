@@ -13,7 +13,8 @@ mod error;
 mod html;
 mod input;
 mod json_input;
-mod listen;
+// Public for `mlship ui`, which serves its pages through the same loop.
+pub mod listen;
 mod metrics;
 mod openapi;
 mod state;

@@ -25,16 +25,19 @@ use tokio::time::Instant;
 
 /// How long a connection may take or sit, and how many may be open.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ConnectionLimits {
+pub struct ConnectionLimits {
+    /// How long a client gets to send a request's headers (and how long an idle keep-alive connection waits).
     pub header_timeout: Duration,
+    /// How long a connection may move no byte either way before it is closed.
     pub idle_timeout: Duration,
+    /// Open connections at most; more wait in the listen backlog.
     pub max_connections: usize,
 }
 
 /// Accepts until `stop` resolves, then closes the listener, lets every open
 /// connection finish its request (idle ones close at once) and waits for
 /// them at most `grace`.
-pub(crate) async fn serve(
+pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,

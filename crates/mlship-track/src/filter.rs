@@ -229,8 +229,26 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Parses a filter such as `metrics.r2 > 0.8 and params.model = 'lr'`; a syntax error names the position.
+/// The most conditions a filter may join with `and`: each is one `EXISTS`
+/// subquery, and the SQL engines bound expression depth (SQLite at 1,000), so
+/// a longer filter is refused here with a clear message rather than failing in
+/// the store.
+pub const MAX_FILTER_CONDITIONS: usize = 50;
+
+/// The longest filter accepted, in bytes.
+pub const MAX_FILTER_BYTES: usize = 64 * 1024;
+
+/// Parses a filter such as `metrics.r2 > 0.8 and params.model = 'lr'`; a
+/// syntax error names the position. At most [`MAX_FILTER_CONDITIONS`]
+/// conditions and [`MAX_FILTER_BYTES`] bytes.
 pub fn parse_filter(expression: &str) -> Result<Vec<Clause>, TrackError> {
+    if expression.len() > MAX_FILTER_BYTES {
+        return Err(TrackError::InvalidFilter {
+            expression: shortened(expression),
+            position: MAX_FILTER_BYTES + 1,
+            reason: format!("a filter is at most {MAX_FILTER_BYTES} bytes, this one is {}", expression.len()),
+        });
+    }
     let mut lexer = Lexer { text: expression, position: 0 };
     let mut clauses = Vec::new();
     lexer.skip_space();
@@ -266,6 +284,13 @@ pub fn parse_filter(expression: &str) -> Result<Vec<Clause>, TrackError> {
             (Scope::Attribute(_), Value::Number(n)) => Value::Text(format_number(n)),
             (_, v) => v,
         };
+        if clauses.len() == MAX_FILTER_CONDITIONS {
+            return Err(TrackError::InvalidFilter {
+                expression: shortened(expression),
+                position: key_start + 1,
+                reason: format!("a filter joins at most {MAX_FILTER_CONDITIONS} conditions with \"and\""),
+            });
+        }
         clauses.push(Clause { scope, key, op, value });
         lexer.skip_space();
         if lexer.rest().is_empty() {
@@ -277,6 +302,14 @@ pub fn parse_filter(expression: &str) -> Result<Vec<Clause>, TrackError> {
         } else {
             return Err(lexer.error("expected \"and\" between conditions (\"or\" is not supported)"));
         }
+    }
+}
+
+/// The start of a long filter, for its error message.
+fn shortened(expression: &str) -> String {
+    match expression.len() > 80 {
+        true => format!("{}…", &expression[..expression.floor_char_boundary(64)]),
+        false => expression.to_string(),
     }
 }
 
@@ -375,6 +408,25 @@ mod tests {
                 other => panic!("{bad}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn long_filters_are_refused_clearly() {
+        let condition = "metrics.r2 > 0.1";
+        let many = |n: usize| vec![condition; n].join(" and ");
+        assert_eq!(parse_filter(&many(MAX_FILTER_CONDITIONS)).unwrap().len(), MAX_FILTER_CONDITIONS);
+        for n in [MAX_FILTER_CONDITIONS + 1, 1000] {
+            match parse_filter(&many(n)) {
+                Err(error @ TrackError::InvalidFilter { .. }) => {
+                    let message = error.to_string();
+                    assert!(message.contains("at most 50") && message.len() < 300, "{message}");
+                }
+                other => panic!("{n} conditions: {other:?}"),
+            }
+        }
+        let huge = format!("params.model = '{}'", "x".repeat(MAX_FILTER_BYTES));
+        let error = parse_filter(&huge).unwrap_err().to_string();
+        assert!(error.contains("at most 65536 bytes") && error.len() < 300, "{error}");
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub enum TrackError {
     Io { path: String, source: std::io::Error },
     #[error("{path}: sha256 is {actual}, but the store recorded {expected}; the artifact was changed or damaged")]
     Integrity { path: String, expected: String, actual: String },
+    /// A new model name that reads like an existing model's (UTS #39 skeleton).
+    #[error("model name {name:?} reads like the existing model {existing:?} (same Unicode skeleton); use {existing:?} or a name that reads differently")]
+    ConfusableName { name: String, existing: String },
     #[error("invalid filter {expression:?} at character {position}: {reason}")]
     InvalidFilter { expression: String, position: usize, reason: String },
     #[error("cannot draw a random run id: {0}")]
@@ -91,6 +94,7 @@ impl TrackError {
                 | TrackError::Invalid(_)
                 | TrackError::Model(_)
                 | TrackError::InvalidFilter { .. }
+                | TrackError::ConfusableName { .. }
         )
     }
 }

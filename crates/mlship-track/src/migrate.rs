@@ -24,8 +24,14 @@ pub struct Migration {
 }
 
 /// Every schema change, oldest first.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, description: "initial schema", sql: include_str!("../migrations/0001_initial.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "initial schema", sql: include_str!("../migrations/0001_initial.sql") },
+    Migration {
+        version: 2,
+        description: "model name skeletons",
+        sql: include_str!("../migrations/0002_model_name_skeletons.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,

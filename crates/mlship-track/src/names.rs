@@ -48,6 +48,24 @@ fn canonical(text: &str) -> String {
     folded.nfkc().collect()
 }
 
+/// The form in which two names that *read* alike are equal: the UTS #39
+/// confusable skeleton of the canonical form (NFKC, lower case), so
+/// `xssmodеl` (Cyrillic е) and `xssmodel` share one, as do `paypal` and
+/// `pаypal`, `model-1` and `model-l`. One step beyond UTS #39: a combining dot
+/// above (U+0307) after `i` or `j` is dropped, since those letters already
+/// carry a dot (Unicode's Soft_Dotted rule), so `İnsurance` (whose lower case
+/// is `i̇nsurance`) reads as, and collides with, `insurance`.
+pub fn skeleton(canonical: &str) -> String {
+    let mut out = String::with_capacity(canonical.len());
+    for c in unicode_security::skeleton(canonical) {
+        if c == '\u{307}' && (out.ends_with('i') || out.ends_with('j')) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Aliases are identifiers: ASCII letters, digits, `-` and `_`, starting with a
 /// letter, and not a number (so `NAME@3` can never be confused with a version).
 pub fn parse_alias(raw: &str) -> Result<String, TrackError> {
@@ -87,6 +105,24 @@ mod tests {
         for bad in ["a/b", "a\\b", "%2e%2e", "model%41", "..", ".hidden", "", " x", "x\u{0}", "a:b", "x\ny"] {
             let error = parse_name("model", bad).unwrap_err().to_string();
             assert!(error.contains("invalid model name"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn confusable_names_share_a_skeleton() {
+        let key = |name: &str| skeleton(&parse_name("model", name).unwrap().canonical);
+        for (a, b) in [
+            ("xssmodel", "xssmod\u{435}l"),
+            ("insurance", "\u{130}nsurance"),
+            ("Insurance", "\u{130}NSURANCE"),
+            ("paypal", "p\u{430}ypal"),
+            ("model-1", "model-l"),
+            ("insurance", "ｉｎｓｕｒａｎｃｅ"),
+        ] {
+            assert_eq!(key(a), key(b), "{a:?} vs {b:?}");
+        }
+        for (a, b) in [("insurance", "insurances"), ("cafe", "caf\u{e9}"), ("model-1", "model-2")] {
+            assert_ne!(key(a), key(b), "{a:?} vs {b:?}");
         }
     }
 

@@ -195,12 +195,26 @@ impl Store {
     }
 
     /// Registers a new version of `name` (created on first use) from a run's
-    /// artifact or from a `.mlship` file, optionally pointing `alias` at it.
+    /// artifact or from a `.mlship` file, optionally pointing `alias` at it;
+    /// recorded as made by the OS user (the CLI's caller).
     pub async fn register(
         &self,
         name: &str,
         source: &ModelSource,
         alias: Option<&str>,
+    ) -> Result<ModelVersion, TrackError> {
+        self.register_by(name, source, alias, &crate::os_user()).await
+    }
+
+    /// [`Store::register`], recorded as made by `by` (the UI passes its
+    /// caller's token identity, never the server's OS user). A new model whose
+    /// name reads like an existing one (same [`names::skeleton`]) is refused.
+    pub async fn register_by(
+        &self,
+        name: &str,
+        source: &ModelSource,
+        alias: Option<&str>,
+        by: &str,
     ) -> Result<ModelVersion, TrackError> {
         let parsed = names::parse_name("model", name)?;
         let alias = alias.map(names::parse_alias).transpose()?;
@@ -245,7 +259,7 @@ impl Store {
                 (None, format!("file {}", file.display()), path, sha)
             }
         };
-        let user = crate::os_user();
+        let user = by.to_string();
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM registered_models WHERE canonical_name = $1")
@@ -256,16 +270,30 @@ impl Store {
         let model_id = match existing {
             Some(id) => id,
             None => {
+                let skeleton = names::skeleton(&parsed.canonical);
+                self.fill_skeletons(&mut tx).await?;
+                let lookalike: Option<String> =
+                    sqlx::query_scalar("SELECT name FROM registered_models WHERE skeleton = $1 ORDER BY id LIMIT 1")
+                        .bind(&skeleton)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(|e| self.db.err(e))?;
+                if let Some(existing) = lookalike {
+                    // Nothing but the filled-in skeletons was written: keep them.
+                    tx.commit().await.map_err(|e| self.db.err(e))?;
+                    return Err(TrackError::ConfusableName { name: parsed.display, existing });
+                }
                 let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM registered_models")
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|e| self.db.err(e))?;
-                sqlx::query("INSERT INTO registered_models (id, name, canonical_name, created_at, created_by) VALUES ($1, $2, $3, $4, $5)")
+                sqlx::query("INSERT INTO registered_models (id, name, canonical_name, created_at, created_by, skeleton) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(id)
                     .bind(&parsed.display)
                     .bind(&parsed.canonical)
                     .bind(now)
                     .bind(&user)
+                    .bind(&skeleton)
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| self.db.err(e))?;
@@ -313,6 +341,25 @@ impl Store {
             created_by: user,
             aliases: alias.into_iter().collect(),
         })
+    }
+
+    /// Computes the skeleton of models registered before migration 2 (once:
+    /// afterwards no row lacks one and this reads nothing).
+    async fn fill_skeletons(&self, tx: &mut crate::db::Transaction) -> Result<(), TrackError> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, canonical_name FROM registered_models WHERE skeleton IS NULL")
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        for (id, canonical) in rows {
+            sqlx::query("UPDATE registered_models SET skeleton = $1 WHERE id = $2")
+                .bind(names::skeleton(&canonical))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        }
+        Ok(())
     }
 
     /// Points `alias` at `to` (None deletes it) and records the move.
@@ -381,8 +428,13 @@ impl Store {
     }
 
     /// `mlship models alias NAME ALIAS VERSION`; returns false when the alias
-    /// already pointed there (nothing recorded).
+    /// already pointed there (nothing recorded). Recorded as moved by the OS user.
     pub async fn set_alias(&self, name: &str, alias: &str, version: i64) -> Result<bool, TrackError> {
+        self.set_alias_by(name, alias, version, &crate::os_user()).await
+    }
+
+    /// [`Store::set_alias`], recorded in the alias history as moved by `by`.
+    pub async fn set_alias_by(&self, name: &str, alias: &str, version: i64, by: &str) -> Result<bool, TrackError> {
         let alias = names::parse_alias(alias)?;
         let ModelRow { id: model_id, name: display, .. } = self.model_row(name).await?;
         let mut tx = self.db.begin_write().await?;
@@ -396,17 +448,22 @@ impl Store {
         if exists.is_none() {
             return Err(TrackError::NotFound(format!("model {display:?} has no version {version}")));
         }
-        let moved = self.move_alias(&mut tx, model_id, &alias, Some(version), &crate::os_user()).await?;
+        let moved = self.move_alias(&mut tx, model_id, &alias, Some(version), by).await?;
         tx.commit().await.map_err(|e| self.db.err(e))?;
         Ok(moved)
     }
 
-    /// Removes `alias` from model `name`, recording the move in its history.
+    /// Removes `alias` from model `name`, recording the move in its history as made by the OS user.
     pub async fn delete_alias(&self, name: &str, alias: &str) -> Result<(), TrackError> {
+        self.delete_alias_by(name, alias, &crate::os_user()).await
+    }
+
+    /// [`Store::delete_alias`], recorded in the alias history as made by `by`.
+    pub async fn delete_alias_by(&self, name: &str, alias: &str, by: &str) -> Result<(), TrackError> {
         let alias = names::parse_alias(alias)?;
         let ModelRow { id: model_id, name: display, .. } = self.model_row(name).await?;
         let mut tx = self.db.begin_write().await?;
-        if !self.move_alias(&mut tx, model_id, &alias, None, &crate::os_user()).await? {
+        if !self.move_alias(&mut tx, model_id, &alias, None, by).await? {
             return Err(TrackError::NotFound(format!("model {display:?} has no alias {alias:?}")));
         }
         tx.commit().await.map_err(|e| self.db.err(e))

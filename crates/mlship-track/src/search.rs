@@ -32,6 +32,9 @@ impl Store {
             None => Vec::new(),
         };
         let sort = query.sort.as_deref().map(filter::parse_sort).transpose()?;
+        if let (Some(sort), Some(text)) = (&sort, &query.sort) {
+            self.check_sort_key(sort, text).await?;
+        }
         let mut sql = Sql::default();
         let mut from = "FROM runs r JOIN experiments e ON e.id = r.experiment_id".to_string();
         let mut order = "r.start_time DESC, r.id".to_string();
@@ -90,6 +93,65 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// The table a metric, param or tag key lives in; `None` for an attribute.
+fn key_table(scope: &Scope) -> Option<&'static str> {
+    match scope {
+        Scope::Metric => Some("latest_metrics"),
+        Scope::Param => Some("params"),
+        Scope::Tag => Some("tags"),
+        Scope::Attribute(_) => None,
+    }
+}
+
+/// How many known keys of each kind an unknown sort key's error lists.
+const KNOWN_KEYS_SHOWN: i64 = 40;
+
+impl Store {
+    /// A metric, param or tag sort key that no run in the store has is a
+    /// mistake (a typo would otherwise sort nothing, silently): the error
+    /// lists the keys that exist.
+    async fn check_sort_key(&self, sort: &filter::SortKey, text: &str) -> Result<(), TrackError> {
+        let Some(table) = key_table(&sort.scope) else { return Ok(()) };
+        let found: Option<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT key FROM {table} WHERE key = $1 LIMIT 1")))
+                .bind(&sort.key)
+                .fetch_optional(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        if found.is_some() {
+            return Ok(());
+        }
+        let mut known: Vec<String> = filter::ATTRIBUTES
+            .iter()
+            .filter(|(name, _)| !matches!(*name, "name" | "id"))
+            .map(|(name, _)| format!("attributes.{name}"))
+            .collect();
+        for (scope, table) in [("metrics", "latest_metrics"), ("params", "params"), ("tags", "tags")] {
+            let keys: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT DISTINCT key FROM {table} ORDER BY key LIMIT {KNOWN_KEYS_SHOWN}"
+            )))
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(|e| self.db.err(e))?;
+            known.extend(keys.into_iter().map(|key| format!("{scope}.{key}")));
+        }
+        let scope = match sort.scope {
+            Scope::Metric => "metric",
+            Scope::Param => "param",
+            _ => "tag",
+        };
+        Err(TrackError::InvalidFilter {
+            expression: text.to_string(),
+            position: 1,
+            reason: format!(
+                "unknown sort key: no run has the {scope} {:?}; known keys: {}",
+                sort.key,
+                known.join(", ")
+            ),
+        })
     }
 }
 

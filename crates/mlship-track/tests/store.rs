@@ -86,6 +86,7 @@ on_both_backends!(
     registry_numbers_versions_and_records_alias_moves,
     registering_never_points_at_a_missing_or_changed_artifact,
     names_are_canonical,
+    models_from_before_the_skeleton_column_are_checked_too,
     stored_paths_cannot_leave_the_artifact_folder,
     migrations_apply_once_when_stores_open_together,
 );
@@ -226,6 +227,22 @@ async fn lists_sort_and_filter(store: &Store) {
     assert!(missing.to_string().contains("no experiment named \"nope\""), "{missing}");
     let bad = store.list_runs(&query(None, None, Some("metrics.r2 >> 1"))).await.unwrap_err();
     assert!(matches!(bad, TrackError::InvalidFilter { .. }), "{bad}");
+    // A filter 1,000 conditions deep is the caller's mistake, said clearly, never the store's error.
+    let deep = vec!["metrics.cv_mae > 1"; 1000].join(" and ");
+    let bad = store.list_runs(&query(None, None, Some(&deep))).await.unwrap_err();
+    assert!(matches!(bad, TrackError::InvalidFilter { .. }) && bad.is_client_error(), "{bad}");
+    assert!(bad.to_string().contains("at most 50 conditions"), "{bad}");
+    // An unknown sort key is an error listing the keys there are, not an unsorted list.
+    for unknown in ["holdout_r3", "params.modle", "tags.teem DESC"] {
+        let bad = store.list_runs(&query(None, Some(unknown), None)).await.unwrap_err();
+        let message = bad.to_string();
+        assert!(matches!(bad, TrackError::InvalidFilter { .. }), "{unknown}: {bad}");
+        assert!(message.contains("unknown sort key"), "{message}");
+        for known in ["attributes.start_time", "metrics.holdout_r2", "metrics.cv_mae", "params.model", "tags.team"] {
+            assert!(message.contains(known), "{unknown}: {message}");
+        }
+    }
+    assert_eq!(store.list_runs(&query(None, Some("params.model"), None)).await.unwrap().len(), 4);
     let experiments = store.experiments().await.unwrap();
     assert_eq!(
         experiments.iter().map(|e| (e.name.as_str(), e.n_runs)).collect::<Vec<_>>(),
@@ -281,9 +298,28 @@ async fn registry_numbers_versions_and_records_alias_moves(store: &Store) {
         ]
     );
     assert!(detail.history.iter().all(|e| !e.changed_by.is_empty() && e.changed_at > 0));
+
+    // A caller's identity (the UI's token name), not the OS user, when one is given.
+    let v4 = store.register_by("insurance", &ModelSource::File(golden()), Some("canary"), "token:alice").await.unwrap();
+    assert_eq!(v4.created_by, "token:alice");
+    assert!(store.set_alias_by("insurance", "canary", 3, "token:bob").await.unwrap());
+    store.delete_alias_by("insurance", "canary", "token:carol").await.unwrap();
+    let detail = store.model("insurance").await.unwrap();
+    let last: Vec<(&str, Option<i64>, Option<i64>, &str)> = detail.history[4..]
+        .iter()
+        .map(|e| (e.alias.as_str(), e.from_version, e.to_version, e.changed_by.as_str()))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            ("canary", None, Some(4), "token:alice"),
+            ("canary", Some(4), Some(3), "token:bob"),
+            ("canary", Some(3), None, "token:carol")
+        ]
+    );
     let models = store.models().await.unwrap();
     assert_eq!(models.len(), 1);
-    assert_eq!((models[0].latest_version, models[0].aliases.clone()), (Some(3), vec![("production".to_string(), 2)]));
+    assert_eq!((models[0].latest_version, models[0].aliases.clone()), (Some(4), vec![("production".to_string(), 2)]));
 }
 
 async fn registering_never_points_at_a_missing_or_changed_artifact(store: &Store) {
@@ -329,6 +365,35 @@ async fn names_are_canonical(store: &Store) {
     }
     store.register("Ünïcode", &ModelSource::File(golden()), None).await.unwrap();
     assert_eq!(store.register("u\u{308}ni\u{308}code", &ModelSource::File(golden()), None).await.unwrap().version, 2);
+
+    // Names that read alike but differ (UTS #39 skeleton) are refused, naming the existing model.
+    store.register("xssmodel", &ModelSource::File(golden()), None).await.unwrap();
+    store.register("insurance", &ModelSource::File(golden()), None).await.unwrap();
+    for (lookalike, existing) in
+        [("xssmod\u{435}l", "xssmodel"), ("\u{130}nsurance", "insurance"), ("XSSMOD\u{415}L", "xssmodel")]
+    {
+        match store.register(lookalike, &ModelSource::File(golden()), None).await {
+            Err(TrackError::ConfusableName { existing: found, .. }) => assert_eq!(found, existing, "{lookalike}"),
+            other => panic!("{lookalike}: {other:?}"),
+        }
+    }
+    // The same name (canonically) is a new version, not a lookalike.
+    assert_eq!(store.register("XSSModel", &ModelSource::File(golden()), None).await.unwrap().version, 2);
+    assert_eq!(store.models().await.unwrap().len(), 3);
+}
+
+/// A store whose models were registered before migration 2 (no skeleton yet)
+/// still refuses a lookalike: the next registration fills the skeletons in.
+async fn models_from_before_the_skeleton_column_are_checked_too(store: &Store) {
+    store.register("xssmodel", &ModelSource::File(golden()), None).await.unwrap();
+    let mut connection = sqlx::AnyConnection::connect(&store.location.url).await.unwrap();
+    sqlx::query("UPDATE registered_models SET skeleton = NULL").execute(&mut connection).await.unwrap();
+    let refused = store.register("xssmod\u{435}l", &ModelSource::File(golden()), None).await.unwrap_err();
+    assert!(matches!(refused, TrackError::ConfusableName { .. }), "{refused}");
+    assert!(refused.to_string().contains("\"xssmodel\""), "{refused}");
+    let filled: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT skeleton FROM registered_models").fetch_all(&mut connection).await.unwrap();
+    assert_eq!(filled, [Some("xssrnodel".to_string())]);
 }
 
 /// The corpus of item 6: whatever a stored row says, reading goes nowhere
@@ -405,7 +470,7 @@ async fn open_eight_at_once(location: &StoreLocation) -> Vec<i64> {
 }
 
 async fn migrations_apply_once_when_stores_open_together(store: &Store) {
-    assert_eq!(open_eight_at_once(&store.location).await, [1]);
+    assert_eq!(open_eight_at_once(&store.location).await, [1, 2]);
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
 }
 
@@ -415,7 +480,7 @@ async fn a_new_sqlite_store_opened_eight_times_at_once_is_migrated_once() {
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(dir.path().join("fresh").to_str().unwrap(), None).unwrap();
-    assert_eq!(open_eight_at_once(&location).await, [1]);
+    assert_eq!(open_eight_at_once(&location).await, [1, 2]);
     let mut connection = sqlx::AnyConnection::connect(&location.url).await.unwrap();
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut connection).await.unwrap();
     assert_eq!(mode, "wal");
@@ -427,5 +492,5 @@ async fn a_new_postgres_store_opened_eight_times_at_once_is_migrated_once() {
     let Some(url) = postgres_database().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(&url, Some(&dir.path().join("artifacts"))).unwrap();
-    assert_eq!(open_eight_at_once(&location).await, [1]);
+    assert_eq!(open_eight_at_once(&location).await, [1, 2]);
 }

@@ -9,14 +9,19 @@
 //! POST /api/models/{name}/versions   {"run_id": "…", "alias": "production"}
 //! PUT  /api/models/{name}/aliases/{alias}   {"version": 3}
 //! DELETE /api/models/{name}/aliases/{alias}
+//!
+//! Writes take `Content-Type: application/json` and, when the server has a
+//! token, `Authorization: Bearer TOKEN`; the registry records the token's
+//! identity as who made the change. Every error is `{"error": …, "status": …}`.
 
 use crate::error::UiError;
+use crate::guard::Caller;
 use crate::SharedUi;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use mlship_track::{ModelSource, RunQuery, RunRow};
 use serde_json::{json, Value};
 
@@ -114,7 +119,12 @@ fn json_body(body: &Bytes) -> Result<Value, UiError> {
     Ok(value)
 }
 
-pub async fn register(State(ui): State<SharedUi>, Path(name): Path<String>, body: Bytes) -> Result<Response, UiError> {
+pub async fn register(
+    State(ui): State<SharedUi>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Response, UiError> {
     let body = json_body(&body)?;
     let run_id = body.get("run_id").and_then(Value::as_str).ok_or_else(|| {
         UiError::bad_request("give {\"run_id\": \"…\"}: the API registers runs (use the CLI for files)")
@@ -124,12 +134,13 @@ pub async fn register(State(ui): State<SharedUi>, Path(name): Path<String>, body
         Some(Value::String(alias)) => Some(alias.as_str()),
         Some(_) => return Err(UiError::bad_request("\"alias\" must be a string")),
     };
-    let version = ui.store.register(&name, &ModelSource::Run(run_id.to_string()), alias).await?;
+    let version = ui.store.register_by(&name, &ModelSource::Run(run_id.to_string()), alias, &caller.0).await?;
     Ok((StatusCode::CREATED, Json(json!(version))).into_response())
 }
 
 pub async fn set_alias(
     State(ui): State<SharedUi>,
+    Extension(caller): Extension<Caller>,
     Path((name, alias)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, UiError> {
@@ -139,14 +150,15 @@ pub async fn set_alias(
         .and_then(Value::as_i64)
         .filter(|v| *v >= 1)
         .ok_or_else(|| UiError::bad_request("give {\"version\": N} with N a version number (1, 2, …)"))?;
-    let moved = ui.store.set_alias(&name, &alias, version).await?;
+    let moved = ui.store.set_alias_by(&name, &alias, version, &caller.0).await?;
     Ok(Json(json!({ "model": name, "alias": alias.to_ascii_lowercase(), "version": version, "moved": moved })))
 }
 
 pub async fn delete_alias(
     State(ui): State<SharedUi>,
+    Extension(caller): Extension<Caller>,
     Path((name, alias)): Path<(String, String)>,
 ) -> Result<StatusCode, UiError> {
-    ui.store.delete_alias(&name, &alias).await?;
+    ui.store.delete_alias_by(&name, &alias, &caller.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -29,7 +29,10 @@ impl UiError {
     /// Our fault: logged with its detail; the client sees a short message.
     pub fn internal(detail: impl Into<String>) -> Self {
         tracing::error!(target: "mlship::ui", "{}", detail.into());
-        UiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".to_string() }
+        UiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "internal error (the server's log has the details)".to_string(),
+        }
     }
 }
 
@@ -37,11 +40,10 @@ impl From<TrackError> for UiError {
     fn from(error: TrackError) -> Self {
         let status = match &error {
             TrackError::NotFound(_) => StatusCode::NOT_FOUND,
+            TrackError::ConfusableName { .. } => StatusCode::CONFLICT,
             e if e.is_client_error() => StatusCode::BAD_REQUEST,
-            _ => {
-                tracing::error!(target: "mlship::ui", "store error: {error}");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            // The store's own failures name its path or URL: logged, never shown.
+            _ => return UiError::internal(format!("store error: {error}")),
         };
         UiError { status, message: error.to_string() }
     }
@@ -75,10 +77,12 @@ impl IntoResponse for PageError {
         let page = crate::pages::ErrorPage { status: self.0.status.as_u16(), message: &self.0.message };
         match page.render() {
             Ok(html) => (self.0.status, axum::response::Html(html)).into_response(),
-            // Only a failing `Display` can fail a render; the message still reaches the client.
+            // Only a failing `Display` can fail a render; the client still gets a page, never plain text.
             Err(error) => {
-                tracing::error!(target: "mlship::ui", "cannot render the error page: {error}");
-                (self.0.status, self.0.message).into_response()
+                tracing::error!(target: "mlship::ui", "cannot render the error page ({}): {error}", self.0.message);
+                let status = self.0.status.as_u16();
+                let page = format!("<!doctype html><title>Error {status} · mlship</title><h1>Error {status}</h1>");
+                (self.0.status, axum::response::Html(page)).into_response()
             }
         }
     }

@@ -118,15 +118,32 @@ async fn writes_change_the_registry_and_need_the_token_when_one_is_set() {
 async fn binding_beyond_loopback_needs_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(dir.path().join("s").to_str().unwrap(), None).unwrap();
-    let config = UiConfig { host: "0.0.0.0".into(), port: 0, token: None };
-    let refused = UiApp::build(Store::open(location.clone()).await.unwrap(), config).await;
+    let any = |tokens: &[&str]| UiConfig {
+        host: "0.0.0.0".into(),
+        port: 0,
+        tokens: tokens.iter().map(|t| t.to_string()).collect(),
+        ..UiConfig::default()
+    };
+    let refused = UiApp::build(Store::open(location.clone()).await.unwrap(), any(&[])).await;
     assert!(matches!(refused, Err(StartError::TokenRequired(_))));
-    let weak = UiConfig { host: "0.0.0.0".into(), port: 0, token: Some("short".into()) };
-    assert!(matches!(
-        UiApp::build(Store::open(location.clone()).await.unwrap(), weak).await,
-        Err(StartError::WeakToken)
-    ));
-    let ok = UiConfig { host: "0.0.0.0".into(), port: 0, token: Some("long-enough-token-123".into()) };
+    // Short, blank, repeated or sequential secrets: refused at startup, saying why.
+    for (weak, reason) in [
+        ("short", "at least 16"),
+        ("                ", "not allowed"),
+        ("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "too predictable"),
+        ("ops:abcdefghijklmnopqrstuvwxyz", "too predictable"),
+    ] {
+        match UiApp::build(Store::open(location.clone()).await.unwrap(), any(&[weak])).await {
+            Err(error @ StartError::WeakToken(_)) => assert!(error.to_string().contains(reason), "{weak:?}: {error}"),
+            Err(other) => panic!("{weak:?}: {other}"),
+            Ok(_) => panic!("{weak:?} was accepted"),
+        }
+    }
+    let read_needs_a_token = UiConfig { auth_read: true, ..common::config() };
+    assert!(matches!(read_needs_a_token.check(), Err(StartError::AuthReadWithoutToken)));
+    let bad_host = UiConfig { allowed_hosts: vec!["evil/host".into()], ..common::config() };
+    assert!(matches!(bad_host.check(), Err(StartError::AllowedHost(_))));
+    let ok = any(&["long-enough-token-123"]);
     assert!(UiApp::build(Store::open(location).await.unwrap(), ok).await.is_ok());
 }
 

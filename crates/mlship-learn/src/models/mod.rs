@@ -18,7 +18,9 @@ pub mod kernel_ridge;
 pub mod lars;
 mod lbfgsb;
 pub mod linear;
+pub mod logistic;
 pub mod mlp;
+pub mod naive_bayes;
 pub mod neighbors;
 pub mod omp;
 pub mod passive_aggressive;
@@ -39,8 +41,19 @@ use serde::{Deserialize, Serialize};
 pub struct TrainingData<'a> {
     /// The model's input features, after every pipeline step.
     pub x: &'a Matrix,
-    /// The target, one value per row of `x`.
+    /// The target, one value per row of `x`; for a classifier the class
+    /// codes `0..n_classes` (the sorted label encoding) as numbers.
     pub y: &'a [f64],
+    /// The number of classes of the whole target (a training fold may miss
+    /// some); 0 for regression.
+    pub n_classes: usize,
+}
+
+impl TrainingData<'_> {
+    /// The class codes of a classifier's target.
+    pub fn class_codes(&self) -> Vec<usize> {
+        self.y.iter().map(|&code| code as usize).collect()
+    }
 }
 
 /// One row of the model table.
@@ -74,7 +87,9 @@ impl PartialEq for ModelEntry {
 
 /// Every family's rows, in PyCaret's `models()` order.
 /// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp dummy.
+/// Classification's order: lr knn nb dt svm rbfsvm gpc mlp ridge rf qda ada gbc lda et xgboost lightgbm catboost dummy.
 const FAMILIES: &[&[ModelEntry]] = &[
+    logistic::MODELS,
     linear::MODELS,
     lars::MODELS,
     omp::MODELS,
@@ -84,6 +99,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     kernel_ridge::MODELS,
     svm::MODELS,
     neighbors::MODELS,
+    naive_bayes::MODELS,
     tree::MODELS,
     mlp::MODELS,
     dummy::MODELS,
@@ -170,14 +186,28 @@ impl ModelSpec {
         resolve_params(&self.id, entry.params, &given, 0)
     }
 
-    /// Fits the model; the spec is not changed.
+    /// Fits a regressor; the spec is not changed.
     pub fn fit(&self, x: &Matrix, y: &[f64]) -> Result<FittedModel, LearnError> {
+        self.fit_task(x, y, 0)
+    }
+
+    /// Fits the model; `y` holds class codes and `n_classes` counts the
+    /// classes of the whole target when the model classifies (0 for regression).
+    pub fn fit_task(&self, x: &Matrix, y: &[f64], n_classes: usize) -> Result<FittedModel, LearnError> {
         if x.n_rows != y.len() {
             return Err(LearnError::Shape(format!("X has {} rows but y has {}", x.n_rows, y.len())));
         }
         let entry = self.entry()?;
+        if (entry.task == Task::Classification) != (n_classes > 0) {
+            return Err(LearnError::InvalidOption(format!(
+                "model \"{}\" learns {} but the target was prepared for {}",
+                self.id,
+                entry.task.as_str(),
+                if n_classes > 0 { "classification" } else { "regression" }
+            )));
+        }
         let params = self.resolved_params()?;
-        let fitted = (entry.fit)(&params, &TrainingData { x, y })?;
+        let fitted = (entry.fit)(&params, &TrainingData { x, y, n_classes })?;
         fitted.check_finite(entry.name)?;
         Ok(fitted)
     }
@@ -192,6 +222,17 @@ pub trait Fitted {
     fn n_features(&self) -> usize;
     /// Every stored number is finite (a fit that overflowed is refused).
     fn is_finite(&self) -> bool;
+    /// A classifier's per-class probabilities (scikit-learn's
+    /// `predict_proba`), row-major with one column per class of the whole
+    /// target; `None` for a model without them.
+    fn predict_proba(&self, _x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {
+        None
+    }
+    /// A classifier's `decision_function`: one value per row for two
+    /// classes, else one per class (row-major); `None` for a model without one.
+    fn decision_function(&self, _x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {
+        None
+    }
 }
 
 /// A fitted model: the state `predict` needs, tagged by family.
@@ -217,12 +258,30 @@ pub enum FittedModel {
     Boosted(tree::FittedBoosted),
     /// AdaBoost.R2 trees (`ada`) and their weights: a weighted median.
     AdaBoost(tree::FittedAdaBoost),
+    /// Per-class feature means and variances (Gaussian naive Bayes).
+    NaiveBayes(naive_bayes::FittedGaussianNb),
+    /// Logistic regression's weight vectors.
+    Logistic(logistic::FittedLogistic),
+    /// The classes' shares (the dummy classifier).
+    Prior(dummy::FittedPrior),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] =
-    &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "boosted", "ada_boost"];
+pub const FITTED_KINDS: &[&str] = &[
+    "linear",
+    "neighbors",
+    "kernel_ridge",
+    "svm",
+    "mlp",
+    "tree",
+    "forest",
+    "boosted",
+    "ada_boost",
+    "naive_bayes",
+    "logistic",
+    "prior",
+];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -236,6 +295,9 @@ impl FittedModel {
             FittedModel::Forest(model) => model,
             FittedModel::Boosted(model) => model,
             FittedModel::AdaBoost(model) => model,
+            FittedModel::NaiveBayes(model) => model,
+            FittedModel::Logistic(model) => model,
+            FittedModel::Prior(model) => model,
         }
     }
 
@@ -247,6 +309,16 @@ impl FittedModel {
     /// The number of input features the model was fitted on.
     pub fn n_features(&self) -> usize {
         self.as_fitted().n_features()
+    }
+
+    /// A classifier's per-class probabilities (row-major), if it has them.
+    pub fn predict_proba(&self, x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {
+        self.as_fitted().predict_proba(x)
+    }
+
+    /// A classifier's decision function, if it has one (see `Fitted`).
+    pub fn decision_function(&self, x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {
+        self.as_fitted().decision_function(x)
     }
 
     /// Linear coefficients, for the coefficient plot (`None` for other families).

@@ -21,22 +21,56 @@ fn problem(n_rows: usize) -> (Matrix, Vec<f64>) {
     (Matrix { n_rows, columns: vec![a, b, c] }, y)
 }
 
+/// The problem's target cut into three classes (codes 0, 1, 2) for classifiers.
+fn classes(y: &[f64]) -> Vec<f64> {
+    y.iter()
+        .map(|&v| {
+            if v < -1.0 {
+                0.0
+            } else if v < 2.0 {
+                1.0
+            } else {
+                2.0
+            }
+        })
+        .collect()
+}
+
+/// The target for `entry`'s task, and the class count to fit with.
+fn target_for(entry: &ModelEntry, y: &[f64]) -> (Vec<f64>, usize) {
+    match entry.task {
+        Task::Regression => (y.to_vec(), 0),
+        Task::Classification => (classes(y), 3),
+    }
+}
+
 #[test]
 fn every_model_passes_the_estimator_checks() {
-    let (x, y) = problem(120);
+    let (x, y_regression) = problem(120);
     for entry in all_models() {
+        let (y, n_classes) = target_for(entry, &y_regression);
         let spec = ModelSpec::with_defaults(entry.task, entry.id, 7).unwrap();
-        let fitted = spec.fit(&x, &y).unwrap_or_else(|e| panic!("{}: {e}", entry.id));
+        let fitted = spec.fit_task(&x, &y, n_classes).unwrap_or_else(|e| panic!("{}: {e}", entry.id));
         let predictions = fitted.predict(&x).unwrap();
         assert_eq!(predictions.len(), x.n_rows, "{}", entry.id);
         assert!(predictions.iter().all(|p| p.is_finite()), "{}", entry.id);
         assert_eq!(fitted.n_features(), 3, "{}", entry.id);
+        if entry.task == Task::Classification {
+            assert!(predictions.iter().all(|&p| p == 0.0 || p == 1.0 || p == 2.0), "{}: not a class code", entry.id);
+            if let Some(probabilities) = fitted.predict_proba(&x) {
+                let probabilities = probabilities.unwrap();
+                assert_eq!(probabilities.len(), x.n_rows * 3, "{}", entry.id);
+                for row in probabilities.chunks(3) {
+                    assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{}: {row:?}", entry.id);
+                }
+            }
+        }
 
         let narrow = Matrix { n_rows: x.n_rows, columns: x.columns[..2].to_vec() };
         let error = fitted.predict(&narrow).unwrap_err().to_string();
         assert!(error.contains("X has 2 features"), "{}: {error}", entry.id);
 
-        let again = spec.fit(&x, &y).unwrap();
+        let again = spec.fit_task(&x, &y, n_classes).unwrap();
         assert_eq!(again, fitted, "{}: the same seed gave another model", entry.id);
 
         let json = serde_json::to_string(&fitted).unwrap();
@@ -60,11 +94,13 @@ fn every_model_passes_the_estimator_checks() {
 /// all rows, whatever the seed (scikit-learn does the same).
 #[test]
 fn randomised_models_differ_with_another_seed() {
-    let (x, y) = problem(120);
+    let (x, y_regression) = problem(120);
     for entry in all_models().filter(|entry| entry.randomised) {
-        let first = ModelSpec::with_defaults(entry.task, entry.id, 1).unwrap().fit(&x, &y).unwrap();
-        let differs = (2..=6)
-            .any(|seed| ModelSpec::with_defaults(entry.task, entry.id, seed).unwrap().fit(&x, &y).unwrap() != first);
+        let (y, n_classes) = target_for(entry, &y_regression);
+        let fit =
+            |seed| ModelSpec::with_defaults(entry.task, entry.id, seed).unwrap().fit_task(&x, &y, n_classes).unwrap();
+        let first = fit(1);
+        let differs = (2..=6).any(|seed| fit(seed) != first);
         assert!(differs, "{}: no seed in 2..=6 changed the model", entry.id);
     }
 }
@@ -94,6 +130,15 @@ fn format_one_specs_still_load_and_unknown_models_say_newer() {
     let future: ModelSpec = serde_json::from_str(r#"{"id":"quantum_forest"}"#).unwrap();
     let error = future.resolved_params().unwrap_err().to_string();
     assert!(error.contains("newer mlship"), "{error}");
+}
+
+#[test]
+fn a_classifier_is_never_fitted_to_a_regression_target() {
+    let (x, y) = problem(30);
+    let error = ModelSpec::with_defaults(Task::Classification, "nb", 0).unwrap().fit(&x, &y).unwrap_err();
+    assert!(error.to_string().contains("learns classification"), "{error}");
+    let error = ModelSpec::with_defaults(Task::Regression, "lr", 0).unwrap().fit_task(&x, &classes(&y), 3).unwrap_err();
+    assert!(error.to_string().contains("learns regression"), "{error}");
 }
 
 #[test]

@@ -103,10 +103,59 @@ fn check_randomised(id: &str, case: &Value, data: &Dataset) {
     );
 }
 
+/// A classifier's predicted classes and probabilities on the test rows. A
+/// class may differ only where scikit-learn's two most probable classes are
+/// within the tolerance of each other (a tie the solver's tolerance decides).
+fn check_classifier(id: &str, case: &Value, data: &Dataset) {
+    let (x, y) = data.train();
+    let n_classes = case["n_classes"].as_u64().unwrap() as usize;
+    let given: Vec<(String, ParamValue)> = case["params"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::from_value(v.clone()).unwrap()))
+        .collect();
+    let spec = ModelSpec::new(Task::Classification, id, &given, 0).unwrap_or_else(|e| panic!("{id}: {e}"));
+    let fitted = spec.fit_task(&x, &y, n_classes).unwrap_or_else(|e| panic!("{id}: {e}"));
+    let test = data.test_x();
+    let predicted = fitted.predict(&test).unwrap();
+    let probabilities = fitted.predict_proba(&test).expect("the classifier has predict_proba").unwrap();
+    let floats = |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect() };
+    let (expected_classes, expected_probabilities) = (floats(&case["predictions"]), floats(&case["probabilities"]));
+    let rtol = case["rtol"].as_f64().unwrap();
+    let what = format!("{id} on {} with {}", case["dataset"], case["params"]);
+    assert_eq!(probabilities.len(), expected_probabilities.len(), "{what}");
+    for (i, (p, e)) in probabilities.iter().zip(&expected_probabilities).enumerate() {
+        assert!((p - e).abs() <= rtol, "{what}: probability {i}: got {p}, scikit-learn {e}");
+    }
+    for (row, (p, e)) in predicted.iter().zip(&expected_classes).enumerate() {
+        let mut sorted = expected_probabilities[row * n_classes..(row + 1) * n_classes].to_vec();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        assert!(p == e || sorted[0] - sorted[1] <= 2.0 * rtol, "{what}: test row {row}: class {p}, scikit-learn {e}");
+    }
+}
+
+#[test]
+fn every_classifier_matches_its_reference_library() {
+    let dir = models_dir().join("classification");
+    let all = read(&dir.join("datasets.json"));
+    let mut checked = 0;
+    for entry in all_models().filter(|entry| entry.task == Task::Classification) {
+        let path = dir.join(format!("{}.json", entry.id));
+        assert!(path.exists(), "{} has no parity fixture ({})", entry.id, path.display());
+        let fixture = read(&path);
+        for case in fixture["cases"].as_array().unwrap() {
+            check_classifier(entry.id, case, &dataset(&all, case["dataset"].as_str().unwrap()));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} classifier cases");
+}
+
 #[test]
 fn every_model_matches_its_reference_library() {
     let all = read(&models_dir().join("datasets.json"));
-    for entry in all_models() {
+    for entry in all_models().filter(|entry| entry.task == Task::Regression) {
         let path = models_dir().join(format!("{}.json", entry.id));
         assert!(
             path.exists(),

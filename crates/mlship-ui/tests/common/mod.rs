@@ -56,13 +56,23 @@ pub async fn populate(store: &Store) -> Vec<String> {
 }
 
 pub async fn start(token: Option<&str>) -> Populated {
+    start_with(UiConfig { tokens: token.into_iter().map(str::to_string).collect(), ..config() }).await
+}
+
+/// Loopback, any free port, no token.
+#[allow(dead_code)]
+pub fn config() -> UiConfig {
+    UiConfig { host: "127.0.0.1".into(), port: 0, ..UiConfig::default() }
+}
+
+#[allow(dead_code)]
+pub async fn start_with(config: UiConfig) -> Populated {
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(dir.path().join("store").to_str().unwrap(), None).unwrap();
     let url = location.url.clone();
     let store = Store::open(location).await.unwrap();
     let runs = populate(&store).await;
     let artifacts = store.artifacts().dir().to_path_buf();
-    let config = UiConfig { host: "127.0.0.1".into(), port: 0, token: token.map(str::to_string) };
     let app = UiApp::build(store, config).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
