@@ -254,6 +254,10 @@ pub enum FittedModel {
     Tree(tree::FittedTree),
     /// A forest of decision trees (random forest, extra trees).
     Forest(tree::FittedForest),
+    /// Gradient-boosted trees (`gbr`): an initial constant plus shrunk trees.
+    Boosted(tree::FittedBoosted),
+    /// AdaBoost.R2 trees (`ada`) and their weights: a weighted median.
+    AdaBoost(tree::FittedAdaBoost),
     /// Per-class feature means and variances (Gaussian naive Bayes).
     NaiveBayes(naive_bayes::FittedGaussianNb),
     /// Logistic regression's weight vectors.
@@ -264,8 +268,20 @@ pub enum FittedModel {
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] =
-    &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "naive_bayes", "logistic", "prior"];
+pub const FITTED_KINDS: &[&str] = &[
+    "linear",
+    "neighbors",
+    "kernel_ridge",
+    "svm",
+    "mlp",
+    "tree",
+    "forest",
+    "boosted",
+    "ada_boost",
+    "naive_bayes",
+    "logistic",
+    "prior",
+];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -277,6 +293,8 @@ impl FittedModel {
             FittedModel::Mlp(model) => model,
             FittedModel::Tree(model) => model,
             FittedModel::Forest(model) => model,
+            FittedModel::Boosted(model) => model,
+            FittedModel::AdaBoost(model) => model,
             FittedModel::NaiveBayes(model) => model,
             FittedModel::Logistic(model) => model,
             FittedModel::Prior(model) => model,
@@ -316,6 +334,8 @@ impl FittedModel {
         match self {
             FittedModel::Tree(model) => Some(model.feature_importances.clone()),
             FittedModel::Forest(model) => Some(model.feature_importances.clone()),
+            FittedModel::Boosted(model) => Some(model.feature_importances.clone()),
+            FittedModel::AdaBoost(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
     }
