@@ -12,6 +12,7 @@
 //! tag this binary does not know is reported as "made by a newer mlship".
 
 pub mod bayes;
+pub mod catboost;
 pub mod dummy;
 pub mod huber;
 pub mod kernel_ridge;
@@ -73,7 +74,8 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp dummy.
+/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp
+/// (xgboost lightgbm) catboost dummy.
 const FAMILIES: &[&[ModelEntry]] = &[
     linear::MODELS,
     lars::MODELS,
@@ -86,6 +88,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     neighbors::MODELS,
     tree::MODELS,
     mlp::MODELS,
+    catboost::MODELS,
     dummy::MODELS,
 ];
 
@@ -213,11 +216,13 @@ pub enum FittedModel {
     Tree(tree::FittedTree),
     /// A forest of decision trees (random forest, extra trees).
     Forest(tree::FittedForest),
+    /// CatBoost's symmetric (oblivious) trees.
+    Oblivious(catboost::FittedOblivious),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest"];
+pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "oblivious"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -229,6 +234,7 @@ impl FittedModel {
             FittedModel::Mlp(model) => model,
             FittedModel::Tree(model) => model,
             FittedModel::Forest(model) => model,
+            FittedModel::Oblivious(model) => model,
         }
     }
 
@@ -250,11 +256,13 @@ impl FittedModel {
         }
     }
 
-    /// Impurity-based feature importances of a tree model (`None` for other families).
+    /// Feature importances of a tree model: impurity-based, or CatBoost's
+    /// `PredictionValuesChange` (`None` for other families).
     pub fn feature_importances(&self) -> Option<Vec<f64>> {
         match self {
             FittedModel::Tree(model) => Some(model.feature_importances.clone()),
             FittedModel::Forest(model) => Some(model.feature_importances.clone()),
+            FittedModel::Oblivious(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
     }
