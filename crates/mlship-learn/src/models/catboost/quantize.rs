@@ -13,15 +13,11 @@
 //! `0.5 * a + 0.5 * b` of the values either side. With fewer distinct values
 //! than bins every midpoint becomes a border, as in CatBoost.
 //!
-//! Tie rule: CatBoost keeps the bins in a `std::priority_queue`, whose order
-//! among bins with equal scores is the heap's; here equal scores are split
-//! leftmost first. The borders can differ from CatBoost's only when bins of
-//! equal score compete for the last splits (row counts of the same sizes).
+//! Tie rule: CatBoost keeps the bins in a `std::priority_queue` ordered by
+//! score alone, so among bins of equal score (equal row counts) the heap's
+//! mechanics decide which is split first; `LibcxxHeap` reproduces libc++'s.
 //! CatBoost also builds borders on at most 200,000 sampled rows; mlship uses
 //! every row.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// One bin of the greedy search: sorted positions `start..end` and its best split.
 struct Bin {
@@ -58,23 +54,66 @@ fn split_score(start: usize, end: usize, at: usize) -> f64 {
     log(at - start) + log(end - at) - log(end - start)
 }
 
-/// Heap order: the higher score first, then the leftmost bin.
-impl Ord for Bin {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.score.total_cmp(&other.score).then_with(|| other.start.cmp(&self.start))
+/// `std::priority_queue` as libc++ implements it (CatBoost's build): a
+/// binary max-heap on the score alone, `push` sifting up while the parent is
+/// strictly smaller, `pop` moving the hole down to a leaf along the larger
+/// child (the left one on a tie, Floyd's method) and sifting the last element
+/// up from there. Bins of equal score leave in the order this gives, which is
+/// what decides between them when they compete for the last borders.
+struct LibcxxHeap(Vec<Bin>);
+
+impl LibcxxHeap {
+    fn less(&self, a: usize, b: usize) -> bool {
+        self.0[a].score < self.0[b].score
+    }
+
+    fn sift_up(&mut self, mut index: usize) {
+        while index > 0 {
+            let parent = (index - 1) / 2;
+            if !self.less(parent, index) {
+                break;
+            }
+            self.0.swap(parent, index);
+            index = parent;
+        }
+    }
+
+    fn push(&mut self, bin: Bin) {
+        self.0.push(bin);
+        self.sift_up(self.0.len() - 1);
+    }
+
+    fn top(&self) -> Option<&Bin> {
+        self.0.first()
+    }
+
+    fn pop(&mut self) -> Option<Bin> {
+        let len = self.0.len();
+        if len <= 1 {
+            return self.0.pop();
+        }
+        // Floyd: move the hole from the root to a leaf along the larger child.
+        let mut hole = 0;
+        loop {
+            let mut child = 2 * hole + 1;
+            if child + 1 < len && self.less(child, child + 1) {
+                child += 1;
+            }
+            self.0.swap(hole, child);
+            hole = child;
+            if child > (len - 2) / 2 {
+                break;
+            }
+        }
+        // The old root now sits at `hole`; the last element takes its place.
+        let last = len - 1;
+        if hole != last {
+            self.0.swap(hole, last);
+            self.sift_up(hole);
+        }
+        self.0.pop()
     }
 }
-impl PartialOrd for Bin {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Bin {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Bin {}
 
 /// The sorted borders of one feature column (NaN values are ignored, as
 /// CatBoost's `nan_mode=Min` does when building borders). A constant column
@@ -85,18 +124,15 @@ pub(crate) fn greedy_log_sum_borders(column: &[f64], border_count: usize) -> Vec
         return Vec::new();
     }
     values.sort_by(f32::total_cmp);
-    let mut heap = BinaryHeap::new();
+    let mut heap = LibcxxHeap(Vec::with_capacity(border_count + 2));
     heap.push(Bin::new(&values, 0, values.len()));
-    while heap.len() <= border_count {
+    while heap.0.len() <= border_count && heap.top().is_some_and(Bin::can_split) {
         let Some(top) = heap.pop() else { break };
-        if !top.can_split() {
-            heap.push(top);
-            break;
-        }
         heap.push(Bin::new(&values, top.start, top.split));
         heap.push(Bin::new(&values, top.split, top.end));
     }
     let mut borders: Vec<f32> = heap
+        .0
         .into_iter()
         .filter(|bin| bin.start != 0)
         .map(|bin| {
@@ -134,6 +170,23 @@ mod tests {
         assert_eq!(bin_of(&[1.5, 2.5, 4.0], 2.5), 1);
         assert_eq!(bin_of(&[1.5, 2.5, 4.0], 9.0), 3);
         assert_eq!(bin_of(&[1.5, 2.5, 4.0], f32::NAN), 0);
+    }
+
+    /// CatBoost's own borders (`fixtures/models_catboost.py --borders`,
+    /// catboost 1.2.10): the same float32 values, including columns with
+    /// repeated values and bins of equal score that compete for the last borders.
+    #[test]
+    fn borders_are_catboosts() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catboost_borders.json.gz");
+        let fixture = mlship_testkit::fixtures::json_gz(&path);
+        let floats =
+            |v: &serde_json::Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect() };
+        for (name, case) in fixture["cases"].as_object().unwrap() {
+            let expected: Vec<f32> = floats(&case["borders"]).iter().map(|&v| v as f32).collect();
+            let ours =
+                greedy_log_sum_borders(&floats(&case["values"]), case["border_count"].as_u64().unwrap() as usize);
+            assert_eq!(ours, expected, "{name}");
+        }
     }
 
     #[test]
