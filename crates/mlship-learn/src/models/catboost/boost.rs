@@ -98,27 +98,49 @@ impl Random {
 /// CatBoost's MVS block: each block of rows gets its own threshold.
 const MVS_BLOCK: usize = 8192;
 
-/// The threshold `mu` such that `sum_i min(1, c_i / mu) = sample_size`
-/// (`TMvsSampler::CalculateThreshold`, by sorting rather than quickselect).
+/// The threshold `mu` such that `sum_i min(1, c_i / mu) = sample_size`,
+/// by CatBoost's partition search (`TMvsSampler::CalculateThreshold`, the
+/// first candidate as pivot; expected linear time, the candidates reordered).
 fn mvs_threshold(candidates: &mut [f64], sample_size: f64) -> f64 {
-    candidates.sort_by(f64::total_cmp);
-    let n = candidates.len();
-    // With the k largest kept surely: mu = sum(smaller) / (sample_size - k).
-    let mut sum_small: f64 = candidates.iter().sum();
-    for k in 0..n {
-        let remaining = sample_size - k as f64;
-        if remaining <= 0.0 {
-            break;
+    let (mut lo, mut hi) = (0, candidates.len());
+    let (mut sum_small, mut n_large) = (0.0, 0usize);
+    while lo < hi {
+        let part = &mut candidates[lo..hi];
+        let pivot = part[0];
+        // Three-way partition: [< pivot][== pivot][> pivot].
+        let (mut less, mut index, mut greater) = (0, 0, part.len());
+        while index < greater {
+            if part[index] < pivot {
+                part.swap(less, index);
+                less += 1;
+                index += 1;
+            } else if part[index] > pivot {
+                greater -= 1;
+                part.swap(index, greater);
+            } else {
+                index += 1;
+            }
         }
-        let mu = sum_small / remaining;
-        let largest_small = candidates[n - 1 - k];
-        if largest_small <= mu {
-            return mu;
+        let sum_less: f64 = part[..less].iter().sum();
+        let (n_middle, n_greater) = (greater - less, part.len() - greater);
+        let sum_middle = n_middle as f64 * pivot;
+        let estimated = (sum_small + sum_less) / pivot + (n_large + n_greater + n_middle) as f64;
+        if estimated > sample_size {
+            if greater != part.len() {
+                sum_small += sum_middle + sum_less;
+                lo += greater;
+            } else {
+                return (sum_small + sum_less + sum_middle) / (sample_size - n_large as f64);
+            }
+        } else if less != 0 {
+            n_large += n_greater + n_middle;
+            hi = lo + less;
+        } else {
+            return sum_small / (sample_size - (n_large + n_middle + n_greater) as f64);
         }
-        sum_small -= largest_small;
     }
-    // Every row kept surely.
-    candidates.first().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE)
+    // Not reached for a sample size below the count; keep every row then.
+    f64::MIN_POSITIVE
 }
 
 fn sample_weights(
