@@ -12,6 +12,7 @@
 //! tag this binary does not know is reported as "made by a newer mlship".
 
 pub mod bayes;
+pub mod catboost;
 pub mod dummy;
 pub mod huber;
 pub mod kernel_ridge;
@@ -86,7 +87,8 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp dummy.
+/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp
+/// (xgboost lightgbm) catboost dummy.
 /// Classification's order: lr knn nb dt svm rbfsvm gpc mlp ridge rf qda ada gbc lda et xgboost lightgbm catboost dummy.
 const FAMILIES: &[&[ModelEntry]] = &[
     logistic::MODELS,
@@ -102,6 +104,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     naive_bayes::MODELS,
     tree::MODELS,
     mlp::MODELS,
+    catboost::MODELS,
     dummy::MODELS,
 ];
 
@@ -264,6 +267,8 @@ pub enum FittedModel {
     Logistic(logistic::FittedLogistic),
     /// The classes' shares (the dummy classifier).
     Prior(dummy::FittedPrior),
+    /// CatBoost's symmetric (oblivious) trees.
+    Oblivious(catboost::FittedOblivious),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
@@ -281,6 +286,7 @@ pub const FITTED_KINDS: &[&str] = &[
     "naive_bayes",
     "logistic",
     "prior",
+    "oblivious",
 ];
 
 impl FittedModel {
@@ -298,6 +304,7 @@ impl FittedModel {
             FittedModel::NaiveBayes(model) => model,
             FittedModel::Logistic(model) => model,
             FittedModel::Prior(model) => model,
+            FittedModel::Oblivious(model) => model,
         }
     }
 
@@ -329,13 +336,15 @@ impl FittedModel {
         }
     }
 
-    /// Impurity-based feature importances of a tree model (`None` for other families).
+    /// Feature importances of a tree model: impurity-based, or CatBoost's
+    /// `PredictionValuesChange` (`None` for other families).
     pub fn feature_importances(&self) -> Option<Vec<f64>> {
         match self {
             FittedModel::Tree(model) => Some(model.feature_importances.clone()),
             FittedModel::Forest(model) => Some(model.feature_importances.clone()),
             FittedModel::Boosted(model) => Some(model.feature_importances.clone()),
             FittedModel::AdaBoost(model) => Some(model.feature_importances.clone()),
+            FittedModel::Oblivious(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
     }
