@@ -27,6 +27,7 @@ pub mod robust;
 pub mod svm;
 pub mod theil_sen;
 pub mod tree;
+mod validate;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -192,6 +193,13 @@ pub trait Fitted {
     fn n_features(&self) -> usize;
     /// Every stored number is finite (a fit that overflowed is refused).
     fn is_finite(&self) -> bool;
+    /// A model read from a file is not trusted: every stored length and index
+    /// agrees with the others and with `n_features` (a tree's children point
+    /// forward, so walks end), and every number is finite. Called once when
+    /// an artifact is loaded, so `predict` may then index without panicking.
+    /// The message names the field, e.g. `"coef has 3 values, intercept …"`;
+    /// a new family implements it over every field it stores.
+    fn validate(&self) -> Result<(), String>;
 }
 
 /// A fitted model: the state `predict` needs, tagged by family.
@@ -240,6 +248,11 @@ impl FittedModel {
     /// The number of input features the model was fitted on.
     pub fn n_features(&self) -> usize {
         self.as_fitted().n_features()
+    }
+
+    /// The model read from a file is consistent (`Fitted::validate`).
+    pub fn validate(&self) -> Result<(), String> {
+        self.as_fitted().validate()
     }
 
     /// Linear coefficients, for the coefficient plot (`None` for other families).
