@@ -292,14 +292,11 @@ impl CsvBatchReader {
                     _ => None,
                 };
                 return Err(match too_long {
-                    Some(too_long) => DataError::Cell {
+                    Some(too_long) => DataError::RecordTooLong {
                         path: self.source.clone(),
                         line: too_long.line,
-                        column: "(any)".to_string(),
-                        message: format!(
-                            "the record is over {} bytes: a field is over the limit of {} bytes (--max-field-bytes)",
-                            too_long.limit, self.max_field_bytes
-                        ),
+                        limit: too_long.limit,
+                        field_limit: self.max_field_bytes,
                     },
                     None => csv_error(&self.source, &self.file_names, error),
                 });
