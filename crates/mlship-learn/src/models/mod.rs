@@ -30,6 +30,7 @@ pub mod robust;
 pub mod svm;
 pub mod theil_sen;
 pub mod tree;
+mod validate;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -225,6 +226,13 @@ pub trait Fitted {
     fn n_features(&self) -> usize;
     /// Every stored number is finite (a fit that overflowed is refused).
     fn is_finite(&self) -> bool;
+    /// A model read from a file is not trusted: every stored length and index
+    /// agrees with the others and with `n_features` (a tree's children point
+    /// forward, so walks end), and every number is finite. Called once when
+    /// an artifact is loaded, so `predict` may then index without panicking.
+    /// The message names the field, e.g. `"coef has 3 values, intercept …"`;
+    /// a new family implements it over every field it stores.
+    fn validate(&self) -> Result<(), String>;
     /// A classifier's per-class probabilities (scikit-learn's
     /// `predict_proba`), row-major with one column per class of the whole
     /// target; `None` for a model without them.
@@ -326,6 +334,11 @@ impl FittedModel {
     /// A classifier's decision function, if it has one (see `Fitted`).
     pub fn decision_function(&self, x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {
         self.as_fitted().decision_function(x)
+    }
+
+    /// The model read from a file is consistent (`Fitted::validate`).
+    pub fn validate(&self) -> Result<(), String> {
+        self.as_fitted().validate()
     }
 
     /// Linear coefficients, for the coefficient plot (`None` for other families).

@@ -91,6 +91,40 @@ impl FittedOblivious {
 }
 
 impl Fitted for FittedOblivious {
+    fn validate(&self) -> Result<(), String> {
+        use crate::models::validate;
+        if self.n_features == 0 {
+            return Err("n_features is 0".to_string());
+        }
+        validate::finite_one("bias", self.bias)?;
+        validate::length("borders", self.borders.len(), self.n_features)?;
+        validate::length("feature_importances", self.feature_importances.len(), self.n_features)?;
+        validate::finite("feature_importances", &self.feature_importances)?;
+        for (feature, borders) in self.borders.iter().enumerate() {
+            if borders.len() > 255 || borders.iter().any(|b| !b.is_finite()) || borders.windows(2).any(|w| w[0] >= w[1])
+            {
+                return Err(format!("borders[{feature}] must be at most 255 finite values in increasing order"));
+            }
+        }
+        for (index, tree) in self.trees.iter().enumerate() {
+            let depth = tree.features.len();
+            if depth > 16 {
+                return Err(format!("trees[{index}] has depth {depth} (at most 16)"));
+            }
+            validate::length(&format!("trees[{index}].borders"), tree.borders.len(), depth)?;
+            validate::length(&format!("trees[{index}].leaf_values"), tree.leaf_values.len(), 1 << depth)?;
+            validate::finite(&format!("trees[{index}].leaf_values"), &tree.leaf_values)?;
+            for (level, (&feature, &border)) in tree.features.iter().zip(&tree.borders).enumerate() {
+                let known = self.borders.get(feature as usize).map(Vec::len);
+                if known.is_none_or(|n| usize::from(border) >= n) {
+                    return Err(format!(
+                        "trees[{index}] level {level} splits feature {feature} at border {border}, which the model does not have"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.n_features, "CatBoostRegressor")?;
         let bins: Vec<Vec<u8>> = x

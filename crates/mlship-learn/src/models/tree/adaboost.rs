@@ -45,6 +45,11 @@ pub struct FittedAdaBoost {
 const BLOCK_ROWS: usize = 256;
 
 impl Fitted for FittedAdaBoost {
+    fn validate(&self) -> Result<(), String> {
+        crate::models::validate::length("estimator_weights", self.estimator_weights.len(), self.trees.len())?;
+        crate::models::validate::finite("estimator_weights", &self.estimator_weights)?;
+        crate::models::validate::forest(&self.trees, self.n_features, &self.feature_importances)
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.n_features, "AdaBoostRegressor")?;
         if self.trees.len() != self.estimator_weights.len() {

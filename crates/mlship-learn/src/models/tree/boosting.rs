@@ -56,6 +56,11 @@ pub struct FittedBoosted {
 }
 
 impl Fitted for FittedBoosted {
+    fn validate(&self) -> Result<(), String> {
+        crate::models::validate::finite_one("init", self.init)?;
+        crate::models::validate::finite_one("learning_rate", self.learning_rate)?;
+        crate::models::validate::forest(&self.trees, self.n_features, &self.feature_importances)
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.n_features, "GradientBoostingRegressor")?;
         let rows = node::rows_f32(x);

@@ -88,6 +88,9 @@ impl Fitted for FittedTree {
     fn is_finite(&self) -> bool {
         self.tree.is_finite()
     }
+    fn validate(&self) -> Result<(), String> {
+        crate::models::validate::tree(&self.tree, self.n_features, &self.feature_importances)
+    }
 }
 
 impl Fitted for FittedForest {
@@ -104,6 +107,9 @@ impl Fitted for FittedForest {
     }
     fn is_finite(&self) -> bool {
         self.trees.iter().all(TreeNodes::is_finite)
+    }
+    fn validate(&self) -> Result<(), String> {
+        crate::models::validate::forest(&self.trees, self.n_features, &self.feature_importances)
     }
 }
 
