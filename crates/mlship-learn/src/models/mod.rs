@@ -13,6 +13,7 @@
 
 pub mod bayes;
 pub mod dummy;
+pub mod hist;
 pub mod huber;
 pub mod kernel_ridge;
 pub mod lars;
@@ -73,7 +74,7 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp dummy.
+/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp xgboost lightgbm dummy.
 const FAMILIES: &[&[ModelEntry]] = &[
     linear::MODELS,
     lars::MODELS,
@@ -86,6 +87,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     neighbors::MODELS,
     tree::MODELS,
     mlp::MODELS,
+    hist::MODELS,
     dummy::MODELS,
 ];
 
@@ -213,11 +215,13 @@ pub enum FittedModel {
     Tree(tree::FittedTree),
     /// A forest of decision trees (random forest, extra trees).
     Forest(tree::FittedForest),
+    /// Gradient-boosted trees on histograms (lightgbm, xgboost).
+    Boosting(hist::FittedBoosting),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest"];
+pub const FITTED_KINDS: &[&str] = &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "boosting"];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -229,6 +233,7 @@ impl FittedModel {
             FittedModel::Mlp(model) => model,
             FittedModel::Tree(model) => model,
             FittedModel::Forest(model) => model,
+            FittedModel::Boosting(model) => model,
         }
     }
 
@@ -250,11 +255,13 @@ impl FittedModel {
         }
     }
 
-    /// Impurity-based feature importances of a tree model (`None` for other families).
+    /// Feature importances of a tree model: impurity-based for trees and
+    /// forests, gain-based for boosting (`None` for other families).
     pub fn feature_importances(&self) -> Option<Vec<f64>> {
         match self {
             FittedModel::Tree(model) => Some(model.feature_importances.clone()),
             FittedModel::Forest(model) => Some(model.feature_importances.clone()),
+            FittedModel::Boosting(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
     }
