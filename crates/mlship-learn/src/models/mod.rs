@@ -266,6 +266,16 @@ impl FittedModel {
         }
     }
 
+    /// What `feature_importances` measures: "impurity-based" (trees and
+    /// forests) or "gain" (boosting); `None` for other families.
+    pub fn importance_kind(&self) -> Option<&'static str> {
+        match self {
+            FittedModel::Tree(_) | FittedModel::Forest(_) => Some("impurity-based"),
+            FittedModel::Boosting(_) => Some("gain"),
+            _ => None,
+        }
+    }
+
     /// A fit that overflowed (a target of 1e308, a divergent solver) is an
     /// error, never a saved model that predicts NaN.
     fn check_finite(&self, model_name: &str) -> Result<(), LearnError> {
