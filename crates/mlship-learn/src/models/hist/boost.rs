@@ -1,5 +1,6 @@
 //! The boosting loop for squared error: start from the target's mean, fit
-//! each tree to the gradients `prediction - y` (hessians 1), add it, repeat.
+//! each tree to the gradients `prediction - y` (hessians 1, so histograms
+//! count them instead of summing), add it, repeat.
 //!
 //! As the libraries do, labels are float32 and gradients float32; LightGBM
 //! keeps its scores in float64 and stops when a tree cannot split, XGBoost
@@ -65,7 +66,6 @@ pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], plan: &BoostPlan) -> Boost
     let mut scores = vec![base_score; n];
     let mut scores32 = vec![base_score as f32; n];
     let mut grad = vec![0.0f32; n];
-    let hess = vec![1.0f32; n];
     let mut grower = Grower::new(binned, plan.rules);
     let mut rng = Mt19937::new(plan.seed);
     let subsampled = plan.subsample < 1.0 && plan.subsample_freq > 0;
@@ -100,7 +100,7 @@ pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], plan: &BoostPlan) -> Boost
         }
         rows.clear();
         rows.extend_from_slice(&bag);
-        let grown = grower.grow(&mut rows, &TreeInput { grad: &grad, hess: &hess, used: &used });
+        let grown = grower.grow(&mut rows, &TreeInput { grad: &grad, hess: None, used: &used });
         if flavour == Flavour::LightGbm && grown.tree.nodes.len() == 1 {
             // LightGBM stops when no leaf can split (a first such tree is the mean alone).
             break;

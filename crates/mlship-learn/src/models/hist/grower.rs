@@ -164,8 +164,8 @@ pub(crate) struct Grower<'a> {
 pub(crate) struct TreeInput<'a> {
     /// Each row's gradient.
     pub grad: &'a [f32],
-    /// Each row's hessian.
-    pub hess: &'a [f32],
+    /// Each row's hessian (`None`: all 1, as for squared error).
+    pub hess: Option<&'a [f32]>,
     /// The features this tree may split on.
     pub used: &'a [bool],
 }
@@ -374,7 +374,7 @@ impl<'a> Grower<'a> {
         let mut sums = Sums::default();
         for &row in rows.iter() {
             sums.grad += f64::from(input.grad[row as usize]);
-            sums.hess += f64::from(input.hess[row as usize]);
+            sums.hess += input.hess.map_or(1.0, |hess| f64::from(hess[row as usize]));
         }
         sums.count = rows.len();
         let mut tree = TreeNodes::default();

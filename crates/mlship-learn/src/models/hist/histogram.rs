@@ -49,14 +49,17 @@ impl HistLayout {
 const PARALLEL_WORK: usize = 1 << 16;
 
 /// Builds the histogram of `rows` (in order) into `out` (zeroed here), for
-/// the features with `used[f]`; features are spread over the cores when the
-/// node is large.
+/// the features with `used[f]`; `hess: None` means every hessian is 1 (the
+/// hessian sums are then the counts, exactly). The node's gradients are
+/// first gathered in row order (LightGBM's ordered gradients), so each
+/// feature's pass reads them sequentially; features are spread over the
+/// cores when the node is large.
 pub(crate) fn build(
     binned: &BinnedMatrix,
     layout: &HistLayout,
     rows: &[u32],
     grad: &[f32],
-    hess: &[f32],
+    hess: Option<&[f32]>,
     used: &[bool],
     out: &mut [HistBin],
 ) {
@@ -70,14 +73,32 @@ pub(crate) fn build(
         }
         rest = tail;
     }
+    if slices.is_empty() {
+        return;
+    }
+    let ordered_grad: Vec<f32> = rows.iter().map(|&row| grad[row as usize]).collect();
+    let ordered_hess: Option<Vec<f32>> = hess.map(|hess| rows.iter().map(|&row| hess[row as usize]).collect());
     let fill = |f: usize, bins: &mut [HistBin]| {
         let codes = &binned.codes[f];
-        for &row in rows {
-            let row = row as usize;
-            let bin = &mut bins[codes[row] as usize];
-            bin.grad += f64::from(grad[row]);
-            bin.hess += f64::from(hess[row]);
-            bin.count += 1;
+        match &ordered_hess {
+            Some(ordered_hess) => {
+                for ((&row, &g), &h) in rows.iter().zip(&ordered_grad).zip(ordered_hess) {
+                    let bin = &mut bins[codes[row as usize] as usize];
+                    bin.grad += f64::from(g);
+                    bin.hess += f64::from(h);
+                    bin.count += 1;
+                }
+            }
+            None => {
+                for (&row, &g) in rows.iter().zip(&ordered_grad) {
+                    let bin = &mut bins[codes[row as usize] as usize];
+                    bin.grad += f64::from(g);
+                    bin.count += 1;
+                }
+                for bin in bins.iter_mut() {
+                    bin.hess = f64::from(bin.count);
+                }
+            }
         }
     };
     let threads = if rows.len() * slices.len() < PARALLEL_WORK { 1 } else { super::n_threads(slices.len()) };

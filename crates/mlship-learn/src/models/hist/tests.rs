@@ -150,7 +150,7 @@ fn a_histogram_minus_a_child_is_the_sibling() {
     let (left, right): (Vec<u32>, Vec<u32>) = all.iter().partition(|&&r| binned.codes[0][r as usize] < 40);
     let hist = |rows: &[u32]| {
         let mut out = vec![HistBin::default(); layout.len()];
-        build(&binned, &layout, rows, &grad, &hess, &used, &mut out);
+        build(&binned, &layout, rows, &grad, Some(&hess), &used, &mut out);
         out
     };
     let mut parent = hist(&all);
@@ -159,4 +159,10 @@ fn a_histogram_minus_a_child_is_the_sibling() {
         assert_eq!(a.count, b.count);
         assert!((a.grad - b.grad).abs() < 1e-9 && (a.hess - b.hess).abs() < 1e-9);
     }
+    // Unit hessians are counted, and equal the summed ones exactly.
+    let ones = |rows: &[u32], out: &mut Vec<HistBin>| build(&binned, &layout, rows, &grad, None, &used, out);
+    let mut counted = Vec::new();
+    counted.resize(layout.len(), HistBin::default());
+    ones(&all, &mut counted);
+    assert_eq!(counted, hist(&all));
 }
