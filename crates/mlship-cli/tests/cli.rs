@@ -210,7 +210,10 @@ fn bad_training_input_fails_with_one_clear_line() {
             &["train", "--data", "insurance", "--normalize-method", "l2", "--save", "m"],
             "normalize_method must be zscore, minmax, maxabs or robust, got \"l2\"",
         ),
-        (&["train", "--data", "insurance", "--model", "xgboost", "--save", "m"], "unknown model \"xgboost\""),
+        (
+            &["train", "--data", "insurance", "--model", "quantum_forest", "--save", "m"],
+            "unknown model \"quantum_forest\"",
+        ),
         (&["train", "--data", "insurance", "--train-size", "1.5", "--save", "m"], "train_size must be between 0 and 1"),
         (
             &["train", "--data", "insurance", "--bin-numeric-features", "sex", "--save", "m"],
@@ -556,6 +559,13 @@ fn models_take_scikit_learn_parameters_from_flags_and_toml_and_explain_mistakes(
     let top = values.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
     assert_eq!(top.0, "smoker", "{importances}");
     assert!(json(&mlship(d, &["inspect", "ridge.mlship", "--json"]))["feature_importances"].is_null());
+    // Boosting models carry gain importances, and inspect says so.
+    json(&mlship(d, &with(&base, &["--model", "lightgbm", "--param", "num_leaves=7", "--save", "lgbm"])));
+    let importances = json(&mlship(d, &["inspect", "lgbm.mlship", "--json"]))["feature_importances"].clone();
+    let total: f64 = importances.as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{importances}");
+    let text = String::from_utf8_lossy(&mlship(d, &["inspect", "lgbm.mlship"]).stdout).to_string();
+    assert!(text.contains("feature importances (gain, largest first)"), "{text}");
 
     let catalogue = json(&mlship(d, &["algorithms", "--json"]));
     let ids: Vec<&str> = catalogue.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();

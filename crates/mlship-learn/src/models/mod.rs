@@ -14,6 +14,7 @@
 pub mod bayes;
 pub mod catboost;
 pub mod dummy;
+pub mod hist;
 pub mod huber;
 pub mod kernel_ridge;
 pub mod lars;
@@ -105,6 +106,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     naive_bayes::MODELS,
     tree::MODELS,
     mlp::MODELS,
+    hist::MODELS,
     catboost::MODELS,
     dummy::MODELS,
 ];
@@ -277,6 +279,8 @@ pub enum FittedModel {
     Prior(dummy::FittedPrior),
     /// CatBoost's symmetric (oblivious) trees.
     Oblivious(catboost::FittedOblivious),
+    /// Gradient-boosted trees on histograms (lightgbm, xgboost).
+    Boosting(hist::FittedBoosting),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
@@ -295,6 +299,7 @@ pub const FITTED_KINDS: &[&str] = &[
     "logistic",
     "prior",
     "oblivious",
+    "boosting",
 ];
 
 impl FittedModel {
@@ -313,6 +318,7 @@ impl FittedModel {
             FittedModel::Logistic(model) => model,
             FittedModel::Prior(model) => model,
             FittedModel::Oblivious(model) => model,
+            FittedModel::Boosting(model) => model,
         }
     }
 
@@ -349,8 +355,9 @@ impl FittedModel {
         }
     }
 
-    /// Feature importances of a tree model: impurity-based, or CatBoost's
-    /// `PredictionValuesChange` (`None` for other families).
+    /// Feature importances of a tree model: impurity-based for trees and
+    /// forests, gain-based for LightGBM/XGBoost, CatBoost's `PredictionValuesChange`
+    /// (`None` for other families).
     pub fn feature_importances(&self) -> Option<Vec<f64>> {
         match self {
             FittedModel::Tree(model) => Some(model.feature_importances.clone()),
@@ -358,6 +365,20 @@ impl FittedModel {
             FittedModel::Boosted(model) => Some(model.feature_importances.clone()),
             FittedModel::AdaBoost(model) => Some(model.feature_importances.clone()),
             FittedModel::Oblivious(model) => Some(model.feature_importances.clone()),
+            FittedModel::Boosting(model) => Some(model.feature_importances.clone()),
+            _ => None,
+        }
+    }
+
+    /// What `feature_importances` measures: "impurity-based" (trees and
+    /// forests) or "gain" (boosting); `None` for other families.
+    pub fn importance_kind(&self) -> Option<&'static str> {
+        match self {
+            FittedModel::Tree(_) | FittedModel::Forest(_) | FittedModel::Boosted(_) | FittedModel::AdaBoost(_) => {
+                Some("impurity-based")
+            }
+            FittedModel::Oblivious(_) => Some("CatBoost's PredictionValuesChange"),
+            FittedModel::Boosting(_) => Some("gain"),
             _ => None,
         }
     }

@@ -102,6 +102,9 @@ fn failures_are_rows_and_ranking_follows_the_metric_direction() {
 /// `gbr` (whose shallow trees average such moves out) do hold PyCaret's row at
 /// R2 1e-3 and MAE 0.1%: ada 0.79034 against 0.7903 (MAE 4316.06, the same),
 /// gbr 0.83207 against 0.8320 (MAE 2699.5 against 2702.0).
+/// `lightgbm` reproduces LightGBM's bins, splits and float32 gradients, so
+/// it lands on PyCaret's row within the tight margin. PyCaret's board has
+/// no `xgboost` row (xgboost was not installed there).
 #[test]
 fn insurance_leaderboard_matches_pycaret_compare_models() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pycaret_compare_insurance.json");
@@ -110,7 +113,7 @@ fn insurance_leaderboard_matches_pycaret_compare_models() {
     let options = SetupOptions { session_id: Some(123), ..SetupOptions::default() };
     let ids = [
         "lr", "lasso", "ridge", "en", "lar", "llar", "omp", "br", "ard", "par", "ransac", "huber", "kr", "svm", "knn",
-        "mlp", "dummy", "dt", "rf", "et", "ada", "gbr",
+        "mlp", "dummy", "dt", "rf", "et", "ada", "gbr", "lightgbm", "xgboost", "catboost",
     ];
     let models: Vec<ModelSpec> = ids.iter().map(|id| spec(id, &[])).collect();
     let input = CompareInput {
@@ -129,7 +132,8 @@ fn insurance_leaderboard_matches_pycaret_compare_models() {
         let mean = score.mean.unwrap_or_else(|| panic!("{id}: {:?}", score.error));
         let pycaret = &fixture["board"][id];
         let (r2, mae) = (pycaret["R2"].as_f64().unwrap(), pycaret["MAE"].as_f64().unwrap());
-        let (r2_margin, mae_margin) = if ["dt", "rf", "et"].contains(&id) { (5e-3, 1e-2) } else { (1e-3, 1e-3) };
+        let (r2_margin, mae_margin) =
+            if ["dt", "rf", "et", "xgboost", "catboost"].contains(&id) { (5e-3, 1e-2) } else { (1e-3, 1e-3) };
         assert!((mean.r2 - r2).abs() <= r2_margin, "{id}: CV R2 {} against PyCaret's {r2}", mean.r2);
         assert!((mean.mae - mae).abs() <= mae_margin * mae, "{id}: CV MAE {} against PyCaret's {mae}", mean.mae);
     }

@@ -1,0 +1,144 @@
+//! The boosting loop for squared error: start from the target's mean, fit
+//! each tree to the gradients `prediction - y` (hessians 1, so histograms
+//! count them instead of summing), add it, repeat.
+//!
+//! As the libraries do, labels are float32 and gradients float32; LightGBM
+//! keeps its scores in float64 and stops when a tree cannot split, XGBoost
+//! keeps its predictions (and base score) in float32 and keeps every round.
+//! Row subsampling (`subsample`, LightGBM's every `subsample_freq` rounds,
+//! XGBoost's every round) and per-tree column sampling (`colsample_bytree`)
+//! draw from mlship's seeded Mersenne Twister, not the libraries' streams:
+//! with them, parity is statistical.
+
+use super::binning::BinnedMatrix;
+use super::grower::{Flavour, Grower, GrownTree, TreeInput, TreeRules};
+use crate::models::tree::TreeNodes;
+use crate::rng::Mt19937;
+
+/// How the trees of one model are drawn.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BoostPlan {
+    /// Each tree's controls.
+    pub rules: TreeRules,
+    /// Boosting rounds.
+    pub n_estimators: usize,
+    /// The fraction of rows each tree sees.
+    pub subsample: f64,
+    /// Redraw the rows every this many rounds (0: never subsample).
+    pub subsample_freq: usize,
+    /// The fraction of features each tree may split on.
+    pub colsample_bytree: f64,
+    /// The seed of the row and column draws.
+    pub seed: u32,
+}
+
+/// A boosted ensemble.
+pub(crate) struct Boosted {
+    /// The initial prediction (the target's mean).
+    pub base_score: f64,
+    /// The trees, learning rate applied to their leaf values.
+    pub trees: Vec<TreeNodes>,
+    /// The summed split gain of each feature.
+    pub total_gain: Vec<f64>,
+    /// The number of splits on each feature.
+    pub split_count: Vec<usize>,
+}
+
+/// `k` of `n` indices, sorted, drawn without replacement.
+fn draw_sorted(rng: &mut Mt19937, n: usize, k: usize) -> Vec<usize> {
+    let mut chosen: Vec<usize> = rng.permutation(n).into_iter().take(k).collect();
+    chosen.sort_unstable();
+    chosen
+}
+
+/// Fits `plan.n_estimators` trees to `y` on `binned`.
+pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], plan: &BoostPlan) -> Boosted {
+    let n = y.len();
+    let n_features = binned.n_features();
+    let flavour = plan.rules.flavour;
+    let labels: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+    let mean = labels.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
+    let base_score = match flavour {
+        Flavour::LightGbm => mean,
+        Flavour::XgBoost => f64::from(mean as f32),
+    };
+    // LightGBM's scores are float64, XGBoost's predictions float32.
+    let mut scores = vec![base_score; n];
+    let mut scores32 = vec![base_score as f32; n];
+    let mut grad = vec![0.0f32; n];
+    let mut grower = Grower::new(binned, plan.rules);
+    let mut rng = Mt19937::new(plan.seed);
+    let subsampled = plan.subsample < 1.0 && plan.subsample_freq > 0;
+    let n_bag = ((plan.subsample * n as f64) as usize).clamp(1, n);
+    let n_used = ((n_features as f64 * plan.colsample_bytree + 0.5) as usize).clamp(1, n_features);
+    let mut bag: Vec<u32> = (0..n as u32).collect();
+    let mut rows: Vec<u32> = Vec::with_capacity(n);
+    let mut boosted =
+        Boosted { base_score, trees: Vec::new(), total_gain: vec![0.0; n_features], split_count: vec![0; n_features] };
+    for round in 0..plan.n_estimators {
+        match flavour {
+            Flavour::LightGbm => {
+                for ((g, &s), &label) in grad.iter_mut().zip(&scores).zip(&labels) {
+                    *g = (s - f64::from(label)) as f32;
+                }
+            }
+            Flavour::XgBoost => {
+                for ((g, &s), &label) in grad.iter_mut().zip(&scores32).zip(&labels) {
+                    *g = s - label;
+                }
+            }
+        }
+        if subsampled && round % plan.subsample_freq == 0 {
+            bag = draw_sorted(&mut rng, n, n_bag).into_iter().map(|i| i as u32).collect();
+        }
+        let mut used = vec![true; n_features];
+        if n_used < n_features {
+            used = vec![false; n_features];
+            for f in draw_sorted(&mut rng, n_features, n_used) {
+                used[f] = true;
+            }
+        }
+        rows.clear();
+        rows.extend_from_slice(&bag);
+        let grown = grower.grow(&mut rows, &TreeInput { grad: &grad, hess: None, used: &used });
+        if flavour == Flavour::LightGbm && grown.tree.nodes.len() == 1 {
+            // LightGBM stops when no leaf can split (a first such tree is the mean alone).
+            break;
+        }
+        add_tree(&grown, binned, &rows, subsampled, flavour, &mut scores, &mut scores32);
+        for &(feature, gain) in &grown.gains {
+            boosted.total_gain[feature] += gain;
+            boosted.split_count[feature] += 1;
+        }
+        boosted.trees.push(grown.tree);
+    }
+    boosted
+}
+
+/// Adds a tree's values to the training scores.
+fn add_tree(
+    grown: &GrownTree,
+    binned: &BinnedMatrix,
+    rows: &[u32],
+    subsampled: bool,
+    flavour: Flavour,
+    scores: &mut [f64],
+    scores32: &mut [f32],
+) {
+    if subsampled {
+        for row in 0..scores.len() {
+            let value = grown.binned_value(binned, row);
+            scores[row] += value;
+            scores32[row] += value as f32;
+        }
+        return;
+    }
+    for &(start, end, value) in &grown.leaves {
+        for &row in &rows[start..end] {
+            match flavour {
+                Flavour::LightGbm => scores[row as usize] += value,
+                Flavour::XgBoost => scores32[row as usize] += value as f32,
+            }
+        }
+    }
+}

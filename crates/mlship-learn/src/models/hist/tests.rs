@@ -1,0 +1,168 @@
+//! Tests of the histogram engine and its models.
+
+use crate::matrix::Matrix;
+use crate::models::{FittedModel, ModelSpec};
+use crate::params::ParamValue;
+use crate::task::Task;
+
+fn fixture_set(name: &str) -> (Matrix, Vec<f64>, Matrix) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/models/datasets.json");
+    let all: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let set = &all["datasets"][name];
+    let floats =
+        |v: &serde_json::Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect() };
+    let columns: Vec<Vec<f64>> = set["x"].as_array().unwrap().iter().map(floats).collect();
+    let y = floats(&set["y"]);
+    let x = Matrix { n_rows: columns[0].len(), columns };
+    let train: Vec<usize> = (0..200).collect();
+    let test: Vec<usize> = (200..300).collect();
+    (x.take_rows(&train), y[..200].to_vec(), x.take_rows(&test))
+}
+
+fn spec(id: &str, params: &[(&str, ParamValue)], seed: u32) -> ModelSpec {
+    let given: Vec<(String, ParamValue)> = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    ModelSpec::new(Task::Regression, id, &given, seed).unwrap()
+}
+
+fn boosting(fitted: &FittedModel) -> &super::FittedBoosting {
+    match fitted {
+        FittedModel::Boosting(model) => model,
+        other => panic!("not a boosting model: {other:?}"),
+    }
+}
+
+const IDS: [&str; 2] = ["lightgbm", "xgboost"];
+
+#[test]
+fn the_same_seed_reproduces_and_another_seed_differs_when_subsampling() {
+    let (x, y, test) = fixture_set("collinear");
+    let sampled = |id: &str, seed| {
+        let mut params = vec![("subsample", ParamValue::Float(0.6)), ("colsample_bytree", ParamValue::Float(0.5))];
+        if id == "lightgbm" {
+            params.push(("subsample_freq", ParamValue::Int(1)));
+        }
+        spec(id, &params, seed).fit(&x, &y).unwrap().predict(&test).unwrap()
+    };
+    for id in IDS {
+        assert_eq!(sampled(id, 3), sampled(id, 3), "{id}: the same seed gave another model");
+        assert_ne!(sampled(id, 3), sampled(id, 4), "{id}: another seed gave the same model");
+        // Without subsampling nothing is drawn: the seed changes nothing, as in the libraries.
+        let plain = |seed| spec(id, &[], seed).fit(&x, &y).unwrap().predict(&test).unwrap();
+        assert_eq!(plain(1), plain(2), "{id}");
+    }
+}
+
+#[test]
+fn a_constant_target_predicts_the_constant() {
+    let (x, _, test) = fixture_set("noisy");
+    let y = vec![4.25; x.n_rows];
+    for id in IDS {
+        let fitted = spec(id, &[], 0).fit(&x, &y).unwrap();
+        assert!(fitted.predict(&test).unwrap().iter().all(|&p| (p - 4.25).abs() < 1e-6), "{id}");
+        let model = boosting(&fitted);
+        assert!(model.trees.iter().all(|t| t.nodes.len() == 1), "{id}: a constant target was split");
+        assert!(model.feature_importances.iter().all(|&v| v == 0.0), "{id}");
+    }
+    // LightGBM stops at the first tree that cannot split.
+    assert!(boosting(&spec("lightgbm", &[], 0).fit(&x, &y).unwrap()).trees.is_empty());
+}
+
+#[test]
+fn one_feature_learns_a_step() {
+    let n = 200;
+    let column: Vec<f64> = (0..n).map(|i| i as f64 / 10.0).collect();
+    let y: Vec<f64> = column.iter().map(|&v| if v < 7.0 { 1.0 } else { 5.0 }).collect();
+    let x = Matrix { n_rows: n, columns: vec![column] };
+    let probe = Matrix { n_rows: 2, columns: vec![vec![3.0, 15.0]] };
+    for id in IDS {
+        let fitted = spec(id, &[], 0).fit(&x, &y).unwrap();
+        let p = fitted.predict(&probe).unwrap();
+        assert!((p[0] - 1.0).abs() < 0.05 && (p[1] - 5.0).abs() < 0.05, "{id}: {p:?}");
+        assert_eq!(fitted.feature_importances().unwrap(), vec![1.0], "{id}");
+    }
+}
+
+#[test]
+fn tiny_data_fits_fewer_rows_than_min_child_samples() {
+    let x = Matrix { n_rows: 5, columns: vec![vec![1.0, 2.0, 3.0, 4.0, 5.0], vec![0.0, 1.0, 0.0, 1.0, 0.0]] };
+    let y = [1.0, 2.0, 3.0, 4.0, 10.0];
+    // LightGBM: 5 rows < 2 * min_child_samples: no split, the mean.
+    let fitted = spec("lightgbm", &[], 0).fit(&x, &y).unwrap();
+    assert!(fitted.predict(&x).unwrap().iter().all(|&p| (p - 4.0).abs() < 1e-6));
+    // XGBoost's min_child_weight 1 lets single rows be leaves.
+    let fitted = spec("xgboost", &[], 0).fit(&x, &y).unwrap();
+    let p = fitted.predict(&x).unwrap();
+    assert!((p[4] - 10.0).abs() < 0.1 && (p[0] - 1.0).abs() < 0.5, "{p:?}");
+    let one_row = Matrix { n_rows: 1, columns: vec![vec![1.0]] };
+    for id in IDS {
+        let p = spec(id, &[], 0).fit(&one_row, &[7.0]).unwrap().predict(&one_row).unwrap();
+        assert!((p[0] - 7.0).abs() < 1e-5, "{id}: {p:?}");
+    }
+}
+
+#[test]
+fn missing_values_never_reach_a_model_and_bad_input_is_an_error() {
+    // Preprocessing imputes every missing value before the model; a NaN
+    // that got here anyway is refused with a clear error, never a panic.
+    let x = Matrix { n_rows: 3, columns: vec![vec![1.0, f64::NAN, 3.0]] };
+    let empty = Matrix { n_rows: 0, columns: vec![vec![]] };
+    for id in IDS {
+        let error = spec(id, &[], 0).fit(&x, &[1.0, 2.0, 3.0]).unwrap_err().to_string();
+        assert!(error.contains("NaN or infinite"), "{id}: {error}");
+        let error = spec(id, &[], 0).fit(&empty, &[]).unwrap_err().to_string();
+        assert!(error.contains("at least one row"), "{id}: {error}");
+    }
+    let error = spec("xgboost", &[("max_depth", ParamValue::Int(0))], 0)
+        .fit(&Matrix { n_rows: 1, columns: vec![vec![1.0]] }, &[1.0])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("lossguide"), "{error}");
+}
+
+#[test]
+fn gain_importances_are_normalised_and_find_the_signal() {
+    let (x, _, _) = fixture_set("noisy");
+    // The noisy set's signal without its noise and outliers.
+    let y: Vec<f64> =
+        (0..x.n_rows).map(|i| 4.0 * x.columns[0][i] - 3.0 * x.columns[1][i] + 2.0 * x.columns[2][i]).collect();
+    for id in IDS {
+        let importances = spec(id, &[], 0).fit(&x, &y).unwrap().feature_importances().unwrap();
+        assert!((importances.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{id}");
+        // Only features 0, 1, 2 carry signal (4, -3, 2 times the feature).
+        let signal: f64 = importances[..3].iter().sum();
+        assert!(signal > 0.6, "{id}: {importances:?}");
+        assert!(importances[0] > importances[3..].iter().copied().fold(0.0, f64::max), "{id}: {importances:?}");
+    }
+}
+
+#[test]
+fn a_histogram_minus_a_child_is_the_sibling() {
+    use super::binning::{BinFinder, BinnedMatrix};
+    use super::histogram::{build, subtract, HistBin, HistLayout};
+    let (x, y, _) = fixture_set("collinear");
+    let binned =
+        BinnedMatrix::new(&x.columns, BinFinder::LightGbm { max_bin: 255, min_data_in_bin: 3, sample_rows: 200_000 });
+    let layout = HistLayout::new(&binned);
+    let grad: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+    let hess = vec![1.0f32; y.len()];
+    let used = vec![true; binned.n_features()];
+    let all: Vec<u32> = (0..y.len() as u32).collect();
+    let (left, right): (Vec<u32>, Vec<u32>) = all.iter().partition(|&&r| binned.codes[0][r as usize] < 40);
+    let hist = |rows: &[u32]| {
+        let mut out = vec![HistBin::default(); layout.len()];
+        build(&binned, &layout, rows, &grad, Some(&hess), &used, &mut out);
+        out
+    };
+    let mut parent = hist(&all);
+    subtract(&mut parent, &hist(&left));
+    for (a, b) in parent.iter().zip(hist(&right)) {
+        assert_eq!(a.count, b.count);
+        assert!((a.grad - b.grad).abs() < 1e-9 && (a.hess - b.hess).abs() < 1e-9);
+    }
+    // Unit hessians are counted, and equal the summed ones exactly.
+    let ones = |rows: &[u32], out: &mut Vec<HistBin>| build(&binned, &layout, rows, &grad, None, &used, out);
+    let mut counted = Vec::new();
+    counted.resize(layout.len(), HistBin::default());
+    ones(&all, &mut counted);
+    assert_eq!(counted, hist(&all));
+}
