@@ -12,6 +12,7 @@
 //! tag this binary does not know is reported as "made by a newer mlship".
 
 pub mod bayes;
+pub mod discriminant;
 pub mod dummy;
 pub mod huber;
 pub mod kernel_ridge;
@@ -25,6 +26,7 @@ pub mod neighbors;
 pub mod omp;
 pub mod passive_aggressive;
 mod random;
+pub mod ridge_classifier;
 pub mod robust;
 pub mod svm;
 pub mod theil_sen;
@@ -102,6 +104,8 @@ const FAMILIES: &[&[ModelEntry]] = &[
     naive_bayes::MODELS,
     tree::MODELS,
     mlp::MODELS,
+    ridge_classifier::MODELS,
+    discriminant::MODELS,
     dummy::MODELS,
 ];
 
@@ -260,12 +264,28 @@ pub enum FittedModel {
     Logistic(logistic::FittedLogistic),
     /// The classes' shares (the dummy classifier).
     Prior(dummy::FittedPrior),
+    /// Per-class linear scores (RidgeClassifier, LinearDiscriminantAnalysis).
+    LinearClassifier(discriminant::FittedLinearClassifier),
+    /// Per-class Gaussians (QuadraticDiscriminantAnalysis).
+    Qda(discriminant::FittedQda),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
 /// a newer mlship.
-pub const FITTED_KINDS: &[&str] =
-    &["linear", "neighbors", "kernel_ridge", "svm", "mlp", "tree", "forest", "naive_bayes", "logistic", "prior"];
+pub const FITTED_KINDS: &[&str] = &[
+    "linear",
+    "neighbors",
+    "kernel_ridge",
+    "svm",
+    "mlp",
+    "tree",
+    "forest",
+    "naive_bayes",
+    "logistic",
+    "prior",
+    "linear_classifier",
+    "qda",
+];
 
 impl FittedModel {
     fn as_fitted(&self) -> &dyn Fitted {
@@ -280,6 +300,8 @@ impl FittedModel {
             FittedModel::NaiveBayes(model) => model,
             FittedModel::Logistic(model) => model,
             FittedModel::Prior(model) => model,
+            FittedModel::LinearClassifier(model) => model,
+            FittedModel::Qda(model) => model,
         }
     }
 
