@@ -411,12 +411,14 @@ fn fit_qda(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         let variances: Vec<f64> =
             (0..s.nrows()).map(|i| (1.0 - reg_param) * (s[i] * s[i] / (rows.len() - 1) as f64) + reg_param).collect();
         let rank = (0..s.nrows()).filter(|&i| s[i] > tol).count();
-        if variances.iter().any(|&v| v <= 0.0) {
+        // scikit-learn 1.4 only warns "Variables are collinear" and fits a
+        // covariance whose inverse is rounding noise (later releases refuse).
+        if (rank < p && reg_param == 0.0) || variances.iter().any(|&v| v <= 0.0) {
             return Err(LearnError::Numerical {
                 step: QDA.to_string(),
                 message: format!(
-                    "the features are collinear within class {class} (rank {rank} of {p}), so its covariance is \
-                     singular; raise reg_param"
+                    "the covariance matrix of class {class} is not full rank ({rank} of {p} features: collinear \
+                     features, or no more rows than features); raise reg_param"
                 ),
             });
         }
@@ -475,3 +477,87 @@ pub const MODELS: &[ModelEntry] = &[
         fit: fit_lda,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::matrix::Matrix;
+    use crate::models::ModelSpec;
+    use crate::task::Task;
+
+    /// Three well-separated classes on two features, 8 rows each.
+    fn three_classes() -> (Matrix, Vec<f64>) {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        let mut y = Vec::new();
+        for class in 0..3 {
+            for i in 0..8 {
+                a.push(class as f64 * 4.0 + (i % 3) as f64 * 0.3 + i as f64 * 0.05);
+                b.push(-(class as f64) * 2.0 + ((i * 5) % 7) as f64 * 0.2);
+                y.push(class as f64);
+            }
+        }
+        (Matrix { n_rows: y.len(), columns: vec![a, b] }, y)
+    }
+
+    #[test]
+    fn a_class_missing_from_training_gets_probability_zero_and_is_never_predicted() {
+        let (x, y) = three_classes();
+        // Train on classes 0 and 2 only, with the whole target's 3 classes.
+        let keep: Vec<usize> = (0..y.len()).filter(|&row| y[row] != 1.0).collect();
+        let train = x.take_rows(&keep);
+        let y_train: Vec<f64> = keep.iter().map(|&row| y[row]).collect();
+        for id in ["lda", "qda", "ridge", "knn"] {
+            let fitted =
+                ModelSpec::with_defaults(Task::Classification, id, 0).unwrap().fit_task(&train, &y_train, 3).unwrap();
+            let predicted = fitted.predict(&x).unwrap();
+            assert!(predicted.iter().all(|&p| p == 0.0 || p == 2.0), "{id}: {predicted:?}");
+            assert_eq!(predicted[0], 0.0, "{id}");
+            assert_eq!(predicted[23], 2.0, "{id}");
+            if let Some(probabilities) = fitted.predict_proba(&x) {
+                let probabilities = probabilities.unwrap();
+                assert_eq!(probabilities.len(), 3 * x.n_rows, "{id}");
+                assert!(probabilities.chunks(3).all(|row| row[1] == 0.0), "{id}");
+            }
+            if let Some(decision) = fitted.decision_function(&x) {
+                let decision = decision.unwrap();
+                assert_eq!(decision.len(), 3 * x.n_rows, "{id}");
+                assert!(decision.chunks(3).all(|row| row[1] == f64::NEG_INFINITY), "{id}");
+                if id != "qda" {
+                    // Two classes present: one score, spread as its negation and itself.
+                    assert!(decision.chunks(3).all(|row| row[0] == -row[2]), "{id}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_class_and_a_single_row_class_are_clear_errors() {
+        let (x, y) = three_classes();
+        let first: Vec<usize> = (0..8).collect();
+        for id in ["lda", "qda", "ridge"] {
+            let spec = ModelSpec::with_defaults(Task::Classification, id, 0).unwrap();
+            let error = spec.fit_task(&x.take_rows(&first), &y[..8], 3).unwrap_err().to_string();
+            assert!(error.contains("at least 2 classes"), "{id}: {error}");
+        }
+        let rows: Vec<usize> = (0..17).collect();
+        let error = ModelSpec::with_defaults(Task::Classification, "qda", 0)
+            .unwrap()
+            .fit_task(&x.take_rows(&rows), &y[..17], 3)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("only 1 sample in class 2"), "{error}");
+    }
+
+    #[test]
+    fn qda_refuses_a_singular_class_covariance_unless_regularised() {
+        let (mut x, y) = three_classes();
+        x.columns[1] = x.columns[0].iter().map(|v| 2.0 * v).collect();
+        let spec = |reg: f64| {
+            let given = [("reg_param".to_string(), crate::params::ParamValue::Float(reg))];
+            ModelSpec::new(Task::Classification, "qda", &given, 0).unwrap()
+        };
+        let error = spec(0.0).fit_task(&x, &y, 3).unwrap_err().to_string();
+        assert!(error.contains("not full rank") && error.contains("reg_param"), "{error}");
+        assert!(spec(0.1).fit_task(&x, &y, 3).is_ok());
+    }
+}
