@@ -421,6 +421,18 @@ mod tests {
     }
 
     #[test]
+    fn a_regressor_saved_before_classification_still_loads_as_a_regressor() {
+        let x = Matrix { n_rows: 4, columns: vec![vec![0.0, 1.0, 2.0, 3.0]] };
+        let fitted = fit(&x, &[1.0, 2.0, 3.0, 4.0], &[("n_neighbors", ParamValue::Int(2))]);
+        let mut json: serde_json::Value = serde_json::to_value(&fitted).unwrap();
+        assert_eq!(json["n_classes"], 0);
+        json.as_object_mut().unwrap().remove("n_classes");
+        let loaded: FittedModel = serde_json::from_value(json).unwrap();
+        assert_eq!(loaded, fitted);
+        assert!(loaded.predict_proba(&x).is_none());
+    }
+
+    #[test]
     fn every_algorithm_gives_the_same_predictions() {
         let n = 300;
         let columns: Vec<Vec<f64>> =
