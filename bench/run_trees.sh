@@ -5,6 +5,9 @@
 # machine in the same session, then 1M-row prediction and single-record
 # serving of a 100-tree forest with wrk.
 #   bench/run_trees.sh [model …]     (default: rf lightgbm xgboost)
+# PARAMS="n_estimators=20" passes the same parameters to both sides.
+# /usr/bin/time reports wall seconds, CPU seconds (user + sys: fairer than
+# wall time on a shared machine) and the peak RSS of each whole process.
 # The peer side needs a venv with numpy, pandas, scikit-learn 1.9.1,
 # lightgbm 4.7.0, xgboost 3.2.0 and catboost 1.2.10 at $PEER_PY (default /tmp/skl/bin/python).
 set -euo pipefail
@@ -22,16 +25,17 @@ fit_large="$root/target/release/examples/fit_large"
 data="$work/reg_${rows}.csv"
 [ -f "$data" ] || "$peer_py" bench/trees/make_regression.py "$rows" "$data"
 
-measure() { # label command…: the JSON line and the peak RSS of the whole process
+measure() { # label command…: the JSON line, then wall s, CPU s and peak RSS of the whole process
   local label=$1; shift
-  /usr/bin/time -f "%M" -o "$work/rss" "$@" > "$work/out.json"
-  echo "$label $(cat "$work/out.json") peak_rss_kb=$(cat "$work/rss")"
+  /usr/bin/time -f "wall_s=%e cpu_s=%U+%S peak_rss_kb=%M" -o "$work/time" "$@" > "$work/out.json"
+  echo "$label $(cat "$work/out.json") $(cat "$work/time")"
 }
+read -r -a params <<< "${PARAMS:-}"
 for model in "${models[@]}"; do
   echo "== $model, $rows rows x 20 features (80% train), mlship then the library, twice each"
   for _ in 1 2; do
-    measure "mlship" "$fit_large" "$model" "$data"
-    measure "peer  " "$peer_py" bench/trees/peer_fit.py "$model" "$data"
+    measure "mlship" "$fit_large" "$model" "$data" "${params[@]}"
+    measure "peer  " "$peer_py" bench/trees/peer_fit.py "$model" "$data" "${params[@]}"
   done
 done
 

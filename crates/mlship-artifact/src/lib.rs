@@ -53,8 +53,12 @@ pub enum ArtifactError {
     Truncated { path: String, found: usize, expected: usize },
     #[error("{path}: corrupt model file (checksum mismatch)")]
     Corrupt { path: String },
-    #[error("{path}: written by a newer mlship (format version {found}, this mlship reads up to {supported}); upgrade mlship")]
-    NewerFormat { path: String, found: u32, supported: u32 },
+    #[error(
+        "{path}: made by a newer mlship (format version {found}, this mlship reads up to {supported}); upgrade mlship"
+    )]
+    NewerFormat { path: String, found: String, supported: u32 },
+    #[error("{path}: invalid model file: format version 0 does not exist (the first is 1)")]
+    FormatZero { path: String },
     #[error("{path}: invalid model file: {source}")]
     Invalid { path: String, source: serde_json::Error },
     #[error("{path}: made by a newer mlship ({what} is not known to mlship {version}); upgrade mlship")]
@@ -82,7 +86,9 @@ fn unknown_model(payload: &[u8]) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Header {
     format: String,
-    format_version: u32,
+    /// Any JSON number, so a version however large parses and is told apart
+    /// as newer (a `u32` field would call it "not an mlship model file").
+    format_version: serde_json::Number,
     mlship_version: String,
     payload_bytes: usize,
     payload_sha256: String,
@@ -198,7 +204,7 @@ impl Artifact {
         let payload = serde_json::to_vec(self)?;
         let header = Header {
             format: FORMAT_NAME.to_string(),
-            format_version: FORMAT_VERSION,
+            format_version: FORMAT_VERSION.into(),
             mlship_version: self.mlship_version.clone(),
             payload_bytes: payload.len(),
             payload_sha256: hex::encode(Sha256::digest(&payload)),
@@ -245,8 +251,16 @@ impl Artifact {
         if header.format != FORMAT_NAME {
             return Err(ArtifactError::NotAnArtifact { path });
         }
-        if header.format_version > FORMAT_VERSION {
-            return Err(ArtifactError::NewerFormat { path, found: header.format_version, supported: FORMAT_VERSION });
+        let version = header.format_version.as_f64().unwrap_or(f64::NAN);
+        if version == 0.0 {
+            return Err(ArtifactError::FormatZero { path });
+        }
+        if version > f64::from(FORMAT_VERSION) {
+            let found = header.format_version.to_string();
+            return Err(ArtifactError::NewerFormat { path, found, supported: FORMAT_VERSION });
+        }
+        if version != f64::from(FORMAT_VERSION) {
+            return Err(ArtifactError::NotAnArtifact { path });
         }
         let payload = &bytes[newline + 1..];
         if payload.len() < header.payload_bytes {
@@ -265,7 +279,15 @@ impl Artifact {
             let what = format!("model \"{}\"", artifact.spec.model.id);
             return Err(ArtifactError::NewerModel { path, what, version: env!("CARGO_PKG_VERSION") });
         }
-        artifact.spec.model.resolved_params().map_err(|source| ArtifactError::InvalidModel { path, source })?;
+        artifact
+            .spec
+            .model
+            .resolved_params()
+            .map_err(|source| ArtifactError::InvalidModel { path: path.clone(), source })?;
+        // The checksum only proves the file is what was written, not that it
+        // was written by mlship: every index, length and width is checked
+        // before any command uses the pipeline.
+        artifact.pipeline.validate().map_err(|source| ArtifactError::InvalidModel { path, source })?;
         Ok((artifact, header.payload_sha256))
     }
 }

@@ -76,7 +76,7 @@ fn damaged_files_are_told_apart() {
     let text = String::from_utf8(bytes).unwrap();
     let newer = text.replacen(&format!("\"format_version\":{FORMAT_VERSION}"), "\"format_version\":99", 1);
     let error = load_bytes(newer.as_bytes());
-    assert!(matches!(error, ArtifactError::NewerFormat { found: 99, .. }), "{error}");
+    assert!(matches!(&error, ArtifactError::NewerFormat { found, .. } if found == "99"), "{error}");
     assert!(error.to_string().contains("upgrade mlship"));
 
     let missing = Artifact::load(std::path::Path::new("/no/such/model.mlship")).unwrap_err();
@@ -137,4 +137,127 @@ fn rewrap(payload: &serde_json::Value) -> String {
     bytes.push(b'\n');
     bytes.extend_from_slice(&body);
     Artifact::from_bytes(&bytes, "x.mlship").err().map(|e| e.to_string()).unwrap_or_default()
+}
+
+/// The golden payload with `edit` applied, re-wrapped with a correct header
+/// (length and sha256 fixed up, as an attacker would): the load error.
+fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let bytes = std::fs::read(golden_path()).unwrap();
+    let newline = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let mut payload: serde_json::Value = serde_json::from_slice(&bytes[newline + 1..]).unwrap();
+    edit(&mut payload);
+    rewrap(&payload)
+}
+
+/// Issue 10, item 1: a pipeline edited so that it would take all the memory,
+/// index out of bounds or score silently wrong is refused on load, with an
+/// error naming the step and the field, whatever the checksum says.
+#[test]
+fn hostile_pipelines_are_refused_on_load_naming_step_and_field() {
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "polynomial degree 40",
+            Box::new(|p| p["pipeline"]["steps"][0]["degree"] = 40.into()),
+            "step 1 (polynomial): degree is 40",
+        ),
+        (
+            "binning column 999",
+            Box::new(|p| p["pipeline"]["steps"][1]["columns"][0][0] = 999.into()),
+            "step 2 (binning): columns[0] is column 999, the input has 54 columns",
+        ),
+        (
+            "multicollinearity keep 5000",
+            Box::new(|p| {
+                let mut keep: Vec<serde_json::Value> = (0..53).map(Into::into).collect();
+                keep.push(5000.into());
+                let step = serde_json::json!({"step": "multicollinearity", "n_inputs": 54, "keep": keep});
+                p["pipeline"]["steps"].as_array_mut().unwrap().insert(2, step);
+            }),
+            "step 3 (multicollinearity): keep[53] is 5000",
+        ),
+        (
+            "short coefficient vector",
+            Box::new(|p| {
+                p["pipeline"]["model"]["coef"].as_array_mut().unwrap().pop();
+            }),
+            "model (linear): n_features is 53 but the last step gives 54 features",
+        ),
+        (
+            "missing encoder column",
+            Box::new(|p| {
+                p["pipeline"]["encoder"]["columns"].as_array_mut().unwrap().remove(5);
+            }),
+            "encoder: columns: 5 encoded columns for 6 schema columns",
+        ),
+        (
+            "short normalisation vector",
+            Box::new(|p| {
+                p["pipeline"]["steps"][2]["offset"].as_array_mut().unwrap().pop();
+            }),
+            "step 3 (normalize): offset has 53 values but the previous step gives 54 columns",
+        ),
+        (
+            "a step's output no longer fits the next one",
+            Box::new(|p| {
+                p["pipeline"]["steps"][0]["degree"] = 5.into();
+            }),
+            "step 2 (binning): n_inputs is 54 but the previous step gives 2001 columns",
+        ),
+        (
+            "encoder column of another kind",
+            Box::new(|p| {
+                p["pipeline"]["encoder"]["columns"][0][1] =
+                    serde_json::json!({"encoding": "one_hot", "levels": ["a"], "fill": "a"})
+            }),
+            "encoder: column \"age\": its encoding does not fit",
+        ),
+        (
+            "zero scale",
+            Box::new(|p| p["pipeline"]["steps"][2]["scale"][3] = serde_json::json!(0.0)),
+            "step 3 (normalize): scale[3] is 0",
+        ),
+    ];
+    for (what, edit, expected) in cases {
+        let error = edited(edit);
+        assert!(
+            error.contains("invalid model file") && error.contains(expected),
+            "{what}: {error:?} lacks {expected:?}"
+        );
+    }
+}
+
+/// Each golden family, damaged in the field its `predict` indexes by: refused on load.
+#[test]
+fn damaged_models_of_every_family_are_refused_on_load() {
+    let folder = golden_path().parent().unwrap().to_path_buf();
+    let cases = [
+        ("knn_v1.mlship", "/pipeline/model/rows", "model (neighbors)"),
+        ("kr_v1.mlship", "/pipeline/model/x_fit", "model (kernel_ridge): x_fit has"),
+        ("svm_v1.mlship", "/pipeline/model/support_vectors", "model (svm): support_vectors has"),
+        ("mlp_v1.mlship", "/pipeline/model/layers/0/weights", "model (mlp): layers[0].weights has"),
+    ];
+    for (file, field, expected) in cases {
+        let bytes = std::fs::read(folder.join(file)).unwrap();
+        let newline = bytes.iter().position(|&b| b == b'\n').unwrap();
+        let mut payload: serde_json::Value = serde_json::from_slice(&bytes[newline + 1..]).unwrap();
+        payload.pointer_mut(field).unwrap().as_array_mut().unwrap().pop();
+        let error = rewrap(&payload);
+        assert!(error.contains(expected), "{file}: {error:?} lacks {expected:?}");
+    }
+}
+
+/// A format version of 0 never existed; one too large for any integer type is
+/// still "made by a newer mlship", not "not a model file".
+#[test]
+fn format_versions_zero_and_huge_are_told_apart() {
+    let text = String::from_utf8(std::fs::read(golden_path()).unwrap()).unwrap();
+    let zero = text.replacen("\"format_version\":1", "\"format_version\":0", 1);
+    let error = load_bytes(zero.as_bytes()).to_string();
+    assert!(error.contains("format version 0 does not exist"), "{error}");
+    let huge = text.replacen("\"format_version\":1", "\"format_version\":99999999999999999999999999", 1);
+    let error = load_bytes(huge.as_bytes()).to_string();
+    assert!(error.contains("made by a newer mlship") && error.contains("upgrade mlship"), "{error}");
+    let negative = text.replacen("\"format_version\":1", "\"format_version\":-3", 1);
+    assert!(matches!(load_bytes(negative.as_bytes()), ArtifactError::NotAnArtifact { .. }));
 }

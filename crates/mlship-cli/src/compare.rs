@@ -110,6 +110,7 @@ fn progress_bar(total: usize, show: bool) -> Option<indicatif::ProgressBar> {
 
 pub fn run(args: CompareArgs) -> Result<()> {
     let started = Instant::now();
+    args.tracking.check_experiment()?;
     let (mut options, extras) = args.options.resolve()?;
     if extras.model.is_some() || !extras.model_params.is_empty() {
         bail!("compare runs many models: use --include and --param ID.NAME=VALUE instead of a [model] table");

@@ -106,7 +106,11 @@ pub fn run(args: InspectArgs) -> Result<()> {
     if let Some(importances) = artifact.pipeline.model.feature_importances() {
         let mut ranked: Vec<(&String, f64)> = artifact.pipeline.feature_names.iter().zip(importances).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        println!("feature importances (impurity-based, largest first)");
+        let kind = match artifact.pipeline.model {
+            mlship_learn::FittedModel::Oblivious(_) => "CatBoost's PredictionValuesChange",
+            _ => "impurity-based",
+        };
+        println!("feature importances ({kind}, largest first)");
         for (name, value) in ranked.iter().take(20) {
             println!("  {name:<30} {value:.4}");
         }

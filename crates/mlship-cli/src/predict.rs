@@ -30,6 +30,12 @@ pub struct PredictArgs {
     /// Rows read, scored and written per batch (memory grows with it)
     #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_rows: u32,
+    /// Bytes of input read per batch at most, whatever the row count (memory grows with it)
+    #[arg(long, default_value_t = 64 << 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_bytes: u64,
+    /// The largest field accepted, in bytes; a longer one is an error naming its line and column
+    #[arg(long, default_value_t = mlship_data::DEFAULT_MAX_FIELD_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_field_bytes: u64,
     #[command(flatten)]
     pub store: crate::track::StoreFlags,
 }
@@ -51,6 +57,8 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
     let csv = CsvOptions { delimiter: crate::train::parse_delimiter(&args.delimiter)? };
     let schema: Vec<_> = artifact.pipeline.schema.iter().map(|c| (c.name.clone(), c.kind.clone())).collect();
     let mut reader = CsvBatchReader::open(&args.data, &csv, &schema)?;
+    reader.set_max_field_bytes(usize::try_from(args.max_field_bytes).unwrap_or(usize::MAX));
+    let batch_bytes = usize::try_from(args.batch_bytes).unwrap_or(usize::MAX);
     let mut writer = csv::WriterBuilder::new().delimiter(csv.delimiter).from_writer(output);
     let replaced = reader.file_names.iter().position(|n| n == PREDICTION_COLUMN);
     let kept = |idx: &usize| Some(*idx) != replaced;
@@ -62,7 +70,7 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
     let (sender, batches) = std::sync::mpsc::sync_channel(1);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
-            let batch = reader.next_batch(batch_rows);
+            let batch = reader.next_batch_bounded(batch_rows, batch_bytes);
             let done = !matches!(batch, Ok(Some(_)));
             if sender.send(batch).is_err() || done {
                 break;

@@ -76,6 +76,15 @@ pub struct TrackingFlags {
 }
 
 impl TrackingFlags {
+    /// `--experiment` is checked before any data is read or model trained,
+    /// so a name the store refuses never costs a training run.
+    pub fn check_experiment(&self) -> Result<()> {
+        if let Some(name) = &self.experiment {
+            mlship_track::parse_name("experiment", name)?;
+        }
+        Ok(())
+    }
+
     pub fn default_store() -> Self {
         TrackingFlags {
             experiment: None,
@@ -248,6 +257,7 @@ pub fn session_seed(options: &mut mlship_learn::SetupOptions) -> u32 {
 
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     let started = Instant::now();
+    args.tracking.check_experiment()?;
     let (mut options, extras) = args.options.resolve()?;
     let seed = session_seed(&mut options);
     let model = args.model.resolve(&extras, seed)?;

@@ -264,7 +264,7 @@ fn bad_models_and_scoring_files_fail_clearly() {
     let cases: Vec<(Vec<String>, String)> = vec![
         (vec!["inspect".into(), at("truncated.mlship")], "truncated model file".into()),
         (vec!["inspect".into(), at("corrupt.mlship")], "corrupt model file (checksum mismatch)".into()),
-        (vec!["inspect".into(), at("newer.mlship")], "written by a newer mlship (format version 2".into()),
+        (vec!["inspect".into(), at("newer.mlship")], "made by a newer mlship (format version 2".into()),
         (vec!["inspect".into(), at("new.csv")], "not an mlship model file".into()),
         (vec!["inspect".into(), at("missing.mlship")], "missing.mlship: no such model file".into()),
         (
@@ -298,6 +298,39 @@ fn bad_models_and_scoring_files_fail_clearly() {
         assert!(line.contains(&expected), "{args:?}: {line:?} should contain {expected:?}");
     }
     assert!(!s.join("out.csv").exists(), "a failed predict leaves no half-written output");
+}
+
+/// Issue 10 item 1: an artifact whose checksum is right but whose pipeline
+/// was edited (polynomial degree 40: gigabytes per request) is refused by
+/// every command that reads models, with the same error naming step and field.
+#[test]
+fn every_command_refuses_a_hostile_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scoring_dir = tempfile::tempdir().unwrap();
+    let s = scoring_dir.path();
+    let mut artifact = mlship_artifact::Artifact::load(&golden_artifact()).unwrap();
+    let mlship_learn::pipeline::FittedStep::Polynomial(step) = &mut artifact.pipeline.steps[0] else {
+        panic!("the golden pipeline starts with its polynomial step")
+    };
+    step.degree = 40;
+    // `to_bytes` writes a correct header: length and sha256 of the edited payload.
+    write(s, "hostile.mlship", &artifact.to_bytes().unwrap());
+    write(s, "new.csv", insurance_csv().as_bytes());
+    let model = s.join("hostile.mlship").display().to_string();
+    let data = s.join("new.csv").display().to_string();
+    let expected = "invalid model file: step 1 (polynomial): degree is 40, expected 1 to 5";
+    let commands: [&[&str]; 5] = [
+        &["inspect", &model],
+        &["predict", "--model", &model, "--data", &data],
+        &["serve", "--model", &model, "--port", "0"],
+        &["models", "register", "hostile", &model],
+        &["image", "build", "--model", &model, "--tag", "x/y:1", "--docker-archive", "image.tar"],
+    ];
+    for args in commands {
+        let line = failure(d, args);
+        assert!(line.contains(expected), "{args:?}: {line:?} should contain {expected:?}");
+    }
 }
 
 #[test]
@@ -534,4 +567,75 @@ fn models_take_scikit_learn_parameters_from_flags_and_toml_and_explain_mistakes(
     let knn = &json(&mlship(d, &["algorithms", "knn", "--json"]))[0];
     let n_neighbors = knn["params"].as_array().unwrap().iter().find(|p| p["name"] == "n_neighbors").unwrap();
     assert_eq!(n_neighbors["default"], "5");
+}
+
+/// Issue 10 item 6: a target of 1e308 overflows every score; training fails
+/// (exit ≠ 0) naming the metric, the run is FAILED, and no artifact is
+/// written. `inf` in a feature is refused by train and predict alike, naming
+/// its line and column; a bad `--experiment` is refused before training.
+#[test]
+fn non_finite_training_fails_and_infinities_are_refused_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = tempfile::tempdir().unwrap();
+    let csv = insurance_csv();
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    // The target is the last column: line 3 gets a target of 1e308.
+    let cut = lines[2].rfind(',').unwrap();
+    lines[2] = format!("{},1e308", &lines[2][..cut]);
+    let huge = write(data.path(), "huge.csv", (lines.join("\n") + "\n").as_bytes()).display().to_string();
+    // The dummy's coefficients stay finite (the mean); its scores overflow.
+    let line = failure(d, &["train", "--data", &huge, "--target", "charges", "--model", "dummy", "--save", "m"]);
+    assert!(
+        line.contains("numerical failure in evaluation: the MSE on ") && line.contains("not a finite number"),
+        "{line}"
+    );
+    // Linear regression's coefficients overflow too when the row is in the training split.
+    let line = failure(d, &["train", "--data", &huge, "--target", "charges", "--save", "m"]);
+    assert!(line.contains("numerical failure in ") && line.contains("is the target or a feature too large?"), "{line}");
+    let runs = json(&mlship(d, &["runs", "list", "--json"]));
+    assert_eq!(runs.as_array().unwrap().len(), 2, "{runs}");
+    assert!(runs.as_array().unwrap().iter().all(|run| run["status"] == "FAILED"), "{runs}");
+
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    let first_comma = lines[3].find(',').unwrap();
+    lines[3] = format!("inf{}", &lines[3][first_comma..]);
+    let with_inf = write(data.path(), "inf.csv", (lines.join("\n") + "\n").as_bytes()).display().to_string();
+    let expected = "line 4, column \"age\": \"inf\" is not a finite number";
+    let line = failure(d, &["train", "--data", &with_inf, "--target", "charges", "--save", "m", "--no-track"]);
+    assert!(line.contains(expected), "train: {line}");
+    let model = write(data.path(), "good.mlship", &std::fs::read(golden_artifact()).unwrap()).display().to_string();
+    let line = failure(d, &["predict", "--model", &model, "--data", &with_inf]);
+    assert!(line.contains(expected), "predict: {line}");
+
+    let line = failure(d, &["train", "--data", "insurance", "--experiment", "bad/name", "--save", "m"]);
+    assert!(line.contains("experiment") && line.contains("not allowed"), "{line}");
+    let line = failure(d, &["compare", "--data", "insurance", "--experiment", " ", "--include", "lr"]);
+    assert!(line.contains("experiment") && line.contains("empty"), "{line}");
+}
+
+/// Issue 10 item 3: a field over `--max-field-bytes` is an error naming its
+/// line and column, before it is parsed or scored.
+#[test]
+fn predict_refuses_fields_over_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let models = tempfile::tempdir().unwrap();
+    let model = write(models.path(), "good.mlship", &std::fs::read(golden_artifact()).unwrap()).display().to_string();
+    let field = "x".repeat(3000);
+    let body = format!("age,sex,bmi,children,smoker,region,note\n19,female,27.9,0,yes,southwest,ok\n20,male,30,1,no,northeast,{field}\n");
+    let data = write(d, "big.csv", body.as_bytes()).display().to_string();
+    let line = failure(d, &["predict", "--model", &model, "--data", &data, "--max-field-bytes", "1000"]);
+    assert!(line.contains("line 3, column \"note\": a field of 3000 bytes is over the limit of 1000 bytes"), "{line}");
+    // A record far longer than every field allowed is refused while it is read.
+    let body = format!("age,sex,bmi,children,smoker,region\n19,female,27.9,0,yes,{}\n", "y".repeat(2 << 20));
+    let data = write(d, "huge.csv", body.as_bytes()).display().to_string();
+    let line = failure(d, &["predict", "--model", &model, "--data", &data, "--max-field-bytes", "1000"]);
+    assert!(line.contains("line 2") && line.contains("over the limit of 1000 bytes"), "{line}");
+    // Byte-bounded batches score the same as row-bounded ones.
+    let data = write(d, "new.csv", insurance_csv().as_bytes()).display().to_string();
+    let small = stdout(&mlship(d, &["predict", "--model", &model, "--data", &data, "--batch-bytes", "100"]));
+    let large = stdout(&mlship(d, &["predict", "--model", &model, "--data", &data]));
+    assert_eq!(small, large);
+    assert_eq!(small.lines().count(), 1339);
 }

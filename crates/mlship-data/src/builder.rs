@@ -3,7 +3,7 @@
 //! read are turned into their canonical text, which is the text they would have
 //! had anyway (see `parse::canonical_level`), so one pass over the file suffices.
 
-use crate::parse::{canonical_level, canonical_number_text, is_missing, parse_number};
+use crate::parse::{canonical_level, canonical_number_text, is_missing, is_non_finite_number, parse_number};
 use crate::table::{CategoricalBuilder, Column};
 
 pub(crate) enum ColumnBuilder {
@@ -18,15 +18,19 @@ impl Default for ColumnBuilder {
 }
 
 impl ColumnBuilder {
-    pub(crate) fn push_cell(&mut self, cell: &str) {
+    /// Adds one cell; false (nothing added) for a non-finite number such as `inf`.
+    pub(crate) fn push_cell(&mut self, cell: &str) -> bool {
         // A number is never a missing token, so the common case parses first.
         if let Some(value) = parse_number(cell) {
             self.push_number(value);
         } else if is_missing(cell) {
             self.push_missing();
+        } else if is_non_finite_number(cell) {
+            return false;
         } else {
             self.push_text(cell);
         }
+        true
     }
 
     pub(crate) fn push_missing(&mut self) {

@@ -5,7 +5,7 @@
 
 use crate::builder::ColumnBuilder;
 use crate::infer::ColumnKind;
-use crate::parse::{canonical_level, is_missing, parse_number};
+use crate::parse::{canonical_level, is_missing, is_non_finite_number, non_finite_message, parse_number};
 use crate::table::{CategoricalBuilder, Column, Table};
 use crate::DataError;
 use std::fs::File;
@@ -94,8 +94,15 @@ pub fn read_csv_from<R: Read>(input: R, source: &str, options: &CsvOptions) -> R
     let mut record = csv::StringRecord::new();
     let mut n_rows = 0usize;
     while reader.read_record(&mut record).map_err(|e| csv_error(source, &names, e))? {
-        for (builder, cell) in builders.iter_mut().zip(record.iter()) {
-            builder.push_cell(cell);
+        for (column, (builder, cell)) in builders.iter_mut().zip(record.iter()).enumerate() {
+            if !builder.push_cell(cell) {
+                return Err(DataError::Cell {
+                    path: source.to_string(),
+                    line: record.position().map_or(0, |p| p.line()),
+                    column: names[column].clone(),
+                    message: non_finite_message(cell),
+                });
+            }
         }
         n_rows += 1;
     }
@@ -116,10 +123,62 @@ pub struct CsvBatch {
     pub first_line: u64,
 }
 
+/// The largest field `CsvBatchReader` accepts unless told otherwise (1 MiB).
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// A record above this many bytes is not reused as the read buffer.
+const LARGE_RECORD: usize = 1 << 16;
+
+/// Read-ahead a record may have beyond its own bytes: the `BufReader`'s and
+/// the csv parser's buffers.
+const READ_AHEAD: u64 = 1 << 18;
+
+/// The file under the csv parser, counting the bytes read since the start of
+/// the record being parsed: a record longer than `limit` stops the read with
+/// an error, so one hostile line (a 5 GB field with no newline) never has to
+/// fit in memory before it is refused.
+struct Bounded<R> {
+    inner: R,
+    read: u64,
+    /// Byte offset of the record being parsed (the end of the last one).
+    record_start: u64,
+    /// Its line, for the error.
+    record_line: u64,
+    limit: u64,
+}
+
+/// The error `Bounded` raises, told apart from other IO errors by type.
+#[derive(Debug)]
+struct RecordTooLong {
+    line: u64,
+    limit: u64,
+}
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: a record over {} bytes", self.line, self.limit)
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read - self.record_start > self.limit.saturating_add(READ_AHEAD) {
+            return Err(std::io::Error::other(RecordTooLong { line: self.record_line, limit: self.limit }));
+        }
+        Ok(n)
+    }
+}
+
 /// Streams a CSV file against a schema: only the schema's columns are parsed,
-/// every other column is carried through untouched.
+/// every other column is carried through untouched. Batches are bounded in
+/// rows and in bytes, and every field in `max_field_bytes`.
 pub struct CsvBatchReader {
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Bounded<BufReader<File>>>,
+    max_field_bytes: usize,
     source: String,
     /// Every column name in the file, in file order, for the output header.
     pub file_names: Vec<String>,
@@ -131,7 +190,10 @@ impl CsvBatchReader {
     /// Opens `path` and finds each schema column in its header; a missing column is an error naming it.
     pub fn open(path: &Path, options: &CsvOptions, schema: &[(String, ColumnKind)]) -> Result<Self, DataError> {
         let source = path.display().to_string();
-        let mut reader = csv_reader(open(path)?, options);
+        let max_field_bytes = DEFAULT_MAX_FIELD_BYTES;
+        // The header line is bounded too, before the field limit is known per column.
+        let bounded = Bounded { inner: open(path)?, read: 0, record_start: 0, record_line: 1, limit: 64 << 20 };
+        let mut reader = csv_reader(bounded, options);
         let file_names = header_names(&mut reader, &source)?;
         let mut columns = Vec::with_capacity(schema.len());
         for (name, kind) in schema {
@@ -144,18 +206,50 @@ impl CsvBatchReader {
             };
             columns.push((name.clone(), kind.clone(), idx));
         }
-        Ok(CsvBatchReader { reader, source, file_names, columns })
+        let mut batch_reader = CsvBatchReader { reader, max_field_bytes, source, file_names, columns };
+        batch_reader.set_max_field_bytes(max_field_bytes);
+        Ok(batch_reader)
+    }
+
+    /// Refuses any field over `bytes` (a record over `bytes` × its field
+    /// count is refused while it is read), with an error naming the line and column.
+    pub fn set_max_field_bytes(&mut self, bytes: usize) {
+        self.max_field_bytes = bytes;
+        let n_fields = self.file_names.len().max(1) as u64;
+        self.reader.get_mut().limit = (bytes as u64).saturating_mul(n_fields).saturating_add(n_fields);
+        self.mark_record_start();
+    }
+
+    /// The parser's position is the start of the next record: what `Bounded` counts from.
+    fn mark_record_start(&mut self) {
+        let position = self.reader.position().clone();
+        let bounded = self.reader.get_mut();
+        bounded.record_start = position.byte();
+        bounded.record_line = position.line();
     }
 
     /// The next batch of at most `max_rows` rows, or `None` at the end of the file.
     pub fn next_batch(&mut self, max_rows: usize) -> Result<Option<CsvBatch>, DataError> {
+        self.next_batch_bounded(max_rows, usize::MAX)
+    }
+
+    /// The next batch: at most `max_rows` rows, and rows only until their
+    /// bytes reach `max_bytes` (at least one row); `None` at the end of the file.
+    pub fn next_batch_bounded(&mut self, max_rows: usize, max_bytes: usize) -> Result<Option<CsvBatch>, DataError> {
         let mut records = Vec::with_capacity(max_rows.min(1 << 16));
         let mut record = csv::StringRecord::new();
-        while records.len() < max_rows
-            && self.reader.read_record(&mut record).map_err(|e| csv_error(&self.source, &self.file_names, e))?
-        {
-            // A clone is sized exactly; reading into fresh records would grow each one by reallocation.
+        let mut bytes = 0usize;
+        while records.len() < max_rows && bytes < max_bytes && self.read_one(&mut record)? {
+            let used = record.as_byte_record().as_slice().len();
+            bytes = bytes.saturating_add(used);
+            // Reading into one record and cloning it avoids growing each row by
+            // reallocation. But a clone copies the record's whole buffer, which
+            // only grows: after one 2 MB field every later row would cost 2 MB
+            // (gigabytes per batch). A large record therefore retires the buffer.
             records.push(record.clone());
+            if used > LARGE_RECORD {
+                record = csv::StringRecord::new();
+            }
         }
         if records.is_empty() {
             return Ok(None);
@@ -169,6 +263,14 @@ impl CsvBatchReader {
                     let mut builder = CategoricalBuilder::default();
                     for record in &records {
                         let cell = &record[*file_idx];
+                        if is_non_finite_number(cell) {
+                            return Err(DataError::Cell {
+                                path: self.source.clone(),
+                                line: record.position().map_or(0, |p| p.line()),
+                                column: name.clone(),
+                                message: non_finite_message(cell),
+                            });
+                        }
                         builder.push((!is_missing(cell)).then(|| canonical_level(cell)).as_deref());
                     }
                     Column::Categorical(builder.finish())
@@ -177,6 +279,43 @@ impl CsvBatchReader {
             table.push(name.clone(), column);
         }
         Ok(Some(CsvBatch { records, table, first_line }))
+    }
+
+    /// Reads one record, refusing one over the record bound or with a field over `max_field_bytes`.
+    fn read_one(&mut self, record: &mut csv::StringRecord) -> Result<bool, DataError> {
+        let read = self.reader.read_record(record);
+        let read = match read {
+            Ok(read) => read,
+            Err(error) => {
+                let too_long = match error.kind() {
+                    csv::ErrorKind::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()),
+                    _ => None,
+                };
+                return Err(match too_long {
+                    Some(too_long) => DataError::RecordTooLong {
+                        path: self.source.clone(),
+                        line: too_long.line,
+                        limit: too_long.limit,
+                        field_limit: self.max_field_bytes,
+                    },
+                    None => csv_error(&self.source, &self.file_names, error),
+                });
+            }
+        };
+        self.mark_record_start();
+        if let Some(column) = record.iter().position(|field| field.len() > self.max_field_bytes) {
+            return Err(DataError::Cell {
+                path: self.source.clone(),
+                line: record.position().map_or(0, |p| p.line()),
+                column: self.file_names.get(column).cloned().unwrap_or_default(),
+                message: format!(
+                    "a field of {} bytes is over the limit of {} bytes (--max-field-bytes)",
+                    record[column].len(),
+                    self.max_field_bytes
+                ),
+            });
+        }
+        Ok(read)
     }
 
     fn parse_numeric(&self, records: &[csv::StringRecord], name: &str, file_idx: usize) -> Result<Vec<f64>, DataError> {
@@ -190,11 +329,16 @@ impl CsvBatchReader {
                 if is_missing(cell) {
                     return Ok(f64::NAN);
                 }
+                let message = if is_non_finite_number(cell) {
+                    non_finite_message(cell)
+                } else {
+                    format!("{cell:?} is not a number")
+                };
                 Err(DataError::Cell {
                     path: self.source.clone(),
                     line: record.position().map_or(0, |p| p.line()),
                     column: name.to_string(),
-                    message: format!("{cell:?} is not a number"),
+                    message,
                 })
             })
             .collect()

@@ -30,6 +30,8 @@ pub enum DataError {
     InvalidUtf8 { path: String, line: u64, column: String },
     #[error("{path}: line {line}, column \"{column}\": {message}")]
     Cell { path: String, line: u64, column: String, message: String },
+    #[error("{path}: line {line}: the record is over {limit} bytes, so a field is over the limit of {field_limit} bytes (--max-field-bytes)")]
+    RecordTooLong { path: String, line: u64, limit: u64, field_limit: usize },
     #[error("{path}: missing column \"{column}\" (the file has: {available})")]
     MissingColumn { path: String, column: String, available: String },
     #[error("{path}: not a readable Parquet file: {source}")]

@@ -17,7 +17,7 @@ mod parquet_reader;
 pub mod parse;
 mod table;
 
-pub use csv_reader::{read_csv, read_csv_from, CsvBatch, CsvBatchReader, CsvOptions};
+pub use csv_reader::{read_csv, read_csv_from, CsvBatch, CsvBatchReader, CsvOptions, DEFAULT_MAX_FIELD_BYTES};
 pub use error::DataError;
 pub use fingerprint::Fingerprint;
 pub use infer::{infer_kinds, ColumnKind, KindOverrides};

@@ -85,11 +85,24 @@ impl ParquetBatchReader {
     }
 }
 
-fn push_number(builder: &mut ColumnBuilder, value: f64) {
+/// A NaN is Parquet's missing float; an infinity is refused, as in CSV.
+fn push_number(builder: &mut ColumnBuilder, value: f64) -> Result<(), String> {
     if value.is_finite() {
         builder.push_number(value)
-    } else {
+    } else if value.is_nan() {
         builder.push_missing()
+    } else {
+        return Err(crate::parse::non_finite_message(&value.to_string()));
+    }
+    Ok(())
+}
+
+/// A text cell, refused when it spells a non-finite number.
+fn push_text_cell(builder: &mut ColumnBuilder, text: &str) -> Result<(), String> {
+    if builder.push_cell(text) {
+        Ok(())
+    } else {
+        Err(crate::parse::non_finite_message(text))
     }
 }
 
@@ -105,9 +118,9 @@ fn push_field(builder: &mut ColumnBuilder, field: &Field) -> Result<(), String> 
         Field::UShort(v) => builder.push_number(f64::from(*v)),
         Field::UInt(v) => builder.push_number(f64::from(*v)),
         Field::ULong(v) => builder.push_number(*v as f64),
-        Field::Float(v) => push_number(builder, f64::from(*v)),
-        Field::Double(v) => push_number(builder, *v),
-        Field::Str(text) => builder.push_cell(text),
+        Field::Float(v) => push_number(builder, f64::from(*v))?,
+        Field::Double(v) => push_number(builder, *v)?,
+        Field::Str(text) => push_text_cell(builder, text)?,
         Field::Date(days) => builder.push_text(&Date::from_days_since_epoch(i64::from(*days)).iso()),
         Field::TimestampMillis(ms) => {
             builder.push_text(&Date::from_days_since_epoch(ms.div_euclid(MILLIS_PER_DAY)).iso())
@@ -118,7 +131,7 @@ fn push_field(builder: &mut ColumnBuilder, field: &Field) -> Result<(), String> 
         Field::Group(_) | Field::ListInternal(_) | Field::MapInternal(_) | Field::Bytes(_) => {
             return Err("nested or binary Parquet values are not supported".to_string())
         }
-        other => builder.push_cell(&other.to_string()),
+        other => push_text_cell(builder, &other.to_string())?,
     }
     Ok(())
 }

@@ -34,6 +34,19 @@ pub fn canonical_number_text(value: f64) -> String {
     format!("{value}")
 }
 
+/// A cell that reads as a number but not a finite one (`inf`, `-Infinity`,
+/// `1e400`). Every reader refuses it, naming its line and column, in training
+/// and prediction alike: it is neither a number a model can use nor a level.
+pub fn is_non_finite_number(cell: &str) -> bool {
+    let trimmed = cell.trim();
+    !is_missing(trimmed) && trimmed.parse::<f64>().is_ok_and(|v| !v.is_finite())
+}
+
+/// The message for such a cell, the same in every reader.
+pub fn non_finite_message(cell: &str) -> String {
+    format!("{cell:?} is not a finite number (infinite values are refused in training and prediction)")
+}
+
 /// Canonical text of a categorical cell: numbers canonicalised, other text kept
 /// as written (pandas does not strip spaces from strings either).
 pub fn canonical_level(cell: &str) -> Cow<'_, str> {

@@ -144,6 +144,60 @@ fn batch_reader_streams_against_a_schema() {
     assert!(error.ends_with("line 3, column \"age\": \"abc\" is not a number"), "{error}");
 }
 
+/// Issue 10 item 3: batches are bounded in bytes as well as rows; a field
+/// over the limit is an error naming its line and column; a record far over
+/// it is refused while it is read, before it is held whole.
+#[test]
+fn batch_reader_bounds_bytes_and_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(&dir, "score.csv", b"id,age\n1,19\n2,20\n3,21\n4,22\n");
+    let schema = vec![("age".to_string(), ColumnKind::Numeric)];
+    let mut reader = CsvBatchReader::open(&path, &CsvOptions::default(), &schema).unwrap();
+    // Each record holds 3 bytes of fields: a bound of 5 is reached by the second.
+    assert_eq!(reader.next_batch_bounded(100, 5).unwrap().unwrap().records.len(), 2);
+    assert_eq!(reader.next_batch_bounded(100, 1).unwrap().unwrap().records.len(), 1);
+    assert_eq!(reader.next_batch_bounded(100, usize::MAX).unwrap().unwrap().records.len(), 1);
+    assert!(reader.next_batch_bounded(100, 1).unwrap().is_none());
+
+    let long = format!("id,age,note\n1,19,ok\n2,20,{}\n", "x".repeat(100));
+    let path = write_file(&dir, "long.csv", long.as_bytes());
+    let mut reader = CsvBatchReader::open(&path, &CsvOptions::default(), &schema).unwrap();
+    reader.set_max_field_bytes(50);
+    let error = reader.next_batch(10).err().unwrap().to_string();
+    assert!(
+        error.ends_with(
+            "line 3, column \"note\": a field of 100 bytes is over the limit of 50 bytes (--max-field-bytes)"
+        ),
+        "{error}"
+    );
+
+    let huge = format!("id,age\n1,19\n2,{}\n", "9".repeat(4 << 20));
+    let path = write_file(&dir, "huge.csv", huge.as_bytes());
+    let mut reader = CsvBatchReader::open(&path, &CsvOptions::default(), &schema).unwrap();
+    reader.set_max_field_bytes(1000);
+    let error = reader.next_batch(10).err().unwrap().to_string();
+    assert!(error.contains("line 3") && error.contains("over the limit of 1000 bytes"), "{error}");
+}
+
+/// Issue 10 item 6: `inf` (any spelling of a non-finite number) is refused in
+/// training data as it is when scoring, naming the line and column.
+#[test]
+fn infinities_are_refused_by_every_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    for cell in ["inf", "-Infinity", "1e400", "+INF"] {
+        let path = write_file(&dir, "data.csv", format!("a,b\n1,x\n{cell},y\n").as_bytes());
+        let error = read_path(&path, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(error.ends_with(&format!("line 3, column \"a\": \"{cell}\" is not a finite number (infinite values are refused in training and prediction)")), "{error}");
+        let schema = vec![("a".to_string(), ColumnKind::Numeric), ("b".to_string(), ColumnKind::Categorical)];
+        let mut reader = CsvBatchReader::open(&path, &CsvOptions::default(), &schema).unwrap();
+        let scoring = reader.next_batch(10).err().unwrap().to_string();
+        assert_eq!(scoring, error);
+    }
+    // NaN spellings stay missing values, as in pandas.
+    let path = write_file(&dir, "nan.csv", b"a\n1\nNaN\n");
+    assert!(read_path(&path, &CsvOptions::default()).is_ok());
+}
+
 #[test]
 fn parquet_reads_like_the_same_csv() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sample.parquet");

@@ -44,6 +44,23 @@ impl FittedBinning {
     }
 }
 
+impl FittedBinning {
+    /// Checks a step read from a file against the `width` it receives: column
+    /// indices inside it, each column's edges finite and increasing.
+    pub fn validate(&self, width: usize) -> Result<usize, String> {
+        crate::features::check_width("n_inputs", self.n_inputs, width)?;
+        for (at, (column, edges)) in self.columns.iter().enumerate() {
+            if *column >= width {
+                return Err(format!("columns[{at}] is column {column}, the input has {width} columns"));
+            }
+            if edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| w[0] > w[1]) {
+                return Err(format!("columns[{at}]: the bin edges are not finite and increasing"));
+            }
+        }
+        Ok(width)
+    }
+}
+
 /// The inner edges (without min and max) of one column's bins.
 fn inner_edges(column: &[f64]) -> Vec<f64> {
     let col_min = column.iter().copied().fold(f64::INFINITY, f64::min);

@@ -460,6 +460,66 @@ impl FittedEncoder {
         self.columns.iter().flat_map(|(name, encoder)| encoder.output_names(name)).collect()
     }
 
+    /// Checks an encoder read from a file against the `schema` it was fitted
+    /// with: one encoder per schema column, in order, of a matching kind, each
+    /// one's levels and numbers consistent and finite; returns the output
+    /// width, or an error naming the column and field.
+    pub fn validate(&self, schema: &[InputColumn]) -> Result<usize, (String, String)> {
+        if self.columns.len() != schema.len() {
+            return Err((
+                "columns".to_string(),
+                format!("{} encoded columns for {} schema columns", self.columns.len(), schema.len()),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut width = 0usize;
+        for ((name, encoder), input) in self.columns.iter().zip(schema) {
+            let fail = |message: String| Err((format!("column \"{name}\""), message));
+            if *name != input.name {
+                return fail(format!("the schema has \"{}\" in its place", input.name));
+            }
+            if !seen.insert(name.as_str()) {
+                return fail("appears twice".to_string());
+            }
+            let kind_matches = matches!(
+                (encoder, &input.kind),
+                (ColumnEncoder::Numeric { .. }, ColumnKind::Numeric)
+                    | (ColumnEncoder::Date { .. }, ColumnKind::Date { .. })
+                    | (
+                        ColumnEncoder::Binary { .. } | ColumnEncoder::OneHot { .. } | ColumnEncoder::Target { .. },
+                        ColumnKind::Categorical
+                    )
+            );
+            if !kind_matches {
+                return fail(format!("its encoding does not fit the schema's kind {:?}", input.kind));
+            }
+            let finite = match encoder {
+                ColumnEncoder::Numeric { fill } => fill.is_finite(),
+                ColumnEncoder::Date { fill, .. } => fill.iter().all(|v| v.is_finite()),
+                ColumnEncoder::Target { levels, encodings, prior, .. } => {
+                    if encodings.len() != levels.len() {
+                        return fail(format!("encodings has {} values for {} levels", encodings.len(), levels.len()));
+                    }
+                    prior.is_finite() && encodings.iter().all(|v| v.is_finite())
+                }
+                ColumnEncoder::OneHot { levels, .. } if levels.is_empty() => {
+                    return fail("levels is empty".to_string())
+                }
+                ColumnEncoder::Binary { .. } | ColumnEncoder::OneHot { .. } => true,
+            };
+            if !finite {
+                return fail("a fill or encoding is not a finite number".to_string());
+            }
+            let n_out = match encoder {
+                ColumnEncoder::Date { .. } => 3,
+                ColumnEncoder::OneHot { levels, .. } => levels.len(),
+                _ => 1,
+            };
+            width = width.checked_add(n_out).ok_or_else(|| (format!("column \"{name}\""), "too wide".to_string()))?;
+        }
+        Ok(width)
+    }
+
     /// Output indices of the columns that came from numeric inputs (the inputs
     /// of the trigonometry, interaction and ratio features).
     pub fn numeric_output_indices(&self) -> Vec<usize> {

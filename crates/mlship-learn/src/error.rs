@@ -24,4 +24,6 @@ pub enum LearnError {
     Shape(String),
     #[error("numerical failure in {step}: {message}")]
     Numerical { step: String, message: String },
+    #[error("{step}: {message}")]
+    InvalidPipeline { step: String, message: String },
 }

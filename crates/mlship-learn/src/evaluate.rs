@@ -133,5 +133,36 @@ pub fn evaluate_holdout(input: &EvaluationInput<'_>, folds: Vec<RegressionMetric
         pipeline = fit.pipeline;
         warnings = fit.warnings;
     }
+    check_finite_metrics(&folds, &mean, &std, &holdout)?;
     Ok(Evaluation { folds, mean, std, holdout, pipeline, warnings, split, holdout_points })
+}
+
+/// A score that overflowed (a target of 1e308 squares to infinity) means the
+/// model cannot be trusted or saved: an error naming the metric, never a
+/// run marked finished with NaN scores and an artifact no command can load.
+fn check_finite_metrics(
+    folds: &[RegressionMetrics],
+    mean: &RegressionMetrics,
+    std: &RegressionMetrics,
+    holdout: &RegressionMetrics,
+) -> Result<(), LearnError> {
+    let named = folds
+        .iter()
+        .enumerate()
+        .map(|(f, m)| (format!("fold {}", f + 1), m))
+        .chain([("the cross-validation mean".to_string(), mean), ("the cross-validation std".to_string(), std)])
+        .chain([("the hold-out set".to_string(), holdout)]);
+    for (which, metrics) in named {
+        if let Some(idx) = metrics.values().iter().position(|v| !v.is_finite()) {
+            return Err(LearnError::Numerical {
+                step: "evaluation".to_string(),
+                message: format!(
+                    "the {} on {which} is {} (not a finite number); is the target or a feature too large?",
+                    crate::metrics::METRIC_NAMES[idx],
+                    metrics.values()[idx]
+                ),
+            });
+        }
+    }
+    Ok(())
 }

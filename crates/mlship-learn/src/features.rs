@@ -42,6 +42,34 @@ impl FittedGenerated {
     }
 }
 
+impl FittedGenerated {
+    /// Checks a step read from a file against the `width` it receives: the
+    /// fitted width, numeric indices inside it; returns the output width.
+    pub fn validate(&self, width: usize) -> Result<usize, String> {
+        check_width("n_inputs", self.n_inputs, width)?;
+        if let Some(at) = self.numeric.iter().position(|&c| c >= width) {
+            return Err(format!("numeric[{at}] is {}, the input has {width} columns", self.numeric[at]));
+        }
+        let k = self.numeric.len();
+        let added = match self.kind {
+            Generated::Trigonometry => k.checked_mul(3),
+            Generated::Interaction | Generated::Ratio => k.checked_mul(k.saturating_sub(1)).map(|p| p / 2),
+        };
+        added
+            .and_then(|a| a.checked_add(width))
+            .ok_or_else(|| format!("{k} numeric columns generate too many features"))
+    }
+}
+
+/// `field` (the width a step was fitted on) equals the width it receives.
+pub(crate) fn check_width(field: &str, fitted: usize, width: usize) -> Result<(), String> {
+    if fitted == width {
+        Ok(())
+    } else {
+        Err(format!("{field} is {fitted} but the previous step gives {width} columns"))
+    }
+}
+
 /// Appends sin, cos and tan of every numeric input column.
 fn trigonometry(x: &mut Matrix, names: &mut Vec<String>, numeric: &[usize]) {
     for &col in numeric {
@@ -104,7 +132,37 @@ fn combinations(n_inputs: usize, degree: u32) -> Vec<Vec<usize>> {
     all
 }
 
+/// The highest polynomial degree a pipeline may hold (as `SetupOptions` allows).
+pub const MAX_POLYNOMIAL_DEGREE: u32 = 5;
+
+/// How many terms `PolynomialFeatures` makes from `n_inputs` columns up to
+/// `degree` (no bias): C(n + d, d) − 1, or `None` above `limit`.
+pub fn polynomial_width(n_inputs: usize, degree: u32, limit: usize) -> Option<usize> {
+    let mut total: u128 = 0;
+    let mut count: u128 = 1;
+    for d in 1..=u128::from(degree) {
+        // C(n+d-1, d) = C(n+d-2, d-1) · (n+d-1) / d, exact at every step.
+        count = count.checked_mul(n_inputs as u128 + d - 1)? / d;
+        total += count;
+        if total > limit as u128 {
+            return None;
+        }
+    }
+    usize::try_from(total).ok()
+}
+
 impl FittedPolynomial {
+    /// Checks a step read from a file against the `width` it receives and the
+    /// pipeline's `limit` on a row's width; returns the output width.
+    pub fn validate(&self, width: usize, limit: usize) -> Result<usize, String> {
+        check_width("n_inputs", self.n_inputs, width)?;
+        if self.degree < 1 || self.degree > MAX_POLYNOMIAL_DEGREE {
+            return Err(format!("degree is {}, expected 1 to {MAX_POLYNOMIAL_DEGREE}", self.degree));
+        }
+        polynomial_width(width, self.degree, limit)
+            .ok_or_else(|| format!("degree {} over {width} columns makes more than {limit} features", self.degree))
+    }
+
     /// The step for `x` and the names of its output columns, built from `names`.
     pub fn fit(x: &Matrix, names: &[String], degree: u32) -> (Self, Vec<String>) {
         let fitted = FittedPolynomial { degree, n_inputs: x.n_cols() };
@@ -154,5 +212,26 @@ mod tests {
             vec![vec![0], vec![1], vec![2], vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 1], vec![1, 2], vec![2, 2]];
         assert_eq!(combos, expected);
         assert_eq!(combinations(9, 2).len(), 54);
+    }
+}
+
+#[cfg(test)]
+mod validate_tests {
+    use super::*;
+
+    /// The width is C(n + d, d) − 1, and anything past the limit is refused
+    /// before a single term is built (degree 40 never allocates).
+    #[test]
+    fn polynomial_width_is_counted_and_bounded() {
+        assert_eq!(polynomial_width(9, 2, 1_000_000), Some(54));
+        assert_eq!(polynomial_width(3, 3, 1_000_000), Some(combinations(3, 3).len()));
+        assert_eq!(polynomial_width(1_000, 2, 1_000_000), Some(1_000 + 1_000 * 1_001 / 2));
+        assert_eq!(polynomial_width(2_000, 2, 1_000_000), None);
+        assert_eq!(polynomial_width(usize::MAX, 5, 1_000_000), None);
+        let step = FittedPolynomial { degree: 5, n_inputs: 100 };
+        let error = step.validate(100, 1_000_000).unwrap_err();
+        assert!(error.contains("degree 5 over 100 columns makes more than 1000000 features"), "{error}");
+        let step = FittedPolynomial { degree: 40, n_inputs: 9 };
+        assert!(step.validate(9, 1_000_000).unwrap_err().contains("degree is 40"));
     }
 }

@@ -83,6 +83,32 @@ impl FittedPca {
         Ok(out)
     }
 
+    /// Checks a step read from a file against the `width` it receives: a mean
+    /// and a loading per column, one ratio per component, all finite.
+    pub fn validate(&self, width: usize) -> Result<usize, String> {
+        let finite = |field: &str, values: &[f64]| match values.iter().position(|v| !v.is_finite()) {
+            Some(at) => Err(format!("{field}[{at}] is {} (not a finite number)", values[at])),
+            None => Ok(()),
+        };
+        crate::features::check_width("mean", self.mean.len(), width)?;
+        finite("mean", &self.mean)?;
+        if self.components.is_empty() {
+            return Err("components is empty".to_string());
+        }
+        for (k, component) in self.components.iter().enumerate() {
+            crate::features::check_width(&format!("components[{k}]"), component.len(), width)?;
+            finite(&format!("components[{k}]"), component)?;
+        }
+        if self.explained_variance_ratio.len() != self.components.len() {
+            return Err(format!(
+                "explained_variance_ratio has {} values for {} components",
+                self.explained_variance_ratio.len(),
+                self.components.len()
+            ));
+        }
+        Ok(self.components.len())
+    }
+
     /// The output column names, `pca0` onwards.
     pub fn names(&self) -> Vec<String> {
         (0..self.components.len()).map(|k| format!("pca{k}")).collect()

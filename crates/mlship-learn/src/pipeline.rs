@@ -255,7 +255,94 @@ fn bin_column_indices(
         .collect()
 }
 
+/// The widest row any step of a pipeline may make: a loaded pipeline whose
+/// encoder, generated features, polynomial expansion or any later step would
+/// exceed it is refused, so one request row costs at most this many values
+/// (8 MB) per step however the file was edited.
+pub const MAX_FEATURES: usize = 1_000_000;
+
+impl FittedStep {
+    /// The step's name in errors (its `step` tag in the file).
+    fn name(&self) -> &'static str {
+        match self {
+            FittedStep::Generated(_) => "generated features",
+            FittedStep::Polynomial(_) => "polynomial",
+            FittedStep::Binning(_) => "binning",
+            FittedStep::Multicollinearity(_) => "multicollinearity",
+            FittedStep::Normalize(_) => "normalize",
+            FittedStep::Pca(_) => "pca",
+        }
+    }
+
+    /// Checks the step against the `width` it receives; its output width.
+    fn validate(&self, width: usize) -> Result<usize, String> {
+        match self {
+            FittedStep::Generated(step) => step.validate(width),
+            FittedStep::Polynomial(step) => step.validate(width, MAX_FEATURES),
+            FittedStep::Binning(step) => step.validate(width),
+            FittedStep::Multicollinearity(step) => step.validate(width),
+            FittedStep::Normalize(step) => step.validate(width),
+            FittedStep::Pca(step) => step.validate(width),
+        }
+    }
+}
+
+/// The model's `kind` tag (`kernel_ridge`), for errors: its variant's name in
+/// snake case, so a family added later needs no line here (formats the whole
+/// model: error path only).
+fn model_kind(model: &FittedModel) -> String {
+    let debug = format!("{model:?}");
+    let variant = debug.split(['(', ' ', '{']).next().unwrap_or_default();
+    let mut kind = String::new();
+    for (index, c) in variant.chars().enumerate() {
+        if c.is_ascii_uppercase() && index > 0 {
+            kind.push('_');
+        }
+        kind.push(c.to_ascii_lowercase());
+    }
+    kind
+}
+
 impl FittedPipeline {
+    /// Checks a pipeline read from a file before it is used: the encoder
+    /// against the schema, each step's fitted width against the width the
+    /// previous one gives, every index inside the width it indexes, every
+    /// vector's length, every row at most `MAX_FEATURES` wide, the feature
+    /// names and the model's `n_features` against the last width, and the
+    /// model itself (`Fitted::validate`). The error names the step and field.
+    pub fn validate(&self) -> Result<(), LearnError> {
+        let invalid = |step: String, message: String| LearnError::InvalidPipeline { step, message };
+        let too_wide = |width: usize| format!("a row would be {width} features wide (the limit is {MAX_FEATURES})");
+        let mut width = self
+            .encoder
+            .validate(&self.schema)
+            .map_err(|(field, message)| invalid("encoder".to_string(), format!("{field}: {message}")))?;
+        if width == 0 || width > MAX_FEATURES {
+            return Err(invalid("encoder".to_string(), too_wide(width)));
+        }
+        for (index, step) in self.steps.iter().enumerate() {
+            let name = format!("step {} ({})", index + 1, step.name());
+            width = step.validate(width).map_err(|message| invalid(name.clone(), message))?;
+            if width == 0 || width > MAX_FEATURES {
+                return Err(invalid(name, too_wide(width)));
+            }
+        }
+        if self.feature_names.len() != width {
+            let message = format!("{} names for {width} features", self.feature_names.len());
+            return Err(invalid("feature_names".to_string(), message));
+        }
+        if let Some(transform) = &self.target_transform {
+            transform.validate().map_err(|message| invalid("target_transform".to_string(), message))?;
+        }
+        let model = || format!("model ({})", model_kind(&self.model));
+        self.model.validate().map_err(|message| invalid(model(), message))?;
+        if self.model.n_features() != width {
+            let message = format!("n_features is {} but the last step gives {width} features", self.model.n_features());
+            return Err(invalid(model(), message));
+        }
+        Ok(())
+    }
+
     /// The model's input matrix for a table holding the schema's columns.
     pub fn transform(&self, table: &Table) -> Result<Matrix, LearnError> {
         transform_steps(&self.encoder, &self.steps, table)

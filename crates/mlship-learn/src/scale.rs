@@ -66,6 +66,20 @@ impl FittedScaler {
         FittedScaler { method, offset, scale }
     }
 
+    /// Checks a step read from a file against the `width` it receives: one
+    /// finite offset and one finite, non-zero scale per column.
+    pub fn validate(&self, width: usize) -> Result<usize, String> {
+        for (field, values) in [("offset", &self.offset), ("scale", &self.scale)] {
+            if values.len() != width {
+                return Err(format!("{field} has {} values but the previous step gives {width} columns", values.len()));
+            }
+            if let Some(at) = values.iter().position(|v| !v.is_finite() || (field == "scale" && *v == 0.0)) {
+                return Err(format!("{field}[{at}] is {} (expected a finite, non-zero number)", values[at]));
+            }
+        }
+        Ok(width)
+    }
+
     /// Scales `x`; a matrix of another width is an error.
     pub fn transform(&self, mut x: Matrix) -> Result<Matrix, LearnError> {
         x.expect_width(self.scale.len(), "the scaler")?;

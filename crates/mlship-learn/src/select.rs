@@ -77,6 +77,22 @@ impl FittedColumnDrop {
         Ok(x)
     }
 
+    /// Checks a step read from a file against the `width` it receives: kept
+    /// indices inside it and strictly increasing; returns the output width.
+    pub fn validate(&self, width: usize) -> Result<usize, String> {
+        crate::features::check_width("n_inputs", self.n_inputs, width)?;
+        if let Some(at) = self.keep.iter().position(|&c| c >= width) {
+            return Err(format!("keep[{at}] is {}, the input has {width} columns", self.keep[at]));
+        }
+        if let Some(at) = self.keep.windows(2).position(|w| w[0] >= w[1]) {
+            return Err(format!("keep[{}] is not above keep[{at}] (indices must increase)", at + 1));
+        }
+        if self.keep.is_empty() {
+            return Err("keep is empty".to_string());
+        }
+        Ok(self.keep.len())
+    }
+
     /// The names of the kept columns, from all the input `names`.
     pub fn kept_names(&self, names: &[String]) -> Vec<String> {
         self.keep.iter().map(|&i| names[i].clone()).collect()

@@ -14,6 +14,17 @@ pub struct FittedYeoJohnson {
     pub lambda: f64,
 }
 
+impl FittedYeoJohnson {
+    /// Checks a transform read from a file: lambda is finite.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.lambda.is_finite() {
+            Ok(())
+        } else {
+            Err(format!("lambda is {} (not a finite number)", self.lambda))
+        }
+    }
+}
+
 fn transform_one(x: f64, lambda: f64) -> f64 {
     if x >= 0.0 {
         if lambda.abs() < f64::EPSILON {

@@ -178,12 +178,18 @@ fn router(state: SharedState, limits: Limits) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // Inside `observe`, so a panicking handler is logged and counted as its route's 500.
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::panic::catch_panic))
         .route_layer(middleware::from_fn_with_state(state.clone(), observe))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(limits.clone(), limit_body))
         .layer(middleware::from_fn_with_state(limits, timeout))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), close_when_draining))
+        .layer(middleware::from_fn(security_headers))
+        // Outermost: a panic in any middleware above is a JSON 500 too.
+        .layer(middleware::from_fn_with_state(state.clone(), crate::panic::catch_panic))
         .with_state(state)
 }
 
@@ -210,6 +216,34 @@ async fn not_found(State(state): State<SharedState>, request: Request) -> ApiErr
     state.metrics.record_request("unmatched", request.method().as_str(), 404, 0.0);
     tracing::info!(target: "mlship::request", method = %request.method(), route = "unmatched", status = 404, path = %request.uri().path());
     ApiError::not_found(format!("no route {} {}", request.method(), request.uri().path()))
+}
+
+/// The headers every answer carries, the UI's values (mlship-ui's `guard`):
+/// no sniffing, no framing, and a CSP that allows only the pages' own inline
+/// style, images and form posts from this origin (the pages have no script).
+/// The two crates share no HTTP crate, so the values are kept equal by the
+/// test `every_answer_carries_the_security_headers`.
+pub const SECURITY_HEADERS: [(&str, &str); 3] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'"),
+];
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// A known path with another method: the documented JSON error, not an empty 405.
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method {} is not allowed on {}", request.method(), request.uri().path()),
+    )
 }
 
 /// While draining, every answer closes its connection, so keep-alive clients

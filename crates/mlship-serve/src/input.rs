@@ -7,7 +7,9 @@
 
 use crate::error::ApiError;
 use crate::warnings::{WarningKind, Warnings};
-use mlship_data::parse::{canonical_level, canonical_number_text, is_missing, parse_number};
+use mlship_data::parse::{
+    canonical_level, canonical_number_text, is_missing, is_non_finite_number, non_finite_message, parse_number,
+};
 use mlship_data::CategoricalBuilder;
 use mlship_data::{Column, ColumnKind, Table};
 use mlship_learn::InputColumn;
@@ -152,6 +154,9 @@ impl<'a> ColumnInput<'a> {
             }
             return Ok(());
         }
+        if is_non_finite_number(cell) {
+            return Err(ApiError::field(&self.spec.name, format!("row {row}: {}", non_finite_message(cell))));
+        }
         match &self.cells {
             Cells::Numeric(_) => {
                 let Some(value) = parse_number(cell) else {
@@ -231,12 +236,25 @@ fn check_length(name: &str, length: usize, n_rows: &mut Option<usize>) -> Result
     }
 }
 
+/// A name given twice in a list of columns is refused (which one would be
+/// scored is a guess), as `/predict_api` and the CLI refuse it.
+fn refuse_duplicates<'n>(names: impl IntoIterator<Item = &'n str>, place: &str) -> Result<(), ApiError> {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            return Err(ApiError::field(name, format!("column \"{name}\" appears twice in {place}")));
+        }
+    }
+    Ok(())
+}
+
 /// MLflow's `dataframe_split`: column names and rows of values.
 pub fn from_split(schema: &[InputColumn], names: &[Value], data: &[Value]) -> Result<ParsedInput, ApiError> {
     let names: Vec<&str> = names
         .iter()
         .map(|n| n.as_str().ok_or_else(|| ApiError::unprocessable("dataframe_split.columns must be strings")))
         .collect::<Result<_, _>>()?;
+    refuse_duplicates(names.iter().copied(), "dataframe_split.columns")?;
     let mut builder = InputBuilder::new(schema);
     let positions: Vec<usize> = builder
         .columns
@@ -269,6 +287,7 @@ pub fn from_split(schema: &[InputColumn], names: &[Value], data: &[Value]) -> Re
 pub fn from_csv(schema: &[InputColumn], body: &[u8]) -> Result<ParsedInput, ApiError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(body);
     let headers = reader.headers().map_err(|e| ApiError::bad_request(format!("invalid CSV header: {e}")))?.clone();
+    refuse_duplicates(headers.iter(), "the CSV header")?;
     let mut builder = InputBuilder::new(schema);
     let positions: Vec<usize> = builder
         .columns
@@ -282,6 +301,17 @@ pub fn from_csv(schema: &[InputColumn], body: &[u8]) -> Result<ParsedInput, ApiE
     let mut n_rows = 0;
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| ApiError::bad_request(format!("invalid CSV at row {row}: {e}")))?;
+        if let Some(column) = record.iter().position(|field| field.len() > mlship_data::DEFAULT_MAX_FIELD_BYTES) {
+            let name = headers.get(column).unwrap_or("");
+            return Err(ApiError::field(
+                name,
+                format!(
+                    "row {row}: a field of {} bytes is over the limit of {} bytes",
+                    record[column].len(),
+                    mlship_data::DEFAULT_MAX_FIELD_BYTES
+                ),
+            ));
+        }
         for (column, &position) in builder.columns.iter_mut().zip(&positions) {
             column.push_str(row, &record[position], &mut builder.warnings)?;
         }
@@ -296,7 +326,12 @@ pub fn from_form(schema: &[InputColumn], fields: &[(String, String)]) -> Result<
     let mut errors = Vec::new();
     for column in &mut builder.columns {
         let name = column.spec.name.clone();
-        let value = fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.trim());
+        let mut given = fields.iter().filter(|(k, _)| *k == name);
+        let value = given.next().map(|(_, v)| v.trim());
+        if given.next().is_some() {
+            errors.push(ApiError::field(&name, format!("field \"{name}\" is given twice")));
+            continue;
+        }
         match value {
             None | Some("") => errors.push(ApiError::field(&name, "required")),
             Some(text) => {
@@ -314,6 +349,7 @@ pub fn from_form(schema: &[InputColumn], fields: &[(String, String)]) -> Result<
 
 /// KServe V2 tensors: one input per column, BYTES for text, numeric datatypes for numbers.
 pub fn from_tensors(schema: &[InputColumn], inputs: &[Value]) -> Result<ParsedInput, ApiError> {
+    refuse_duplicates(inputs.iter().filter_map(|t| t.get("name").and_then(Value::as_str)), "the input tensors")?;
     let mut builder = InputBuilder::new(schema);
     let mut n_rows = None;
     for column in &mut builder.columns {

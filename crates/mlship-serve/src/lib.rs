@@ -17,10 +17,11 @@ mod json_input;
 pub mod listen;
 mod metrics;
 mod openapi;
+mod panic;
 mod state;
 mod warnings;
 
-pub use app::{Application, ServeConfig, ServeError};
+pub use app::{Application, ServeConfig, ServeError, SECURITY_HEADERS};
 pub use error::ApiError;
 pub use input::MAX_ABS_VALUE;
 pub use state::ServedModel;

@@ -97,7 +97,7 @@ async fn connection(
     mut closing: watch::Receiver<bool>,
 ) {
     let activity = Arc::new(Activity::new());
-    let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
+    let io = TokioIo::new(Watched { inner: stream, activity: activity.clone(), replacing: None });
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let mut conn = pin!(builder.serve_connection(io, TowerToHyperService::new(app)));
@@ -151,10 +151,72 @@ impl Activity {
     }
 }
 
-/// A stream that records when it last read or wrote a byte.
+/// A stream that records when it last read or wrote a byte, and gives
+/// hyper's own answers to requests it cannot parse the documented JSON body.
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
+    /// A replacement being written: its bytes, how many are written, and the
+    /// length of hyper's answer it stands for (reported once all are written).
+    replacing: Option<(Vec<u8>, usize, usize)>,
+}
+
+/// hyper answers a request line or header it cannot parse by itself, before
+/// any handler runs, with an empty body: 400 (malformed), 414 (URI too long)
+/// or 431 (headers too large). Our handlers never send those statuses without
+/// a body, so such a head is hyper's, and is replaced by the same status with
+/// the JSON error every other answer has (and the security headers).
+fn replacement_for(head: &[u8]) -> Option<Vec<u8>> {
+    let (status, message) = if head.starts_with(b"HTTP/1.1 400 ") {
+        (axum::http::StatusCode::BAD_REQUEST, "malformed HTTP request")
+    } else if head.starts_with(b"HTTP/1.1 414 ") {
+        (axum::http::StatusCode::URI_TOO_LONG, "the request's URL is too long")
+    } else if head.starts_with(b"HTTP/1.1 431 ") {
+        (axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "the request's headers are too large")
+    } else {
+        return None;
+    };
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let is_empty = head[..end + 2].windows(21).any(|w| w.eq_ignore_ascii_case(b"\r\ncontent-length: 0\r\n"));
+    // Only a bare head (no body follows in this buffer) is hyper's automatic answer.
+    if !is_empty || end + 4 != head.len() {
+        return None;
+    }
+    let body = crate::error::ApiError::new(status, message).to_json();
+    let mut answer = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len()
+    );
+    for (name, value) in crate::app::SECURITY_HEADERS {
+        answer.push_str(&format!("{name}: {value}\r\n"));
+    }
+    answer.push_str("\r\n");
+    answer.push_str(&body);
+    Some(answer.into_bytes())
+}
+
+impl Watched {
+    /// Writes the replacement under way; `Ready(n)` with hyper's length once all of it is out.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        while let Some((bytes, written, stands_for)) = &mut self.replacing {
+            if *written == bytes.len() {
+                let n = *stands_for;
+                self.replacing = None;
+                return Poll::Ready(Ok(n));
+            }
+            match Pin::new(&mut self.inner).poll_write(cx, &bytes[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    *written += n;
+                    self.activity.touch();
+                }
+                other => return other,
+            }
+        }
+        Poll::Ready(Ok(0))
+    }
 }
 
 impl AsyncRead for Watched {
@@ -170,6 +232,14 @@ impl AsyncRead for Watched {
 
 impl AsyncWrite for Watched {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.replacing.is_none() {
+            if let Some(answer) = replacement_for(buf) {
+                self.replacing = Some((answer, 0, buf.len()));
+            }
+        }
+        if self.replacing.is_some() {
+            return self.poll_replacement(cx);
+        }
         let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
         if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();
@@ -182,6 +252,11 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        // hyper's automatic answer is one head alone; handle it as a plain write.
+        let first = bufs.iter().find(|b| !b.is_empty());
+        if self.replacing.is_some() || first.is_some_and(|b| replacement_for(b).is_some()) {
+            return self.poll_write(cx, first.map_or(&[][..], |b| &b[..]));
+        }
         let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();

@@ -37,6 +37,7 @@ pub struct Metrics {
     predictions: Histogram,
     rows: Counter,
     info: Family<ModelLabels, Gauge>,
+    panics: Counter,
 }
 
 fn model_labels(model: &ServedModel) -> ModelLabels {
@@ -65,7 +66,9 @@ impl Metrics {
         let info = Family::<ModelLabels, Gauge>::default();
         info.get_or_create(&model_labels(model)).set(1);
         registry.register("model_info", "The model being served", info.clone());
-        Metrics { registry, requests, latency, predictions, rows, info }
+        let panics = Counter::default();
+        registry.register("panics", "Requests whose handler panicked (answered 500)", panics.clone());
+        Metrics { registry, requests, latency, predictions, rows, info, panics }
     }
 
     /// Only the model now served is reported, so dashboards see the switch.
@@ -78,6 +81,10 @@ impl Metrics {
         let labels = RequestLabels { route: route.to_string(), method: method.to_string(), status };
         self.requests.get_or_create(&labels).inc();
         self.latency.get_or_create(&RouteLabels { route: route.to_string() }).observe(seconds);
+    }
+
+    pub fn record_panic(&self) {
+        self.panics.inc();
     }
 
     pub fn record_predictions(&self, predictions: &[f64]) {

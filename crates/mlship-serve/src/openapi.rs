@@ -150,7 +150,7 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
             "title": format!("mlship: {}", model.name),
             "version": model.version,
             "description": format!(
-                "Predicts \"{}\" with {} (mlship {}). Every API scores the same pipeline. Bodies over {} bytes are refused with 413.",
+                "Predicts \"{}\" with {} (mlship {}). Every API scores the same pipeline. Bodies over {} bytes are refused with 413. Every error, also a 405 (wrong method), 414 (URL too long), 431 (headers too large), a malformed request's 400 and an internal 500, has the Error shape.",
                 model.artifact.pipeline.target, model.artifact.model_name, env!("CARGO_PKG_VERSION"), body_limit
             ),
         },

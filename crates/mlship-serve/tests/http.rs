@@ -540,3 +540,118 @@ async fn warnings_are_aggregated_per_column_and_the_header_is_bounded() {
         "{header}"
     );
 }
+
+/// The JSON body after a raw response's head.
+fn raw_json(response: &str) -> Value {
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: not JSON after the head: {response:?}"))
+}
+
+/// Issue 10 item 7: the answers hyper or the router give before any handler
+/// runs (405, 414, 431, a malformed request's 400) have the documented JSON
+/// shape and the security headers, like every other error.
+#[tokio::test]
+async fn protocol_errors_have_the_documented_json_shape() {
+    let server = Server::default().await;
+    let response = reqwest::get(server.url("/predict_api")).await.unwrap();
+    let status = response.status().as_u16();
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_error(status, &response.json().await.unwrap(), 405, None, "method GET is not allowed on /predict_api");
+    let long_uri = format!("GET /{} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(70_000));
+    let many_headers: String = (0..150).map(|i| format!("x-header-{i}: v\r\n")).collect();
+    let cases = [
+        ("BREW /pot HTTP/9.9\r\nhost: x\r\n\r\n".to_string(), 400, "malformed HTTP request"),
+        ("GET / HTTP/1.1\r\nbad header line\r\n\r\n".to_string(), 400, "malformed HTTP request"),
+        (long_uri, 414, "URL is too long"),
+        (format!("GET / HTTP/1.1\r\nhost: x\r\n{many_headers}\r\n"), 431, "headers are too large"),
+    ];
+    for (request, expected, fragment) in cases {
+        let (status, response) = raw_request(server.address, &request).await;
+        assert_error(status, &raw_json(&response), expected, None, fragment);
+        let head = response.to_ascii_lowercase();
+        assert!(head.contains("content-type: application/json"), "{response}");
+        assert!(head.contains("x-content-type-options: nosniff"), "{response}");
+    }
+    // The server still answers everyone else.
+    let (status, _) = post_json(&server.url("/predict_api"), SEED_ROW).await;
+    assert_eq!(status, 200);
+}
+
+/// Every answer, a page, an API result or an error, carries the UI's security headers.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let server = Server::default().await;
+    for path in ["/", "/docs", "/healthz", "/nowhere"] {
+        let response = reqwest::get(server.url(path)).await.unwrap();
+        for (name, value) in mlship_serve::SECURITY_HEADERS {
+            assert_eq!(response.headers()[name], value, "{path}: {name}");
+        }
+    }
+    let csp = mlship_serve::SECURITY_HEADERS.iter().find(|(n, _)| *n == "content-security-policy").unwrap().1;
+    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
+}
+
+/// Issue 10 item 7: a column given twice is refused by every protocol
+/// (which value to score would be a guess), as `/predict_api` refuses it.
+#[tokio::test]
+async fn duplicate_columns_are_refused_by_every_protocol() {
+    let server = Server::default().await;
+    let invocations = server.url("/invocations");
+    let split = r#"{"dataframe_split": {"columns": ["age", "sex", "bmi", "children", "smoker", "region", "age"],
+        "data": [[19, "female", 27.9, 0, "yes", "southwest", 20]]}}"#;
+    let (status, body) = post_json(&invocations, split).await;
+    assert_error(status, &body, 422, Some("age"), "column \"age\" appears twice in dataframe_split.columns");
+    let csv = "age,sex,bmi,children,smoker,region,bmi\n19,female,27.9,0,yes,southwest,30\n";
+    let response = post(&invocations, "text/csv", csv).await;
+    let status = response.status().as_u16();
+    assert_error(
+        status,
+        &response.json().await.unwrap(),
+        422,
+        Some("bmi"),
+        "column \"bmi\" appears twice in the CSV header",
+    );
+    let mut v2 = tensors(1);
+    let extra = v2["inputs"][0].clone();
+    v2["inputs"].as_array_mut().unwrap().push(extra);
+    let (status, body) = post_json(&server.url("/v2/models/deployment_28042020/infer"), &v2.to_string()).await;
+    assert_error(status, &body, 422, Some("age"), "column \"age\" appears twice in the input tensors");
+    let form = "age=19&sex=female&bmi=27.9&children=0&smoker=yes&region=southwest&smoker=no";
+    let response = post(&server.url("/predict"), "application/x-www-form-urlencoded", form).await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("smoker") && page.contains("is given twice"), "{page}");
+}
+
+/// Issue 10 items 3 and 6 in serving: a CSV field over 1 MiB is refused
+/// naming its row and column; `inf` is refused as in `train` and `predict`.
+#[tokio::test]
+async fn csv_bodies_bound_fields_and_refuse_infinities() {
+    let server = Server::start(ServeConfig { body_limit: 4 << 20, ..ServeConfig::default() }).await;
+    let invocations = server.url("/invocations");
+    let huge = "x".repeat((1 << 20) + 1);
+    let csv = format!("age,sex,bmi,children,smoker,region\n19,female,27.9,0,yes,southwest\n20,male,30,1,no,{huge}\n");
+    let response = post(&invocations, "text/csv", csv).await;
+    let status = response.status().as_u16();
+    assert_error(
+        status,
+        &response.json().await.unwrap(),
+        422,
+        Some("region"),
+        "row 1: a field of 1048577 bytes is over the limit",
+    );
+    for (cell, column) in [("inf", "bmi"), ("-Infinity", "age"), ("1e400", "children")] {
+        let row = match column {
+            "bmi" => format!("19,female,{cell},0,yes,southwest"),
+            "age" => format!("{cell},female,27.9,0,yes,southwest"),
+            _ => format!("19,female,27.9,{cell},yes,southwest"),
+        };
+        let response = post(&invocations, "text/csv", format!("age,sex,bmi,children,smoker,region\n{row}\n")).await;
+        let status = response.status().as_u16();
+        assert_error(status, &response.json().await.unwrap(), 422, Some(column), "is not a finite number");
+    }
+    let response =
+        post(&invocations, "text/csv", "age,sex,bmi,children,smoker,region\n19,female,27.9,0,yes,inf\n").await;
+    let status = response.status().as_u16();
+    assert_error(status, &response.json().await.unwrap(), 422, Some("region"), "\"inf\" is not a finite number");
+}

@@ -362,10 +362,15 @@ pub fn parse_sort(text: &str) -> Result<SortKey, TrackError> {
     Ok(SortKey { scope, key, descending })
 }
 
-/// R2 and its relatives are better high; errors and everything else low.
+/// Whether a metric key (`holdout_r2`, `cv_mae`, `Accuracy`) is better high:
+/// its name after the last `_` looked up in every task's metric table
+/// (scikit-learn's `greater_is_better`); a metric no task reports sorts low first.
 pub fn higher_is_better(metric: &str) -> bool {
-    let lower = metric.to_ascii_lowercase();
-    lower.ends_with("r2") || lower.ends_with("accuracy")
+    let name = metric.rsplit_once('_').map_or(metric, |(_, name)| name);
+    mlship_learn::Task::ALL
+        .iter()
+        .find_map(|task| task.metric(name).or_else(|| task.metric(&format!("{name}."))))
+        .is_some_and(|info| info.greater_is_better)
 }
 
 #[cfg(test)]
@@ -387,6 +392,16 @@ mod tests {
         assert_eq!(clauses[3].scope, Scope::Attribute("status"));
         assert_eq!(parse_filter("cv_mae<=3000").unwrap()[0].op, Op::Le);
         assert_eq!(parse_filter("params.fold = 5").unwrap()[0].value, Value::Text("5".into()));
+    }
+
+    #[test]
+    fn directions_come_from_the_tasks_metric_tables() {
+        for better_high in ["holdout_r2", "cv_R2", "cv_accuracy", "holdout_auc", "cv_prec", "F1", "cv_mcc", "kappa"] {
+            assert!(higher_is_better(better_high), "{better_high}");
+        }
+        for better_low in ["cv_mae", "holdout_rmse", "mape", "cv_r2_std", "latency", "cv_rmsle"] {
+            assert!(!higher_is_better(better_low), "{better_low}");
+        }
     }
 
     #[test]

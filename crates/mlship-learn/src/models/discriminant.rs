@@ -9,7 +9,7 @@
 
 use crate::matrix::Matrix;
 use crate::models::naive_bayes::{argmax, softmax_rows};
-use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
@@ -87,6 +87,28 @@ impl FittedLinearClassifier {
 }
 
 impl Fitted for FittedLinearClassifier {
+    fn validate(&self) -> Result<(), String> {
+        let k = self.classes.len();
+        if k < 2 || k > self.n_classes || self.n_features() == 0 {
+            return Err(format!(
+                "{k} classes present of {} and {} features (need 2 classes and 1 feature at least)",
+                self.n_classes,
+                self.n_features()
+            ));
+        }
+        if self.classes.windows(2).any(|pair| pair[0] >= pair[1]) || self.classes[k - 1] >= self.n_classes {
+            return Err(format!("classes {:?} are not sorted codes below {}", self.classes, self.n_classes));
+        }
+        let scores = if k == 2 { 1 } else { k };
+        validate::length("coef", self.coef.len(), scores)?;
+        validate::length("intercept", self.intercept.len(), scores)?;
+        validate::finite("intercept", &self.intercept)?;
+        for (i, coef) in self.coef.iter().enumerate() {
+            validate::length(&format!("coef[{i}]"), coef.len(), self.n_features())?;
+            validate::finite(&format!("coef[{i}]"), coef)?;
+        }
+        Ok(())
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         let scores = self.scores(x)?;
         Ok(if self.classes.len() == 2 {
@@ -348,6 +370,37 @@ impl FittedQda {
 }
 
 impl Fitted for FittedQda {
+    fn validate(&self) -> Result<(), String> {
+        let (k, p) = (self.classes.len(), self.n_features());
+        if k < 2 || k > self.n_classes || p == 0 {
+            return Err(format!(
+                "{k} classes present of {} and {p} features (need 2 classes and 1 feature at least)",
+                self.n_classes
+            ));
+        }
+        if self.classes.windows(2).any(|pair| pair[0] >= pair[1]) || self.classes[k - 1] >= self.n_classes {
+            return Err(format!("classes {:?} are not sorted codes below {}", self.classes, self.n_classes));
+        }
+        validate::length("means", self.means.len(), k)?;
+        validate::length("rotations", self.rotations.len(), k)?;
+        validate::length("scalings", self.scalings.len(), k)?;
+        validate::length("priors", self.priors.len(), k)?;
+        validate::finite("priors", &self.priors)?;
+        for c in 0..k {
+            validate::length(&format!("means[{c}]"), self.means[c].len(), p)?;
+            validate::finite(&format!("means[{c}]"), &self.means[c])?;
+            validate::length(&format!("rotations[{c}]"), self.rotations[c].len(), self.scalings[c].len())?;
+            validate::finite(&format!("scalings[{c}]"), &self.scalings[c])?;
+            if let Some(at) = self.scalings[c].iter().position(|&v| v <= 0.0) {
+                return Err(format!("scalings[{c}][{at}] is {} (a variance must be positive)", self.scalings[c][at]));
+            }
+            for (i, vector) in self.rotations[c].iter().enumerate() {
+                validate::length(&format!("rotations[{c}][{i}]"), vector.len(), p)?;
+                validate::finite(&format!("rotations[{c}][{i}]"), vector)?;
+            }
+        }
+        Ok(())
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         let k = self.classes.len();
         Ok(self.log_posterior(x)?.chunks(k).map(|row| self.classes[argmax(row)] as f64).collect())

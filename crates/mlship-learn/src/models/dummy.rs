@@ -57,6 +57,12 @@ pub struct FittedPrior {
 }
 
 impl Fitted for FittedPrior {
+    fn validate(&self) -> Result<(), String> {
+        if self.class_prior.len() < 2 {
+            return Err(format!("class_prior has {} values (need 2 classes at least)", self.class_prior.len()));
+        }
+        crate::models::validate::finite("class_prior", &self.class_prior)
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.n_features, "DummyClassifier")?;
         Ok(vec![argmax(&self.class_prior) as f64; x.n_rows])

@@ -154,6 +154,21 @@ impl Fitted for FittedKernelRidge {
         self.kernel.is_finite() && self.dual_coef.iter().chain(&self.x_fit).all(|v| v.is_finite())
     }
 
+    fn validate(&self) -> Result<(), String> {
+        use super::validate::{finite, length, product};
+        if self.n_features == 0 || self.dual_coef.is_empty() {
+            return Err("n_features and dual_coef must not be empty".to_string());
+        }
+        length("x_fit", self.x_fit.len(), product("x_fit", self.dual_coef.len(), self.n_features)?)?;
+        finite("dual_coef", &self.dual_coef)?;
+        finite("x_fit", &self.x_fit)?;
+        if self.kernel.is_finite() {
+            Ok(())
+        } else {
+            Err("a kernel parameter is not a finite number".to_string())
+        }
+    }
+
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.n_features, CLASS)?;
         let n_fit = self.dual_coef.len();

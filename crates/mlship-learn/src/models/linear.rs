@@ -38,6 +38,13 @@ impl Fitted for FittedLinear {
     fn is_finite(&self) -> bool {
         self.intercept.is_finite() && self.coef.iter().all(|c| c.is_finite())
     }
+    fn validate(&self) -> Result<(), String> {
+        if self.coef.is_empty() {
+            return Err("coef is empty".to_string());
+        }
+        super::validate::finite("coef", &self.coef)?;
+        super::validate::finite_one("intercept", self.intercept)
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.coef.len(), "the linear model")?;
         let mut out = vec![self.intercept; x.n_rows];

@@ -11,7 +11,7 @@
 use crate::matrix::Matrix;
 use crate::models::lbfgsb::{minimize, Bounds, LbfgsbOptions, Outcome};
 use crate::models::naive_bayes::{argmax, softmax_rows};
-use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
@@ -165,6 +165,24 @@ impl FittedLogistic {
 }
 
 impl Fitted for FittedLogistic {
+    fn validate(&self) -> Result<(), String> {
+        let vectors = if self.n_classes == 2 { 1 } else { self.n_classes };
+        if self.n_classes < 2 || self.n_features() == 0 {
+            return Err(format!(
+                "{} classes and {} features (need 2 and 1 at least)",
+                self.n_classes,
+                self.n_features()
+            ));
+        }
+        validate::length("coef", self.coef.len(), vectors)?;
+        validate::length("intercept", self.intercept.len(), vectors)?;
+        validate::finite("intercept", &self.intercept)?;
+        for (index, coef) in self.coef.iter().enumerate() {
+            validate::length(&format!("coef[{index}]"), coef.len(), self.n_features())?;
+            validate::finite(&format!("coef[{index}]"), coef)?;
+        }
+        Ok(())
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         let decision = self.decision(x)?;
         Ok(match self.coef.len() {

@@ -152,6 +152,35 @@ impl Fitted for FittedMlp {
         self.layers.iter().all(|l| l.weights.iter().chain(&l.bias).all(|v| v.is_finite()))
     }
 
+    fn validate(&self) -> Result<(), String> {
+        use super::validate::{finite, length, product};
+        if self.layers.is_empty() || self.n_features() == 0 {
+            return Err("layers is empty or takes no features".to_string());
+        }
+        for (index, layer) in self.layers.iter().enumerate() {
+            let field = format!("layers[{index}]");
+            let weights = product(&format!("{field}.weights"), layer.n_in, layer.n_out)?;
+            length(&format!("{field}.weights"), layer.weights.len(), weights)?;
+            length(&format!("{field}.bias"), layer.bias.len(), layer.n_out)?;
+            finite(&format!("{field}.weights"), &layer.weights)?;
+            finite(&format!("{field}.bias"), &layer.bias)?;
+        }
+        for (index, pair) in self.layers.windows(2).enumerate() {
+            if pair[0].n_out != pair[1].n_in {
+                return Err(format!(
+                    "layers[{index}].n_out is {} but layers[{}].n_in is {}",
+                    pair[0].n_out,
+                    index + 1,
+                    pair[1].n_in
+                ));
+            }
+        }
+        match self.layers.last() {
+            Some(last) if last.n_out == 1 => Ok(()),
+            _ => Err("the last layer must have one output".to_string()),
+        }
+    }
+
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         let n_features = self.n_features();
         x.expect_width(n_features, "MLPRegressor")?;

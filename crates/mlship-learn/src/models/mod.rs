@@ -12,6 +12,7 @@
 //! tag this binary does not know is reported as "made by a newer mlship".
 
 pub mod bayes;
+pub mod catboost;
 pub mod discriminant;
 pub mod dummy;
 pub mod huber;
@@ -31,6 +32,7 @@ pub mod robust;
 pub mod svm;
 pub mod theil_sen;
 pub mod tree;
+mod validate;
 
 use crate::matrix::Matrix;
 use crate::params::{resolve_params, ParamSpec, ParamValue, Params};
@@ -88,7 +90,8 @@ impl PartialEq for ModelEntry {
 }
 
 /// Every family's rows, in PyCaret's `models()` order.
-/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp dummy.
+/// PyCaret's order: lr lasso ridge en lar llar omp br ard par ransac tr huber kr svm knn (trees) mlp
+/// (xgboost lightgbm) catboost dummy.
 /// Classification's order: lr knn nb dt svm rbfsvm gpc mlp ridge rf qda ada gbc lda et xgboost lightgbm catboost dummy.
 const FAMILIES: &[&[ModelEntry]] = &[
     logistic::MODELS,
@@ -106,6 +109,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     mlp::MODELS,
     ridge_classifier::MODELS,
     discriminant::MODELS,
+    catboost::MODELS,
     dummy::MODELS,
 ];
 
@@ -226,6 +230,13 @@ pub trait Fitted {
     fn n_features(&self) -> usize;
     /// Every stored number is finite (a fit that overflowed is refused).
     fn is_finite(&self) -> bool;
+    /// A model read from a file is not trusted: every stored length and index
+    /// agrees with the others and with `n_features` (a tree's children point
+    /// forward, so walks end), and every number is finite. Called once when
+    /// an artifact is loaded, so `predict` may then index without panicking.
+    /// The message names the field, e.g. `"coef has 3 values, intercept …"`;
+    /// a new family implements it over every field it stores.
+    fn validate(&self) -> Result<(), String>;
     /// A classifier's per-class probabilities (scikit-learn's
     /// `predict_proba`), row-major with one column per class of the whole
     /// target; `None` for a model without them.
@@ -258,12 +269,18 @@ pub enum FittedModel {
     Tree(tree::FittedTree),
     /// A forest of decision trees (random forest, extra trees).
     Forest(tree::FittedForest),
+    /// Gradient-boosted trees (`gbr`): an initial constant plus shrunk trees.
+    Boosted(tree::FittedBoosted),
+    /// AdaBoost.R2 trees (`ada`) and their weights: a weighted median.
+    AdaBoost(tree::FittedAdaBoost),
     /// Per-class feature means and variances (Gaussian naive Bayes).
     NaiveBayes(naive_bayes::FittedGaussianNb),
     /// Logistic regression's weight vectors.
     Logistic(logistic::FittedLogistic),
     /// The classes' shares (the dummy classifier).
     Prior(dummy::FittedPrior),
+    /// CatBoost's symmetric (oblivious) trees.
+    Oblivious(catboost::FittedOblivious),
     /// Per-class linear scores (RidgeClassifier, LinearDiscriminantAnalysis).
     LinearClassifier(discriminant::FittedLinearClassifier),
     /// Per-class Gaussians (QuadraticDiscriminantAnalysis).
@@ -280,9 +297,12 @@ pub const FITTED_KINDS: &[&str] = &[
     "mlp",
     "tree",
     "forest",
+    "boosted",
+    "ada_boost",
     "naive_bayes",
     "logistic",
     "prior",
+    "oblivious",
     "linear_classifier",
     "qda",
 ];
@@ -297,9 +317,12 @@ impl FittedModel {
             FittedModel::Mlp(model) => model,
             FittedModel::Tree(model) => model,
             FittedModel::Forest(model) => model,
+            FittedModel::Boosted(model) => model,
+            FittedModel::AdaBoost(model) => model,
             FittedModel::NaiveBayes(model) => model,
             FittedModel::Logistic(model) => model,
             FittedModel::Prior(model) => model,
+            FittedModel::Oblivious(model) => model,
             FittedModel::LinearClassifier(model) => model,
             FittedModel::Qda(model) => model,
         }
@@ -325,6 +348,11 @@ impl FittedModel {
         self.as_fitted().decision_function(x)
     }
 
+    /// The model read from a file is consistent (`Fitted::validate`).
+    pub fn validate(&self) -> Result<(), String> {
+        self.as_fitted().validate()
+    }
+
     /// Linear coefficients, for the coefficient plot (`None` for other families).
     pub fn coefficients(&self) -> Option<&[f64]> {
         match self {
@@ -333,11 +361,15 @@ impl FittedModel {
         }
     }
 
-    /// Impurity-based feature importances of a tree model (`None` for other families).
+    /// Feature importances of a tree model: impurity-based, or CatBoost's
+    /// `PredictionValuesChange` (`None` for other families).
     pub fn feature_importances(&self) -> Option<Vec<f64>> {
         match self {
             FittedModel::Tree(model) => Some(model.feature_importances.clone()),
             FittedModel::Forest(model) => Some(model.feature_importances.clone()),
+            FittedModel::Boosted(model) => Some(model.feature_importances.clone()),
+            FittedModel::AdaBoost(model) => Some(model.feature_importances.clone()),
+            FittedModel::Oblivious(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
     }

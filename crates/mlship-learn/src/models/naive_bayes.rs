@@ -4,7 +4,7 @@
 //! (variances widened by `var_smoothing` times the largest feature variance).
 
 use crate::matrix::Matrix;
-use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
@@ -110,6 +110,25 @@ pub(crate) fn softmax_rows(scores: &mut [f64], per_row: usize) {
 }
 
 impl Fitted for FittedGaussianNb {
+    fn validate(&self) -> Result<(), String> {
+        let (n_classes, n_features) = (self.class_prior.len(), self.n_features());
+        if n_classes < 2 || n_features == 0 {
+            return Err(format!("{n_classes} classes and {n_features} features (need 2 and 1 at least)"));
+        }
+        validate::length("theta", self.theta.len(), n_classes)?;
+        validate::length("var", self.var.len(), n_classes)?;
+        validate::finite("class_prior", &self.class_prior)?;
+        for (class, (theta, var)) in self.theta.iter().zip(&self.var).enumerate() {
+            validate::length(&format!("theta[{class}]"), theta.len(), n_features)?;
+            validate::length(&format!("var[{class}]"), var.len(), n_features)?;
+            validate::finite(&format!("theta[{class}]"), theta)?;
+            validate::finite(&format!("var[{class}]"), var)?;
+            if let Some(at) = var.iter().position(|&v| v <= 0.0) {
+                return Err(format!("var[{class}][{at}] is {} (a variance must be positive)", var[at]));
+            }
+        }
+        Ok(())
+    }
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         let jll = self.joint_log_likelihood(x)?;
         Ok(jll.chunks(self.class_prior.len()).map(|row| argmax(row) as f64).collect())

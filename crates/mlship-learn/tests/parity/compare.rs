@@ -98,7 +98,10 @@ fn failures_are_rows_and_ranking_follows_the_metric_direction() {
 /// own way (parity over seeds in its model fixture), so it is not compared.
 /// Trees split on thresholds between sample values, so PyCaret's float32
 /// copy of `bmi` moves some splits: `dt`, `rf` and `et` are held to the
-/// issue's forest margin instead (R2 within 0.005, MAE within 1%).
+/// issue's forest margin instead (R2 within 0.005, MAE within 1%). `ada` and
+/// `gbr` (whose shallow trees average such moves out) do hold PyCaret's row at
+/// R2 1e-3 and MAE 0.1%: ada 0.79034 against 0.7903 (MAE 4316.06, the same),
+/// gbr 0.83207 against 0.8320 (MAE 2699.5 against 2702.0).
 #[test]
 fn insurance_leaderboard_matches_pycaret_compare_models() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pycaret_compare_insurance.json");
@@ -107,7 +110,7 @@ fn insurance_leaderboard_matches_pycaret_compare_models() {
     let options = SetupOptions { session_id: Some(123), ..SetupOptions::default() };
     let ids = [
         "lr", "lasso", "ridge", "en", "lar", "llar", "omp", "br", "ard", "par", "ransac", "huber", "kr", "svm", "knn",
-        "mlp", "dummy", "dt", "rf", "et",
+        "mlp", "dummy", "dt", "rf", "et", "ada", "gbr",
     ];
     let models: Vec<ModelSpec> = ids.iter().map(|id| spec(id, &[])).collect();
     let input = CompareInput {

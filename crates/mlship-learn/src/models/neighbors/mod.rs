@@ -96,6 +96,31 @@ impl Fitted for FittedNeighbors {
         self.rows.iter().all(|v| v.is_finite()) && self.y.iter().all(|v| v.is_finite())
     }
 
+    fn validate(&self) -> Result<(), String> {
+        self.check_consistent().map_err(|e| e.to_string())?;
+        super::validate::finite("rows", &self.rows)?;
+        super::validate::finite("y", &self.y)?;
+        if let Some(code) = self
+            .y
+            .iter()
+            .find(|&&code| self.n_classes > 0 && !(code >= 0.0 && code < self.n_classes as f64 && code.fract() == 0.0))
+        {
+            return Err(format!("y holds {code}, not a class code below n_classes {}", self.n_classes));
+        }
+        if let Metric::Minkowski { p } = self.metric {
+            if !(p.is_finite() && p >= 1.0) {
+                return Err(format!("metric.p is {p}, expected a number >= 1"));
+            }
+        }
+        match &self.tree {
+            Some(tree) => {
+                super::validate::finite("tree.lower", &tree.lower)?;
+                super::validate::finite("tree.upper", &tree.upper)
+            }
+            None => Ok(()),
+        }
+    }
+
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         if self.n_classes > 0 {
             let probabilities = self.class_shares(x)?;

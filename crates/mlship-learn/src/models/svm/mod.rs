@@ -59,6 +59,23 @@ impl Fitted for FittedSvm {
             && self.support_vectors.iter().all(|v| v.is_finite())
     }
 
+    fn validate(&self) -> Result<(), String> {
+        use super::validate::{finite, finite_one, length, product};
+        if self.n_features == 0 {
+            return Err("n_features is 0".to_string());
+        }
+        let expected = product("support_vectors", self.dual_coef.len(), self.n_features)?;
+        length("support_vectors", self.support_vectors.len(), expected)?;
+        finite("dual_coef", &self.dual_coef)?;
+        finite("support_vectors", &self.support_vectors)?;
+        finite_one("intercept", self.intercept)?;
+        if self.kernel.is_finite() {
+            Ok(())
+        } else {
+            Err("a kernel parameter is not a finite number".to_string())
+        }
+    }
+
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
         x.expect_width(self.n_features, CLASS)?;
         let (d, n_sv) = (self.n_features, self.dual_coef.len());

@@ -17,10 +17,10 @@ const OPEN_FRACTION: ParamKind = ParamKind::Float { min: 0.0, max: 1.0, open_min
 
 pub(crate) const CRITERION: ParamSpec = ParamSpec {
     name: "criterion",
-    kinds: &[ParamKind::Choice(&["squared_error", "friedman_mse", "poisson"])],
+    kinds: &[ParamKind::Choice(&["squared_error", "friedman_mse", "poisson", "absolute_error"])],
     default: DefaultValue::Str("squared_error"),
-    help:
-        "the impurity a split minimises: variance (friedman_mse: the same, as in scikit-learn 1.9) or Poisson deviance",
+    help: "the impurity a split minimises: variance (friedman_mse: the same, as in scikit-learn 1.9), Poisson \
+           deviance or absolute error (leaves predict the weighted median)",
 };
 pub(crate) const MAX_DEPTH: ParamSpec = ParamSpec {
     name: "max_depth",

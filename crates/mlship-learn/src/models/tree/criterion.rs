@@ -11,6 +11,13 @@
 //!
 //! `friedman_mse` is an alias of `squared_error`, as in scikit-learn 1.9
 //! (which deprecated it: "both were always equivalent" for ranking splits).
+//!
+//! `absolute_error` is scikit-learn 1.9's `MAE`: on each reset it ranks the
+//! node's targets and, with a weighted Fenwick tree, computes the weighted
+//! median and absolute error of every prefix (forward pass) and suffix
+//! (backward pass) of the current sample order; a split reads them at its
+//! position, and a node's value is its weighted median (the mid-point when
+//! the cumulative weight hits exactly half).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +29,8 @@ pub enum CriterionKind {
     SquaredError,
     /// Half Poisson deviance (a non-negative target with a positive sum).
     Poisson,
+    /// Mean absolute deviation from the weighted median (scikit-learn's `MAE`).
+    AbsoluteError,
 }
 
 impl CriterionKind {
@@ -30,6 +39,7 @@ impl CriterionKind {
         match name {
             "squared_error" | "friedman_mse" => Some(CriterionKind::SquaredError),
             "poisson" => Some(CriterionKind::Poisson),
+            "absolute_error" => Some(CriterionKind::AbsoluteError),
             _ => None,
         }
     }
@@ -52,6 +62,122 @@ pub(crate) struct Criterion<'a> {
     pub weighted_n_node_samples: f64,
     pub weighted_n_left: f64,
     pub weighted_n_right: f64,
+    /// The absolute-error criterion's precomputed prefixes and suffixes.
+    mae: Option<Box<MaeState>>,
+}
+
+/// scikit-learn's `MAE` buffers, indexed by absolute position in `samples`.
+struct MaeState {
+    left_abs_errors: Vec<f64>,
+    right_abs_errors: Vec<f64>,
+    left_medians: Vec<f64>,
+    right_medians: Vec<f64>,
+    ranks: Vec<usize>,
+    sorted_y: Vec<f64>,
+    order: Vec<usize>,
+    tree: FenwickTree,
+    node_median: f64,
+}
+
+/// scikit-learn's `WeightedFenwickTree`: prefix sums of `w` and `w * y` by rank.
+struct FenwickTree {
+    tree_w: Vec<f64>,
+    tree_wy: Vec<f64>,
+    size: usize,
+    max_pow2: usize,
+    total_w: f64,
+    total_wy: f64,
+}
+
+impl FenwickTree {
+    fn new(capacity: usize) -> Self {
+        FenwickTree {
+            tree_w: vec![0.0; capacity + 1],
+            tree_wy: vec![0.0; capacity + 1],
+            size: 0,
+            max_pow2: 0,
+            total_w: 0.0,
+            total_wy: 0.0,
+        }
+    }
+
+    fn reset(&mut self, size: usize) {
+        self.size = size;
+        self.tree_w[..=size].iter_mut().for_each(|v| *v = 0.0);
+        self.tree_wy[..=size].iter_mut().for_each(|v| *v = 0.0);
+        self.total_w = 0.0;
+        self.total_wy = 0.0;
+        let mut p = 1;
+        while p <= size {
+            p <<= 1;
+        }
+        self.max_pow2 = p >> 1;
+    }
+
+    fn add(&mut self, rank: usize, y: f64, weight: f64) {
+        let weighted_y = weight * y;
+        let mut index = rank + 1;
+        while index <= self.size {
+            self.tree_w[index] += weight;
+            self.tree_wy[index] += weighted_y;
+            index += index & index.wrapping_neg();
+        }
+        self.total_w += weight;
+        self.total_wy += weighted_y;
+    }
+
+    /// `search(target)`: (rank, previous rank, weight and weighted sum before rank).
+    fn search(&self, target: f64) -> (usize, usize, f64, f64) {
+        let (mut target, mut current, mut cumul_w, mut cumul_wy) = (target, 0usize, 0.0, 0.0);
+        let mut bit = self.max_pow2;
+        let mut equal = None;
+        while bit != 0 {
+            let next = current + bit;
+            if next <= self.size {
+                let node_weight = self.tree_w[next];
+                if target == node_weight {
+                    equal = Some((target, bit));
+                    break;
+                } else if target > node_weight {
+                    target -= node_weight;
+                    current = next;
+                    cumul_w += node_weight;
+                    cumul_wy += self.tree_wy[next];
+                }
+            }
+            bit >>= 1;
+        }
+        let Some((equal_target, equal_bit)) = equal else {
+            return (current, current, cumul_w, cumul_wy);
+        };
+        let mut previous = current;
+        while bit != 0 {
+            let next = previous + bit;
+            if next <= self.size {
+                let node_weight = self.tree_w[next];
+                if target > node_weight {
+                    target -= node_weight;
+                    previous = next;
+                }
+            }
+            bit >>= 1;
+        }
+        let (mut bit, mut target) = (equal_bit, equal_target);
+        while bit != 0 {
+            let next = current + bit;
+            if next <= self.size {
+                let node_weight = self.tree_w[next];
+                if target >= node_weight {
+                    target -= node_weight;
+                    current = next;
+                    cumul_w += node_weight;
+                    cumul_wy += self.tree_wy[next];
+                }
+            }
+            bit >>= 1;
+        }
+        (current, previous, cumul_w, cumul_wy)
+    }
 }
 
 impl<'a> Criterion<'a> {
@@ -71,6 +197,20 @@ impl<'a> Criterion<'a> {
             weighted_n_node_samples: 0.0,
             weighted_n_left: 0.0,
             weighted_n_right: 0.0,
+            mae: (kind == CriterionKind::AbsoluteError).then(|| {
+                let n = y.len();
+                Box::new(MaeState {
+                    left_abs_errors: vec![0.0; n],
+                    right_abs_errors: vec![0.0; n],
+                    left_medians: vec![0.0; n],
+                    right_medians: vec![0.0; n],
+                    ranks: vec![0; n],
+                    sorted_y: vec![0.0; n],
+                    order: Vec::with_capacity(n),
+                    tree: FenwickTree::new(n),
+                    node_median: 0.0,
+                })
+            }),
         }
     }
 
@@ -93,11 +233,15 @@ impl<'a> Criterion<'a> {
             self.sq_sum_total += w_y * self.y[i];
             self.weighted_n_node_samples += w;
         }
-        self.reset();
+        self.reset(samples);
     }
 
-    /// Every sample on the right.
-    pub fn reset(&mut self) {
+    /// Every sample on the right (the absolute-error criterion recomputes
+    /// its prefixes and suffixes for the current order of `samples`).
+    pub fn reset(&mut self, samples: &[usize]) {
+        if self.mae.is_some() {
+            self.mae_reset(samples);
+        }
         self.sum_left = 0.0;
         self.sum_right = self.sum_total;
         self.weighted_n_left = 0.0;
@@ -113,8 +257,38 @@ impl<'a> Criterion<'a> {
         self.pos = self.end;
     }
 
-    /// Moves `samples[pos..new_pos]` to the left, from whichever end is nearer.
+    /// scikit-learn's `MAE.reset`: ranks, then the forward and backward passes.
+    fn mae_reset(&mut self, samples: &[usize]) {
+        let (start, end) = (self.start, self.end);
+        let (y, weights) = (self.y, self.weights);
+        let Some(mae) = self.mae.as_deref_mut() else { return };
+        let n = end - start;
+        mae.order.clear();
+        mae.order.extend(0..n);
+        mae.order.sort_unstable_by(|&a, &b| y[samples[start + a]].total_cmp(&y[samples[start + b]]));
+        for (rank, &offset) in mae.order.iter().enumerate() {
+            mae.sorted_y[rank] = y[samples[start + offset]];
+            mae.ranks[start + offset] = rank;
+        }
+        mae.left_abs_errors[start..end].iter_mut().for_each(|v| *v = 0.0);
+        mae.right_abs_errors[start..end].iter_mut().for_each(|v| *v = 0.0);
+        let positions_forward = start..end;
+        mae.precompute(samples, weights, positions_forward.clone(), true);
+        mae.precompute(samples, weights, positions_forward, false);
+        mae.node_median = mae.right_medians[start];
+    }
+
+    /// Moves `samples[pos..new_pos]` to the left, from whichever end is nearer
+    /// (the absolute-error criterion only counts the weights, forward).
     pub fn update(&mut self, samples: &[usize], new_pos: usize) {
+        if self.mae.is_some() {
+            for &i in &samples[self.pos..new_pos] {
+                self.weighted_n_left += self.weight(i);
+            }
+            self.weighted_n_right = self.weighted_n_node_samples - self.weighted_n_left;
+            self.pos = new_pos;
+            return;
+        }
         if new_pos - self.pos <= self.end - new_pos {
             for &i in &samples[self.pos..new_pos] {
                 let w = self.weight(i);
@@ -144,6 +318,10 @@ impl<'a> Criterion<'a> {
             CriterionKind::Poisson => {
                 self.poisson_loss(&samples[self.start..self.end], self.sum_total, self.weighted_n_node_samples)
             }
+            CriterionKind::AbsoluteError => self
+                .mae
+                .as_ref()
+                .map_or(f64::NAN, |mae| mae.right_abs_errors[self.start] / self.weighted_n_node_samples),
         }
     }
 
@@ -163,9 +341,12 @@ impl<'a> Criterion<'a> {
         loss / weight_sum
     }
 
-    /// The node's prediction: the weighted mean.
+    /// The node's prediction: the weighted mean (absolute error: the weighted median).
     pub fn node_value(&self) -> f64 {
-        self.sum_total / self.weighted_n_node_samples
+        match &self.mae {
+            Some(mae) => mae.node_median,
+            None => self.sum_total / self.weighted_n_node_samples,
+        }
     }
 
     /// A score that ranks splits as the impurity improvement does, cheaper.
@@ -185,11 +366,27 @@ impl<'a> Criterion<'a> {
                 // scikit-learn's -(0 - left) - (0 - right), exactly.
                 left + right
             }
+            CriterionKind::AbsoluteError => {
+                // The base class's proxy: minus the children's weighted impurities.
+                let (left, right) = self.mae_children_impurity();
+                -self.weighted_n_right * right - self.weighted_n_left * left
+            }
         }
+    }
+
+    /// `MAE.children_impurity`: the precomputed prefix and suffix errors at `pos`.
+    fn mae_children_impurity(&self) -> (f64, f64) {
+        let Some(mae) = self.mae.as_ref() else { return (f64::NAN, f64::NAN) };
+        let left = if self.pos > self.start { mae.left_abs_errors[self.pos - 1] } else { 0.0 };
+        let right = if self.pos < self.end { mae.right_abs_errors[self.pos] } else { 0.0 };
+        (left / self.weighted_n_left, right / self.weighted_n_right)
     }
 
     /// The impurities of the two children at the current position.
     pub fn children_impurity(&self, samples: &[usize]) -> (f64, f64) {
+        if self.kind == CriterionKind::AbsoluteError {
+            return self.mae_children_impurity();
+        }
         if self.kind == CriterionKind::Poisson {
             return (
                 self.poisson_loss(&samples[self.start..self.pos], self.sum_left, self.weighted_n_left),
@@ -213,5 +410,47 @@ impl<'a> Criterion<'a> {
             * (parent
                 - self.weighted_n_right / self.weighted_n_node_samples * right
                 - self.weighted_n_left / self.weighted_n_node_samples * left)
+    }
+}
+
+impl MaeState {
+    /// scikit-learn's `precompute_absolute_errors` over `positions`, forward
+    /// (prefixes, into the left buffers) or backward (suffixes, into the right).
+    fn precompute(
+        &mut self,
+        samples: &[usize],
+        weights: Option<&[f64]>,
+        positions: std::ops::Range<usize>,
+        forward: bool,
+    ) {
+        self.tree.reset(positions.len());
+        let visit = |p: usize, tree: &mut FenwickTree, sorted_y: &[f64], ranks: &[usize]| {
+            let w = weights.map_or(1.0, |w| w[samples[p]]);
+            let rank = ranks[p];
+            tree.add(rank, sorted_y[rank], w);
+            let half_weight = 0.5 * tree.total_w;
+            let (median_rank, previous_rank, w_left, wy_left) = tree.search(half_weight);
+            let median = if median_rank != previous_rank {
+                (sorted_y[previous_rank] + sorted_y[median_rank]) / 2.0
+            } else {
+                sorted_y[median_rank]
+            };
+            let w_right = tree.total_w - w_left;
+            let wy_right = tree.total_wy - wy_left;
+            ((wy_right - median * w_right) + (median * w_left - wy_left), median)
+        };
+        if forward {
+            for p in positions {
+                let (error, median) = visit(p, &mut self.tree, &self.sorted_y, &self.ranks);
+                self.left_abs_errors[p] += error;
+                self.left_medians[p] = median;
+            }
+        } else {
+            for p in positions.rev() {
+                let (error, median) = visit(p, &mut self.tree, &self.sorted_y, &self.ranks);
+                self.right_abs_errors[p] += error;
+                self.right_medians[p] = median;
+            }
+        }
     }
 }

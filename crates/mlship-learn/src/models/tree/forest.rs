@@ -76,26 +76,34 @@ const BLOCK_ROWS: usize = 256;
 pub(crate) fn sum_trees(trees: &[TreeNodes], rows: &[f32], n_cols: usize) -> Vec<f64> {
     let n_rows = rows.len().checked_div(n_cols).unwrap_or(0);
     let mut sums = vec![0.0; n_rows];
-    if n_rows == 0 {
-        return sums;
+    add_trees(trees, rows, n_cols, 1.0, &mut sums);
+    sums
+}
+
+/// Adds `scale` times each tree's leaf value to each row's `out`, tree after
+/// tree in order (scikit-learn's `predict_stages`: `out += scale * value`).
+pub(crate) fn add_trees(trees: &[TreeNodes], rows: &[f32], n_cols: usize, scale: f64, out: &mut [f64]) {
+    let n_rows = out.len();
+    if n_rows == 0 || n_cols == 0 {
+        return;
     }
     let block = |rows: &[f32], out: &mut [f64]| {
         for tree in trees {
             for (row, sum) in rows.chunks_exact(n_cols).zip(out.iter_mut()) {
-                *sum += tree.predict_row(row);
+                *sum += scale * tree.predict_row(row);
             }
         }
     };
     let threads = if n_rows * trees.len() < 200_000 { 1 } else { n_threads(n_rows.div_ceil(BLOCK_ROWS)) };
     if threads <= 1 {
-        for (rows, out) in rows.chunks(BLOCK_ROWS * n_cols).zip(sums.chunks_mut(BLOCK_ROWS)) {
+        for (rows, out) in rows.chunks(BLOCK_ROWS * n_cols).zip(out.chunks_mut(BLOCK_ROWS)) {
             block(rows, out);
         }
-        return sums;
+        return;
     }
     let per_thread = n_rows.div_ceil(threads);
     std::thread::scope(|scope| {
-        for (rows, out) in rows.chunks(per_thread * n_cols).zip(sums.chunks_mut(per_thread)) {
+        for (rows, out) in rows.chunks(per_thread * n_cols).zip(out.chunks_mut(per_thread)) {
             scope.spawn(move || {
                 for (rows, out) in rows.chunks(BLOCK_ROWS * n_cols).zip(out.chunks_mut(BLOCK_ROWS)) {
                     block(rows, out);
@@ -103,5 +111,4 @@ pub(crate) fn sum_trees(trees: &[TreeNodes], rows: &[f32], n_cols: usize) -> Vec
             });
         }
     });
-    sums
 }

@@ -20,9 +20,14 @@
 //!
 //! Semantics chosen: inputs are rounded to float32 as scikit-learn's trees
 //! do; a NaN at prediction goes to the larger child; `max_features=1` means all features
-//! (see `config`); the absolute_error criterion is not implemented (and not
-//! declared).
+//! (see `config`).
+//!
+//! Boosting runs on the same trees: `gbr` (`boosting`, scikit-learn's
+//! `GradientBoostingRegressor`) and `ada` (`adaboost`, `AdaBoostRegressor`),
+//! with scikit-learn's random draws, so their predictions agree too.
 
+mod adaboost;
+mod boosting;
 mod builder;
 mod config;
 mod criterion;
@@ -30,9 +35,14 @@ mod forest;
 mod node;
 mod prune;
 mod splitter;
+mod stats;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_boosting;
 
+pub use adaboost::FittedAdaBoost;
+pub use boosting::FittedBoosted;
 pub use criterion::CriterionKind;
 pub use node::{SplitNode, TreeNodes, LEAF};
 
@@ -78,6 +88,9 @@ impl Fitted for FittedTree {
     fn is_finite(&self) -> bool {
         self.tree.is_finite()
     }
+    fn validate(&self) -> Result<(), String> {
+        crate::models::validate::tree(&self.tree, self.n_features, &self.feature_importances)
+    }
 }
 
 impl Fitted for FittedForest {
@@ -94,6 +107,9 @@ impl Fitted for FittedForest {
     }
     fn is_finite(&self) -> bool {
         self.trees.iter().all(TreeNodes::is_finite)
+    }
+    fn validate(&self) -> Result<(), String> {
+        crate::models::validate::forest(&self.trees, self.n_features, &self.feature_importances)
     }
 }
 
@@ -165,8 +181,8 @@ fn fit_et(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Learn
     fit_forest(params, data, true, "ExtraTreesRegressor")
 }
 
-/// PyCaret's `dt`, `rf` and `et`, with the classes' defaults (PyCaret passes
-/// `random_state` and `n_jobs` only; mlship always uses every core).
+/// PyCaret's `dt`, `rf`, `et`, `ada` and `gbr`, with the classes' defaults
+/// (PyCaret passes `random_state` and `n_jobs` only; mlship always uses every core).
 pub const MODELS: &[ModelEntry] = &[
     ModelEntry {
         id: "dt",
@@ -211,6 +227,28 @@ pub const MODELS: &[ModelEntry] = &[
         randomised: true,
         params: &FOREST_PARAMS_ET,
         fit: fit_et,
+    },
+    ModelEntry {
+        id: "ada",
+        name: "AdaBoost Regressor",
+        class: "sklearn.ensemble.AdaBoostRegressor",
+        family: "ensemble",
+        task: Task::Regression,
+        turbo: true,
+        randomised: true,
+        params: adaboost::ADA_PARAMS,
+        fit: adaboost::fit_ada,
+    },
+    ModelEntry {
+        id: "gbr",
+        name: "Gradient Boosting Regressor",
+        class: "sklearn.ensemble.GradientBoostingRegressor",
+        family: "ensemble",
+        task: Task::Regression,
+        turbo: true,
+        randomised: true,
+        params: boosting::GBR_PARAMS,
+        fit: boosting::fit_gbr,
     },
 ];
 

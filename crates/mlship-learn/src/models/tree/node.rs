@@ -59,11 +59,17 @@ impl TreeNodes {
     /// The value of the leaf `row` falls in (`row` has the fitted width).
     #[inline]
     pub fn predict_row(&self, row: &[f32]) -> f64 {
+        self.value[self.apply_row(row)]
+    }
+
+    /// The index of the leaf `row` falls in (scikit-learn's `apply`).
+    #[inline]
+    pub fn apply_row(&self, row: &[f32]) -> usize {
         let mut index = 0usize;
         loop {
             let node = &self.nodes[index];
             if node.feature == LEAF {
-                return self.value[index];
+                return index;
             }
             let value = f64::from(row[node.feature as usize]);
             index = if value <= node.threshold { node.left } else { node.right } as usize;
@@ -76,6 +82,17 @@ impl TreeNodes {
     /// Impurity-based importances (scikit-learn's `compute_feature_importances`,
     /// normalised to sum to one unless the tree is a single leaf).
     pub fn feature_importances(&self, n_features: usize) -> Vec<f64> {
+        let mut importances = self.impurity_decreases(n_features);
+        let total: f64 = importances.iter().sum();
+        if total > 0.0 {
+            importances.iter_mut().for_each(|v| *v /= total);
+        }
+        importances
+    }
+
+    /// The weighted impurity decrease of each feature over the root's weight
+    /// (`compute_feature_importances(normalize=False)`).
+    pub fn impurity_decreases(&self, n_features: usize) -> Vec<f64> {
         let mut importances = vec![0.0; n_features];
         for (index, node) in self.nodes.iter().enumerate() {
             if node.feature == LEAF {
@@ -88,10 +105,6 @@ impl TreeNodes {
         }
         let root = self.weighted_n_node_samples.first().copied().unwrap_or(1.0);
         importances.iter_mut().for_each(|v| *v /= root);
-        let total: f64 = importances.iter().sum();
-        if total > 0.0 {
-            importances.iter_mut().for_each(|v| *v /= total);
-        }
         importances
     }
 

@@ -164,7 +164,7 @@ impl<'a> Splitter<'a> {
             if !self.config.random || last_feature != best.feature {
                 self.partition_final(&best);
             }
-            self.criterion.reset();
+            self.criterion.reset(&self.samples);
             self.criterion.update(&self.samples, best.pos);
             let (left, right) = self.criterion.children_impurity(&self.samples);
             best.impurity_left = left;
@@ -195,7 +195,7 @@ impl<'a> Splitter<'a> {
         if f64::from(values[end - 1]) <= f64::from(values[start]) + FEATURE_THRESHOLD {
             return false;
         }
-        self.criterion.reset();
+        self.criterion.reset(&self.samples);
         let mut p = start;
         while p < end {
             while p + 1 < end && f64::from(values[p + 1]) <= f64::from(values[p]) + FEATURE_THRESHOLD {
@@ -262,7 +262,7 @@ impl<'a> Splitter<'a> {
         if pos - start < self.config.min_samples_leaf || end - pos < self.config.min_samples_leaf {
             return true;
         }
-        self.criterion.reset();
+        self.criterion.reset(&self.samples);
         self.criterion.update(&self.samples, pos);
         if self.criterion.weighted_n_left < self.config.min_weight_leaf
             || self.criterion.weighted_n_right < self.config.min_weight_leaf

@@ -207,3 +207,29 @@ fn missing_values_never_reach_the_fit_and_predict_as_scikit_learn() {
     let error = spec("rf", &[], 0).fit(&x, &y).unwrap_err();
     assert!(error.to_string().contains("NaN"), "{error}");
 }
+
+/// absolute_error: a leaf predicts the weighted median (the mid-point of
+/// the two middle values for an even count, as scikit-learn's MAE), a
+/// constant target is one leaf, and a bootstrap's repeated rows weigh in.
+#[test]
+fn absolute_error_leaves_hold_the_weighted_median() {
+    let (x, y) = problem(40);
+    let mae = ("criterion", ParamValue::Str("absolute_error".into()));
+    let stump = spec("dt", &[mae.clone(), ("min_samples_leaf", ParamValue::Int(21))], 0).fit(&x, &y).unwrap();
+    let mut sorted = y.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(tree_of(&stump).value, vec![(sorted[19] + sorted[20]) / 2.0]);
+    let constant = spec("dt", std::slice::from_ref(&mae), 0).fit(&x, &[2.5; 40]).unwrap();
+    assert_eq!(tree_of(&constant).nodes.len(), 1);
+    let odd: Vec<usize> = (0..39).collect();
+    let fitted =
+        spec("dt", &[mae.clone(), ("max_depth", ParamValue::Int(2))], 0).fit(&x.take_rows(&odd), &y[..39]).unwrap();
+    let tree = tree_of(&fitted);
+    let mut sorted = y[..39].to_vec();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(tree.value[0], sorted[19], "the root's value is the median");
+    for id in ["rf", "et"] {
+        let forest = spec(id, &[mae.clone(), ("n_estimators", ParamValue::Int(3))], 1).fit(&x, &y).unwrap();
+        assert!(forest.predict(&x).unwrap().iter().all(|p| p.is_finite()), "{id}");
+    }
+}
