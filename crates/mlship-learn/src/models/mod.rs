@@ -13,6 +13,7 @@
 
 pub mod bayes;
 pub mod catboost;
+pub mod discriminant;
 pub mod dummy;
 pub mod hist;
 pub mod huber;
@@ -27,6 +28,7 @@ pub mod neighbors;
 pub mod omp;
 pub mod passive_aggressive;
 mod random;
+pub mod ridge_classifier;
 pub mod robust;
 pub mod svm;
 pub mod theil_sen;
@@ -107,6 +109,8 @@ const FAMILIES: &[&[ModelEntry]] = &[
     tree::MODELS,
     mlp::MODELS,
     hist::MODELS,
+    ridge_classifier::MODELS,
+    discriminant::MODELS,
     catboost::MODELS,
     dummy::MODELS,
 ];
@@ -281,6 +285,10 @@ pub enum FittedModel {
     Oblivious(catboost::FittedOblivious),
     /// Gradient-boosted trees on histograms (lightgbm, xgboost).
     Boosting(hist::FittedBoosting),
+    /// Per-class linear scores (RidgeClassifier, LinearDiscriminantAnalysis).
+    LinearClassifier(discriminant::FittedLinearClassifier),
+    /// Per-class Gaussians (QuadraticDiscriminantAnalysis).
+    Qda(discriminant::FittedQda),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
@@ -300,6 +308,8 @@ pub const FITTED_KINDS: &[&str] = &[
     "prior",
     "oblivious",
     "boosting",
+    "linear_classifier",
+    "qda",
 ];
 
 impl FittedModel {
@@ -319,6 +329,8 @@ impl FittedModel {
             FittedModel::Prior(model) => model,
             FittedModel::Oblivious(model) => model,
             FittedModel::Boosting(model) => model,
+            FittedModel::LinearClassifier(model) => model,
+            FittedModel::Qda(model) => model,
         }
     }
 

@@ -103,9 +103,11 @@ fn check_randomised(id: &str, case: &Value, data: &Dataset) {
     );
 }
 
-/// A classifier's predicted classes and probabilities on the test rows. A
-/// class may differ only where scikit-learn's two most probable classes are
-/// within the tolerance of each other (a tie the solver's tolerance decides).
+/// A classifier's predicted classes, probabilities and decision function
+/// on the test rows (a fixture with null probabilities is a model without
+/// `predict_proba`, which must then have none and a decision function). A
+/// class may differ only where scikit-learn's two best classes are within
+/// the tolerance of each other (a tie the solver's tolerance decides).
 fn check_classifier(id: &str, case: &Value, data: &Dataset) {
     let (x, y) = data.train();
     let n_classes = case["n_classes"].as_u64().unwrap() as usize;
@@ -119,17 +121,43 @@ fn check_classifier(id: &str, case: &Value, data: &Dataset) {
     let fitted = spec.fit_task(&x, &y, n_classes).unwrap_or_else(|e| panic!("{id}: {e}"));
     let test = data.test_x();
     let predicted = fitted.predict(&test).unwrap();
-    let probabilities = fitted.predict_proba(&test).expect("the classifier has predict_proba").unwrap();
     let floats = |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect() };
-    let (expected_classes, expected_probabilities) = (floats(&case["predictions"]), floats(&case["probabilities"]));
     let rtol = case["rtol"].as_f64().unwrap();
     let what = format!("{id} on {} with {}", case["dataset"], case["params"]);
-    assert_eq!(probabilities.len(), expected_probabilities.len(), "{what}");
-    for (i, (p, e)) in probabilities.iter().zip(&expected_probabilities).enumerate() {
-        assert!((p - e).abs() <= rtol, "{what}: probability {i}: got {p}, scikit-learn {e}");
+    let compare = |name: &str, got: &[f64], expected: &[f64]| {
+        assert_eq!(got.len(), expected.len(), "{what}: {name}");
+        for (i, (p, e)) in got.iter().zip(expected).enumerate() {
+            let scale = e.abs().max(1.0);
+            assert!((p - e).abs() <= rtol * scale, "{what}: {name} {i}: got {p}, scikit-learn {e}");
+        }
+    };
+    // The scores the class is the argmax of: probabilities, else the decision function.
+    let mut expected_scores = None;
+    if let Some(expected) = case.get("decision_function") {
+        let expected = floats(expected);
+        if let Some(got) = fitted.decision_function(&test) {
+            compare("decision function", &got.unwrap(), &expected);
+        } else {
+            assert!(!case["probabilities"].is_null(), "{what}: no probabilities and no decision function");
+        }
+        if n_classes == 2 {
+            expected_scores = Some(expected.iter().flat_map(|&d| [-d, d]).collect::<Vec<f64>>());
+        } else {
+            expected_scores = Some(expected);
+        }
     }
+    if case["probabilities"].is_null() {
+        assert!(fitted.predict_proba(&test).is_none(), "{what}: scikit-learn's model has no predict_proba");
+    } else {
+        let expected = floats(&case["probabilities"]);
+        let probabilities = fitted.predict_proba(&test).expect("the classifier has predict_proba").unwrap();
+        compare("probability", &probabilities, &expected);
+        expected_scores = Some(expected);
+    }
+    let expected_scores = expected_scores.expect("a fixture has probabilities or a decision function");
+    let expected_classes = floats(&case["predictions"]);
     for (row, (p, e)) in predicted.iter().zip(&expected_classes).enumerate() {
-        let mut sorted = expected_probabilities[row * n_classes..(row + 1) * n_classes].to_vec();
+        let mut sorted = expected_scores[row * n_classes..(row + 1) * n_classes].to_vec();
         sorted.sort_by(|a, b| b.total_cmp(a));
         assert!(p == e || sorted[0] - sorted[1] <= 2.0 * rtol, "{what}: test row {row}: class {p}, scikit-learn {e}");
     }

@@ -24,6 +24,7 @@
 mod kd_tree;
 
 use crate::matrix::Matrix;
+use crate::models::naive_bayes::argmax;
 use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
@@ -78,6 +79,10 @@ pub struct FittedNeighbors {
     pub y: Vec<f64>,
     /// The kd-tree over the stored rows; `None` searches by brute force.
     pub tree: Option<KdTree>,
+    /// A classifier's number of classes (`y` then holds class codes); 0 for
+    /// the regressor (and in artifacts written before classification).
+    #[serde(default)]
+    pub n_classes: usize,
 }
 
 const CLASS: &str = "KNeighborsRegressor";
@@ -95,6 +100,13 @@ impl Fitted for FittedNeighbors {
         self.check_consistent().map_err(|e| e.to_string())?;
         super::validate::finite("rows", &self.rows)?;
         super::validate::finite("y", &self.y)?;
+        if let Some(code) = self
+            .y
+            .iter()
+            .find(|&&code| self.n_classes > 0 && !(code >= 0.0 && code < self.n_classes as f64 && code.fract() == 0.0))
+        {
+            return Err(format!("y holds {code}, not a class code below n_classes {}", self.n_classes));
+        }
         if let Metric::Minkowski { p } = self.metric {
             if !(p.is_finite() && p >= 1.0) {
                 return Err(format!("metric.p is {p}, expected a number >= 1"));
@@ -110,13 +122,17 @@ impl Fitted for FittedNeighbors {
     }
 
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
-        x.expect_width(self.n_features, CLASS)?;
-        self.check_consistent()?;
-        match self.metric {
-            Metric::Euclidean => self.predict_with(&Euclidean, x),
-            Metric::Manhattan => self.predict_with(&Manhattan, x),
-            Metric::Minkowski { p } => self.predict_with(&Minkowski(p), x),
+        if self.n_classes > 0 {
+            let probabilities = self.class_shares(x)?;
+            return Ok(probabilities.chunks(self.n_classes).map(|row| argmax(row) as f64).collect());
         }
+        let mut predictions = Vec::with_capacity(x.n_rows);
+        self.search(x, |neighbours| predictions.push(self.average(neighbours)))?;
+        Ok(predictions)
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {
+        (self.n_classes > 0).then(|| self.class_shares(x))
     }
 }
 
@@ -137,12 +153,69 @@ impl FittedNeighbors {
         }
     }
 
-    fn predict_with<T: Term>(&self, term: &T, x: &Matrix) -> Result<Vec<f64>, LearnError> {
+    /// Calls `each` with every query row's neighbours, nearest first.
+    fn search(&self, x: &Matrix, each: impl FnMut(&[kd_tree::Candidate])) -> Result<(), LearnError> {
+        x.expect_width(self.n_features, self.class_name())?;
+        self.check_consistent()?;
+        match self.metric {
+            Metric::Euclidean => self.search_with(&Euclidean, x, each),
+            Metric::Manhattan => self.search_with(&Manhattan, x, each),
+            Metric::Minkowski { p } => self.search_with(&Minkowski(p), x, each),
+        }
+    }
+
+    fn class_name(&self) -> &'static str {
+        if self.n_classes > 0 {
+            "KNeighborsClassifier"
+        } else {
+            CLASS
+        }
+    }
+
+    /// `KNeighborsClassifier.predict_proba`: each class's share of the
+    /// neighbours' (uniform or inverse-distance) weights, row-major.
+    fn class_shares(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
+        let k = self.n_classes;
+        let mut out = Vec::with_capacity(x.n_rows * k);
+        let mut bad_code = None;
+        self.search(x, |neighbours| {
+            let start = out.len();
+            out.resize(start + k, 0.0);
+            let exact = self.weights == Weights::Distance && neighbours.iter().any(|c| c.rdist == 0.0);
+            for candidate in neighbours {
+                let weight = match (self.weights, exact) {
+                    (Weights::Uniform, _) => 1.0,
+                    // scikit-learn: a row with an exact match weighs its matches only.
+                    (Weights::Distance, true) => f64::from(u8::from(candidate.rdist == 0.0)),
+                    (Weights::Distance, false) => 1.0 / self.distance(candidate.rdist),
+                };
+                let code = self.y[candidate.position as usize];
+                match out.get_mut(start + code as usize) {
+                    Some(slot) if code >= 0.0 && (code as usize) < k => *slot += weight,
+                    _ => bad_code = Some(code),
+                }
+            }
+            let total: f64 = out[start..].iter().sum();
+            out[start..].iter_mut().for_each(|v| *v /= total);
+        })?;
+        match bad_code {
+            Some(code) => Err(LearnError::InvalidOption(format!(
+                "the stored KNeighborsClassifier has class code {code} outside its {k} classes (a damaged artifact?)"
+            ))),
+            None => Ok(out),
+        }
+    }
+
+    fn search_with<T: Term>(
+        &self,
+        term: &T,
+        x: &Matrix,
+        mut each: impl FnMut(&[kd_tree::Candidate]),
+    ) -> Result<(), LearnError> {
         let rows = Rows { values: &self.rows, train_index: &self.train_index, n_features: self.n_features };
         let mut heap = NeighbourHeap::new(self.n_neighbors);
         let mut stack = Vec::new();
         let mut query = vec![0.0; self.n_features];
-        let mut predictions = Vec::with_capacity(x.n_rows);
         for row in 0..x.n_rows {
             for (feature, (value, column)) in query.iter_mut().zip(&x.columns).enumerate() {
                 *value = column[row];
@@ -150,7 +223,10 @@ impl FittedNeighbors {
                     return Err(LearnError::Value {
                         column: format!("feature {feature}"),
                         row,
-                        message: format!("{value} is not a finite number ({CLASS} needs finite features)"),
+                        message: format!(
+                            "{value} is not a finite number ({} needs finite features)",
+                            self.class_name()
+                        ),
                     });
                 }
             }
@@ -158,9 +234,9 @@ impl FittedNeighbors {
                 Some(tree) => tree.query(term, &rows, &query, &mut heap, &mut stack),
                 None => rows.brute_force(term, &query, &mut heap),
             }
-            predictions.push(self.average(heap.sorted()));
+            each(heap.sorted());
         }
-        Ok(predictions)
+        Ok(())
     }
 
     fn average(&self, neighbours: &[kd_tree::Candidate]) -> f64 {
@@ -217,18 +293,19 @@ fn use_tree(params: &Params, n_rows: usize, n_features: usize, n_neighbors: usiz
 }
 
 fn fit_knn(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    let class = if data.n_classes > 0 { "KNeighborsClassifier" } else { CLASS };
     let (n_rows, n_features) = (data.x.n_rows, data.x.n_cols());
     let n_neighbors = params.usize("n_neighbors")?;
     if n_features == 0 {
-        return Err(LearnError::Shape(format!("X has 0 features, but {CLASS} needs at least one")));
+        return Err(LearnError::Shape(format!("X has 0 features, but {class} needs at least one")));
     }
     if n_neighbors > n_rows {
         return Err(LearnError::TooFewRows(format!(
-            "{CLASS} needs n_neighbors <= n_samples_fit, but n_neighbors = {n_neighbors}, n_samples_fit = {n_rows}"
+            "{class} needs n_neighbors <= n_samples_fit, but n_neighbors = {n_neighbors}, n_samples_fit = {n_rows}"
         )));
     }
     if u32::try_from(n_rows).is_err() {
-        return Err(LearnError::Shape(format!("{CLASS} takes at most {} training rows, not {n_rows}", u32::MAX)));
+        return Err(LearnError::Shape(format!("{class} takes at most {} training rows, not {n_rows}", u32::MAX)));
     }
     let weights = match params.value("weights")? {
         ParamValue::Str(name) if name == "distance" => Weights::Distance,
@@ -249,6 +326,7 @@ fn fit_knn(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         train_index: (0..n_rows as u32).collect(),
         y: data.y.to_vec(),
         tree: None,
+        n_classes: data.n_classes,
     };
     if use_tree(params, n_rows, n_features, n_neighbors)? {
         let (tree, order) = KdTree::build(&fitted.rows, n_features, params.usize("leaf_size")?);
@@ -264,55 +342,71 @@ fn fit_knn(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
     Ok(FittedModel::Neighbors(fitted))
 }
 
-/// PyCaret's `knn`.
-pub const MODELS: &[ModelEntry] = &[ModelEntry {
-    id: "knn",
-    name: "K Neighbors Regressor",
-    class: "sklearn.neighbors.KNeighborsRegressor",
-    family: "neighbors",
-    task: Task::Regression,
-    turbo: true,
-    randomised: false,
-    params: &[
-        ParamSpec {
-            name: "n_neighbors",
-            kinds: &[ParamKind::COUNT],
-            default: DefaultValue::Int(5),
-            help: "the number of neighbours averaged",
-        },
-        ParamSpec {
-            name: "weights",
-            kinds: &[ParamKind::Choice(&["uniform", "distance"])],
-            default: DefaultValue::Str("uniform"),
-            help: "\"uniform\": the plain mean; \"distance\": weighted by inverse distance",
-        },
-        ParamSpec {
-            name: "algorithm",
-            kinds: &[ParamKind::Choice(&["auto", "kd_tree", "ball_tree", "brute"])],
-            default: DefaultValue::Str("auto"),
-            help: "the search (the neighbours found are the same): a kd-tree or brute force",
-        },
-        ParamSpec {
-            name: "leaf_size",
-            kinds: &[ParamKind::COUNT],
-            default: DefaultValue::Int(30),
-            help: "rows per kd-tree leaf (speed only)",
-        },
-        ParamSpec {
-            name: "p",
-            kinds: &[ParamKind::Float { min: 1.0, max: f64::MAX, open_min: false }],
-            default: DefaultValue::Float(2.0),
-            help: "the Minkowski power: 1 Manhattan, 2 Euclidean",
-        },
-        ParamSpec {
-            name: "metric",
-            kinds: &[ParamKind::Choice(&["minkowski", "euclidean", "manhattan"])],
-            default: DefaultValue::Str("minkowski"),
-            help: "the distance (\"minkowski\" uses p)",
-        },
-    ],
-    fit: fit_knn,
-}];
+/// PyCaret's `knn`, for each task.
+pub const MODELS: &[ModelEntry] = &[
+    ModelEntry {
+        id: "knn",
+        name: "K Neighbors Regressor",
+        class: "sklearn.neighbors.KNeighborsRegressor",
+        family: "neighbors",
+        task: Task::Regression,
+        turbo: true,
+        randomised: false,
+        params: PARAMS,
+        fit: fit_knn,
+    },
+    ModelEntry {
+        id: "knn",
+        name: "K Neighbors Classifier",
+        class: "sklearn.neighbors.KNeighborsClassifier",
+        family: "neighbors",
+        task: Task::Classification,
+        turbo: true,
+        randomised: false,
+        params: PARAMS,
+        fit: fit_knn,
+    },
+];
+
+/// The parameters both `knn`s share.
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "n_neighbors",
+        kinds: &[ParamKind::COUNT],
+        default: DefaultValue::Int(5),
+        help: "the number of neighbours averaged",
+    },
+    ParamSpec {
+        name: "weights",
+        kinds: &[ParamKind::Choice(&["uniform", "distance"])],
+        default: DefaultValue::Str("uniform"),
+        help: "\"uniform\": the plain mean; \"distance\": weighted by inverse distance",
+    },
+    ParamSpec {
+        name: "algorithm",
+        kinds: &[ParamKind::Choice(&["auto", "kd_tree", "ball_tree", "brute"])],
+        default: DefaultValue::Str("auto"),
+        help: "the search (the neighbours found are the same): a kd-tree or brute force",
+    },
+    ParamSpec {
+        name: "leaf_size",
+        kinds: &[ParamKind::COUNT],
+        default: DefaultValue::Int(30),
+        help: "rows per kd-tree leaf (speed only)",
+    },
+    ParamSpec {
+        name: "p",
+        kinds: &[ParamKind::Float { min: 1.0, max: f64::MAX, open_min: false }],
+        default: DefaultValue::Float(2.0),
+        help: "the Minkowski power: 1 Manhattan, 2 Euclidean",
+    },
+    ParamSpec {
+        name: "metric",
+        kinds: &[ParamKind::Choice(&["minkowski", "euclidean", "manhattan"])],
+        default: DefaultValue::Str("minkowski"),
+        help: "the distance (\"minkowski\" uses p)",
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -349,6 +443,18 @@ mod tests {
         assert!(no_features.to_string().contains("X has 0 features"), "{no_features}");
         let error = fitted.predict(&Matrix { n_rows: 1, columns: vec![vec![f64::NAN]] }).unwrap_err().to_string();
         assert!(error.contains("feature 0 row 0") || error.contains("\"feature 0\" row 0"), "{error}");
+    }
+
+    #[test]
+    fn a_regressor_saved_before_classification_still_loads_as_a_regressor() {
+        let x = Matrix { n_rows: 4, columns: vec![vec![0.0, 1.0, 2.0, 3.0]] };
+        let fitted = fit(&x, &[1.0, 2.0, 3.0, 4.0], &[("n_neighbors", ParamValue::Int(2))]);
+        let mut json: serde_json::Value = serde_json::to_value(&fitted).unwrap();
+        assert_eq!(json["n_classes"], 0);
+        json.as_object_mut().unwrap().remove("n_classes");
+        let loaded: FittedModel = serde_json::from_value(json).unwrap();
+        assert_eq!(loaded, fitted);
+        assert!(loaded.predict_proba(&x).is_none());
     }
 
     #[test]
