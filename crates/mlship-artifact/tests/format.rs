@@ -10,6 +10,9 @@ use mlship_artifact::{Artifact, ArtifactError, FORMAT_VERSION};
 use mlship_data::{CategoricalColumn, Column, Table};
 use mlship_testkit::golden_artifact as golden_path;
 
+#[path = "format/fuzz.rs"]
+mod fuzz;
+
 fn seed_row() -> Table {
     let mut row = Table::default();
     row.push("age", Column::Numeric(vec![19.0, 60.0]));

@@ -12,6 +12,9 @@ use mlship_data::{
 use std::io::Write;
 use std::path::PathBuf;
 
+#[path = "reading/fuzz.rs"]
+mod fuzz;
+
 fn write_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.path().join(name);
     std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();

@@ -385,3 +385,7 @@ pub fn single_record(schema: &[InputColumn], body: &[u8]) -> Result<ParsedInput,
     let ((), builder, rows) = run(schema, body, |sink, deserializer| RecordSeed { sink }.deserialize(deserializer))?;
     builder.finish(rows)
 }
+
+#[cfg(test)]
+#[path = "json_input_fuzz.rs"]
+mod fuzz;
