@@ -11,11 +11,15 @@ cd "$root"
 cargo build --release --quiet --bin mlship
 mlship="$root/target/release/mlship"
 cd "$work"
-# The models both sides have (PyCaret's turbo set without its tree models, which are the next issue's).
-turbo=lr,lasso,ridge,en,lar,llar,omp,br,par,huber,knn,dummy
+# PyCaret's turbo set (the tree and boosting models included since issue 12)
+# and "every model" (turbo off adds ard ransac tr kr svm mlp).
+linear=lr,lasso,ridge,en,lar,llar,omp,br,par,huber,knn,dummy
+turbo=$linear,dt,rf,et,ada,gbr,xgboost,lightgbm,catboost
 all=$turbo,ard,ransac,tr,kr,svm,mlp
 
-echo "== mlship compare, insurance, default setup, turbo models"
+echo "== mlship compare, insurance, default setup, the linear turbo models (issue 11's set)"
+hyperfine --warmup 2 --runs 20 "$mlship compare --data insurance --session-id 123 --no-track --include $linear" | sed -n '1,6p'
+echo "== mlship compare, insurance, default setup, turbo models (trees and boosting included)"
 hyperfine --warmup 2 --runs 20 "$mlship compare --data insurance --session-id 123 --no-track --include $turbo" | sed -n '1,6p'
 /usr/bin/time -f "peak RSS %M KB, %e s" "$mlship" compare --data insurance --session-id 123 --no-track --include $turbo > /dev/null
 echo "== mlship compare, every model (--no-turbo)"

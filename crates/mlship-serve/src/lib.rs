@@ -24,4 +24,5 @@ mod warnings;
 pub use app::{Application, ServeConfig, ServeError, SECURITY_HEADERS};
 pub use error::ApiError;
 pub use input::MAX_ABS_VALUE;
+pub use panic::catching;
 pub use state::ServedModel;

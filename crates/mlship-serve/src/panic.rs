@@ -40,6 +40,12 @@ fn message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("(no message)")
 }
 
+/// Runs `future`; a panic inside it becomes `Err(message)`. For another
+/// server's middleware (the UI answers its own error shape with it).
+pub async fn catching<F: Future>(future: F) -> Result<F::Output, String> {
+    CatchUnwind(Box::pin(future)).await.map_err(|payload| message(payload.as_ref()).to_string())
+}
+
 /// Middleware: runs the rest of the request; a panic is a counted, logged JSON 500.
 pub async fn catch_panic(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();

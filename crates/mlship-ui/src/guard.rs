@@ -383,9 +383,57 @@ pub async fn error_shape(request: Request, next: Next) -> Response {
     reshaped
 }
 
+/// A panic in a handler (a bug no test foresaw) answers the documented 500
+/// (JSON for the API, the error page for pages) and is logged, instead of
+/// dropping the connection; serve's future wrapper catches it.
+pub async fn catch_panic(request: Request, next: Next) -> Response {
+    let api = is_api(request.uri().path());
+    let path = request.uri().path().to_string();
+    match mlship_serve::catching(next.run(request)).await {
+        Ok(response) => response,
+        Err(message) => {
+            let error = UiError::internal(format!("a handler panicked on {path}: {message}"));
+            if api {
+                error.into_response()
+            } else {
+                PageError(error).into_response()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::middleware;
+
+    async fn boom() -> &'static str {
+        panic!("a bug in a UI handler")
+    }
+
+    /// A panicking handler answers the 500 in the API's JSON shape (and the
+    /// error page for pages), on a connection that then answers again.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_documented_500() {
+        let app = axum::Router::new()
+            .route("/api/boom", axum::routing::get(boom))
+            .route("/boom", axum::routing::get(boom))
+            .route("/fine", axum::routing::get(|| async { "fine" }))
+            .layer(middleware::from_fn(catch_panic));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = reqwest::Client::new();
+        let api = client.get(format!("http://{address}/api/boom")).send().await.unwrap();
+        assert_eq!(api.status(), 500);
+        let body: serde_json::Value = api.json().await.unwrap();
+        assert_eq!(body["status"], 500, "{body}");
+        let page = client.get(format!("http://{address}/boom")).send().await.unwrap();
+        assert_eq!(page.status(), 500);
+        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let fine = client.get(format!("http://{address}/fine")).send().await.unwrap();
+        assert_eq!(fine.text().await.unwrap(), "fine");
+    }
 
     #[test]
     fn weak_tokens_are_refused_with_the_reason() {

@@ -223,6 +223,7 @@ pub fn router(state: SharedUi) -> Router {
     // method router, before that adds the `Allow` header to a 405.
     Router::new()
         .fallback_service(routes)
+        .layer(middleware::from_fn(guard::catch_panic))
         .layer(middleware::from_fn(guard::error_shape))
         .layer(middleware::from_fn(guard::security_headers))
 }
