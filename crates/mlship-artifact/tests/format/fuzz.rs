@@ -8,9 +8,11 @@
 //! predict the two seed rows with a result, never panic. The work a loaded
 //! file can cost is bounded by the loader's validation (widths at most
 //! `MAX_FEATURES`, polynomial degree at most 5), so predicting two rows of an
-//! accepted mutant stays small. A fixed seed keeps CI repeatable; failures
+//! accepted mutant stays small: a counting allocator (`alloc.rs`) asserts the
+//! stated bound on every case. A fixed seed keeps CI repeatable; failures
 //! proptest finds are kept in `tests/format/fuzz.proptest-regressions`.
 
+use super::alloc::peak_during;
 use super::seed_row;
 use mlship_artifact::{Artifact, FORMAT_VERSION};
 use proptest::prelude::*;
@@ -39,11 +41,23 @@ fn config(cases: u32) -> Config {
     }
 }
 
-/// Load, and if accepted, predict: any outcome but a panic is fine.
-fn load_and_predict(bytes: &[u8]) {
-    if let Ok(artifact) = Artifact::from_bytes(bytes, "fuzz.mlship") {
-        let _ = artifact.pipeline.predict(&seed_row());
-    }
+/// The stated bound: loading a file and predicting two rows never holds more
+/// than 16 MiB plus 32 bytes per byte of the file (a parsed JSON payload
+/// costs a few times its text; the validated pipeline bounds the rest).
+fn allocation_bound(file_bytes: usize) -> usize {
+    16 * 1024 * 1024 + 32 * file_bytes
+}
+
+/// Load, and if accepted, predict: any outcome but a panic is fine, within
+/// the allocation bound.
+fn load_and_predict(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let ((), peak) = peak_during(|| {
+        if let Ok(artifact) = Artifact::from_bytes(bytes, "fuzz.mlship") {
+            let _ = artifact.pipeline.predict(&seed_row());
+        }
+    });
+    prop_assert!(peak <= allocation_bound(bytes.len()), "{peak} bytes held for a {}-byte file", bytes.len());
+    Ok(())
 }
 
 fn wrap(payload: &Value) -> Vec<u8> {
@@ -111,7 +125,7 @@ fn mutated_bytes_never_panic_the_loader() {
                 _ => bytes.truncate(at.max(1)),
             }
         }
-        load_and_predict(&bytes);
+        load_and_predict(&bytes)?;
     });
 }
 
@@ -133,6 +147,6 @@ fn hostile_payload_edits_with_a_valid_checksum_never_panic() {
         for (path, choice, number) in edits {
             set_at(&mut payload, &path, hostile(choice, number));
         }
-        load_and_predict(&wrap(&payload));
+        load_and_predict(&wrap(&payload))?;
     });
 }
