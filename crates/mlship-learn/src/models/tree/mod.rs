@@ -40,6 +40,8 @@ mod stats;
 mod tests;
 #[cfg(test)]
 mod tests_boosting;
+#[cfg(test)]
+mod tests_classifier;
 
 pub use adaboost::FittedAdaBoost;
 pub use boosting::FittedBoosted;
