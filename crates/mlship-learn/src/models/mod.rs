@@ -107,6 +107,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     neighbors::MODELS,
     naive_bayes::MODELS,
     tree::MODELS,
+    tree::CLASSIFIERS,
     mlp::MODELS,
     hist::MODELS,
     ridge_classifier::MODELS,

@@ -45,6 +45,8 @@ pub(crate) fn tree_nodes(field: &str, tree: &TreeNodes, n_features: usize) -> Re
     length(&format!("{field}.n_node_samples"), tree.n_node_samples.len(), n)?;
     length(&format!("{field}.weighted_n_node_samples"), tree.weighted_n_node_samples.len(), n)?;
     finite(&format!("{field}.value"), &tree.value)?;
+    length(&format!("{field}.class_value"), tree.class_value.len(), n.saturating_mul(tree.n_classes))?;
+    finite(&format!("{field}.class_value"), &tree.class_value)?;
     finite(&format!("{field}.impurity"), &tree.impurity)?;
     finite(&format!("{field}.weighted_n_node_samples"), &tree.weighted_n_node_samples)?;
     for (index, node) in tree.nodes.iter().enumerate() {
@@ -81,6 +83,9 @@ pub(crate) fn forest(trees: &[TreeNodes], n_features: usize, importances: &[f64]
     features(n_features, importances)?;
     if trees.is_empty() {
         return Err("trees is empty".to_string());
+    }
+    if let Some(index) = trees.iter().position(|tree| tree.n_classes != trees[0].n_classes) {
+        return Err(format!("trees[{index}].n_classes differs from trees[0]'s"));
     }
     trees.iter().enumerate().try_for_each(|(index, tree)| tree_nodes(&format!("trees[{index}]"), tree, n_features))
 }

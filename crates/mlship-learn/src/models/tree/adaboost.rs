@@ -140,6 +140,7 @@ fn base_tree_config(n_features: usize) -> TreeConfig {
         min_impurity_decrease: 0.0,
         ccp_alpha: 0.0,
         random: false,
+        n_classes: 0,
     }
 }
 

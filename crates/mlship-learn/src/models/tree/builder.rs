@@ -28,6 +28,8 @@ pub(crate) struct TreeConfig {
     pub ccp_alpha: f64,
     /// Extra trees' random thresholds.
     pub random: bool,
+    /// The classes of a classifier's target (0: regression).
+    pub n_classes: usize,
 }
 
 /// Fits one tree on float32 columns `x`, target `y` and optional sample
@@ -41,7 +43,7 @@ pub(crate) fn build_tree(
 ) -> TreeNodes {
     let weighted_n_samples = weights.map_or(y.len() as f64, |w| w.iter().sum());
     let min_weight_leaf = config.min_weight_fraction_leaf * weighted_n_samples;
-    let criterion = Criterion::new(config.criterion, y, weights, weighted_n_samples);
+    let criterion = Criterion::new(config.criterion, y, weights, weighted_n_samples, config.n_classes);
     let splitter_config = SplitterConfig {
         max_features: config.max_features,
         min_samples_leaf: config.min_samples_leaf,
@@ -52,7 +54,7 @@ pub(crate) fn build_tree(
         splitter: Splitter::new(x, criterion, splitter_config, weights, rand_state),
         config,
         min_weight_leaf,
-        tree: TreeNodes::default(),
+        tree: TreeNodes { n_classes: config.n_classes, ..TreeNodes::default() },
     };
     match config.max_leaf_nodes {
         Some(max_leaf_nodes) => builder.best_first(max_leaf_nodes),
@@ -138,6 +140,9 @@ impl Builder<'_, '_> {
         let weighted = self.splitter.criterion.weighted_n_node_samples;
         let id = self.tree.add(split_node, impurity, n_node, weighted);
         self.tree.value[id] = self.splitter.criterion.node_value();
+        if let Some(fractions) = self.splitter.criterion.class_fractions() {
+            self.tree.class_value.extend(fractions);
+        }
         if let Some((parent, is_left)) = parent {
             let node = &mut self.tree.nodes[parent];
             if is_left {

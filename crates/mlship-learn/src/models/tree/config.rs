@@ -22,6 +22,12 @@ pub(crate) const CRITERION: ParamSpec = ParamSpec {
     help: "the impurity a split minimises: variance (friedman_mse: the same, as in scikit-learn 1.9), Poisson \
            deviance or absolute error (leaves predict the weighted median)",
 };
+pub(crate) const CRITERION_CLS: ParamSpec = ParamSpec {
+    name: "criterion",
+    kinds: &[ParamKind::Choice(&["gini", "entropy", "log_loss"])],
+    default: DefaultValue::Str("gini"),
+    help: "the impurity a split minimises: Gini impurity or Shannon entropy (log_loss: the same as entropy)",
+};
 pub(crate) const MAX_DEPTH: ParamSpec = ParamSpec {
     name: "max_depth",
     kinds: &[ParamKind::COUNT, ParamKind::Null],
@@ -55,6 +61,7 @@ pub(crate) const MAX_FEATURES_ALL: ParamSpec = ParamSpec {
     help: "features drawn per split: None (all), \"sqrt\", \"log2\", a fraction or a count",
 };
 pub(crate) const MAX_FEATURES_ONE: ParamSpec = ParamSpec { default: DefaultValue::Float(1.0), ..MAX_FEATURES_ALL };
+pub(crate) const MAX_FEATURES_SQRT: ParamSpec = ParamSpec { default: DefaultValue::Str("sqrt"), ..MAX_FEATURES_ALL };
 pub(crate) const MAX_LEAF_NODES: ParamSpec = ParamSpec {
     name: "max_leaf_nodes",
     kinds: &[ParamKind::Int { min: 2, max: i64::MAX }, ParamKind::Null],
@@ -158,6 +165,7 @@ pub(crate) fn tree_config(
         min_impurity_decrease: params.float("min_impurity_decrease")?,
         ccp_alpha: params.float("ccp_alpha")?,
         random,
+        n_classes: 0,
     })
 }
 
@@ -176,6 +184,22 @@ pub(crate) fn n_samples_bootstrap(params: &Params, n_samples: usize) -> Result<u
             Ok(count)
         }
     }
+}
+
+/// A classifier's target: class codes below `n_classes`, and a criterion of
+/// the same task as the target (a regressor's target has `n_classes` 0).
+pub(crate) fn check_classes(config: &TreeConfig, y: &[f64], n_classes: usize) -> Result<(), LearnError> {
+    if config.criterion.is_classification() != (n_classes > 0) {
+        return Err(LearnError::InvalidOption(format!(
+            "criterion {:?} does not fit a {} target",
+            config.criterion,
+            if n_classes > 0 { "classification" } else { "regression" }
+        )));
+    }
+    if let Some(bad) = y.iter().find(|&&c| n_classes > 0 && (c < 0.0 || c.fract() != 0.0 || c >= n_classes as f64)) {
+        return Err(LearnError::InvalidOption(format!("the target holds {bad}, not a class code below {n_classes}")));
+    }
+    Ok(())
 }
 
 /// scikit-learn's check for the Poisson criterion: no negative target and a positive sum.

@@ -4,7 +4,12 @@
 //! rank candidate splits, and the exact impurity improvement stored on the
 //! node. Summation order follows scikit-learn's so that gains agree to the
 //! last bit wherever the sample order does. Classification criteria (gini,
-//! entropy, log loss) are further variants of `CriterionKind`.
+//! entropy, log loss) are further variants of `CriterionKind`: they keep
+//! weighted class counts per node (`ClassSums`) instead of target sums, as
+//! scikit-learn's `ClassificationCriterion` (`sum_total`, `sum_left`,
+//! `sum_right`), and rank splits by the base class's proxy (minus the
+//! children's weighted impurities). Entropy is in bits (scikit-learn's
+//! `log` is `ln(x) / ln(2)`); `log_loss` is its alias.
 //!
 //! Poisson's impurity is the half Poisson deviance; a node whose target sums
 //! to zero has infinite impurity and never splits, as there.
@@ -21,7 +26,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The impurity a regression tree minimises.
+/// The impurity a tree minimises (regression or classification).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CriterionKind {
@@ -31,6 +36,10 @@ pub enum CriterionKind {
     Poisson,
     /// Mean absolute deviation from the weighted median (scikit-learn's `MAE`).
     AbsoluteError,
+    /// Gini impurity of the class distribution (classification).
+    Gini,
+    /// Shannon entropy of the class distribution, in bits (`entropy`, `log_loss`).
+    Entropy,
 }
 
 impl CriterionKind {
@@ -40,8 +49,42 @@ impl CriterionKind {
             "squared_error" | "friedman_mse" => Some(CriterionKind::SquaredError),
             "poisson" => Some(CriterionKind::Poisson),
             "absolute_error" => Some(CriterionKind::AbsoluteError),
+            "gini" => Some(CriterionKind::Gini),
+            "entropy" | "log_loss" => Some(CriterionKind::Entropy),
             _ => None,
         }
+    }
+
+    /// A classification criterion (the target holds class codes).
+    pub fn is_classification(self) -> bool {
+        matches!(self, CriterionKind::Gini | CriterionKind::Entropy)
+    }
+}
+
+/// Weighted class counts of a node and of its two sides at the current position.
+struct ClassSums {
+    total: Vec<f64>,
+    left: Vec<f64>,
+    right: Vec<f64>,
+}
+
+/// The Gini impurity or entropy (bits) of weighted class `counts` of total weight `weight`.
+fn class_impurity(kind: CriterionKind, counts: &[f64], weight: f64) -> f64 {
+    if kind == CriterionKind::Gini {
+        let mut sq_count = 0.0;
+        for &count in counts {
+            sq_count += count * count;
+        }
+        1.0 - sq_count / (weight * weight)
+    } else {
+        let mut entropy = 0.0;
+        for &count in counts {
+            if count > 0.0 {
+                let fraction = count / weight;
+                entropy -= fraction * (fraction.ln() / std::f64::consts::LN_2);
+            }
+        }
+        entropy
     }
 }
 
@@ -64,6 +107,8 @@ pub(crate) struct Criterion<'a> {
     pub weighted_n_right: f64,
     /// The absolute-error criterion's precomputed prefixes and suffixes.
     mae: Option<Box<MaeState>>,
+    /// A classification criterion's class counts.
+    classes: Option<ClassSums>,
 }
 
 /// scikit-learn's `MAE` buffers, indexed by absolute position in `samples`.
@@ -181,7 +226,14 @@ impl FenwickTree {
 }
 
 impl<'a> Criterion<'a> {
-    pub fn new(kind: CriterionKind, y: &'a [f64], weights: Option<&'a [f64]>, weighted_n_samples: f64) -> Self {
+    /// A criterion over `y` (class codes `0..n_classes` for a classification kind).
+    pub fn new(
+        kind: CriterionKind,
+        y: &'a [f64],
+        weights: Option<&'a [f64]>,
+        weighted_n_samples: f64,
+        n_classes: usize,
+    ) -> Self {
         Criterion {
             kind,
             y,
@@ -211,6 +263,11 @@ impl<'a> Criterion<'a> {
                     node_median: 0.0,
                 })
             }),
+            classes: kind.is_classification().then(|| ClassSums {
+                total: vec![0.0; n_classes],
+                left: vec![0.0; n_classes],
+                right: vec![0.0; n_classes],
+            }),
         }
     }
 
@@ -226,6 +283,16 @@ impl<'a> Criterion<'a> {
         self.sq_sum_total = 0.0;
         self.sum_total = 0.0;
         self.weighted_n_node_samples = 0.0;
+        if let Some(classes) = self.classes.as_mut() {
+            classes.total.iter_mut().for_each(|v| *v = 0.0);
+            for &i in &samples[start..end] {
+                let w = self.weights.map_or(1.0, |w| w[i]);
+                classes.total[self.y[i] as usize] += w;
+                self.weighted_n_node_samples += w;
+            }
+            self.reset(samples);
+            return;
+        }
         for &i in &samples[start..end] {
             let w = self.weight(i);
             let w_y = w * self.y[i];
@@ -242,6 +309,10 @@ impl<'a> Criterion<'a> {
         if self.mae.is_some() {
             self.mae_reset(samples);
         }
+        if let Some(classes) = self.classes.as_mut() {
+            classes.left.iter_mut().for_each(|v| *v = 0.0);
+            classes.right.copy_from_slice(&classes.total);
+        }
         self.sum_left = 0.0;
         self.sum_right = self.sum_total;
         self.weighted_n_left = 0.0;
@@ -250,6 +321,10 @@ impl<'a> Criterion<'a> {
     }
 
     fn reverse_reset(&mut self) {
+        if let Some(classes) = self.classes.as_mut() {
+            classes.right.iter_mut().for_each(|v| *v = 0.0);
+            classes.left.copy_from_slice(&classes.total);
+        }
         self.sum_right = 0.0;
         self.sum_left = self.sum_total;
         self.weighted_n_right = 0.0;
@@ -289,6 +364,10 @@ impl<'a> Criterion<'a> {
             self.pos = new_pos;
             return;
         }
+        if self.classes.is_some() {
+            self.update_classes(samples, new_pos);
+            return;
+        }
         if new_pos - self.pos <= self.end - new_pos {
             for &i in &samples[self.pos..new_pos] {
                 let w = self.weight(i);
@@ -308,9 +387,48 @@ impl<'a> Criterion<'a> {
         self.pos = new_pos;
     }
 
+    /// `ClassificationCriterion.update`: class counts moved from the nearer end.
+    fn update_classes(&mut self, samples: &[usize], new_pos: usize) {
+        let forward = new_pos - self.pos <= self.end - new_pos;
+        if !forward {
+            self.reverse_reset();
+        }
+        let (y, weights, pos, end) = (self.y, self.weights, self.pos, self.end);
+        let Some(classes) = self.classes.as_mut() else { return };
+        if forward {
+            for &i in &samples[pos..new_pos] {
+                let w = weights.map_or(1.0, |w| w[i]);
+                classes.left[y[i] as usize] += w;
+                self.weighted_n_left += w;
+            }
+        } else {
+            for &i in samples[new_pos..end].iter().rev() {
+                let w = weights.map_or(1.0, |w| w[i]);
+                classes.left[y[i] as usize] -= w;
+                self.weighted_n_left -= w;
+            }
+        }
+        self.weighted_n_right = self.weighted_n_node_samples - self.weighted_n_left;
+        for ((right, &total), &left) in classes.right.iter_mut().zip(&classes.total).zip(&classes.left) {
+            *right = total - left;
+        }
+        self.pos = new_pos;
+    }
+
+    /// A classification node's class fractions (scikit-learn 1.4's `node_value`:
+    /// the counts over the node's weight); `None` for regression.
+    pub fn class_fractions(&self) -> Option<impl Iterator<Item = f64> + '_> {
+        let weight = self.weighted_n_node_samples;
+        self.classes.as_ref().map(|classes| classes.total.iter().map(move |&count| count / weight))
+    }
+
     /// The impurity of the node.
     pub fn node_impurity(&self, samples: &[usize]) -> f64 {
         match self.kind {
+            CriterionKind::Gini | CriterionKind::Entropy => self
+                .classes
+                .as_ref()
+                .map_or(f64::NAN, |c| class_impurity(self.kind, &c.total, self.weighted_n_node_samples)),
             CriterionKind::SquaredError => {
                 let mean = self.sum_total / self.weighted_n_node_samples;
                 self.sq_sum_total / self.weighted_n_node_samples - mean.powi(2)
@@ -341,8 +459,18 @@ impl<'a> Criterion<'a> {
         loss / weight_sum
     }
 
-    /// The node's prediction: the weighted mean (absolute error: the weighted median).
+    /// The node's prediction: the weighted mean (absolute error: the weighted
+    /// median; classification: the code of the heaviest class, the first on a tie).
     pub fn node_value(&self) -> f64 {
+        if let Some(classes) = &self.classes {
+            let mut best = 0;
+            for (code, &count) in classes.total.iter().enumerate() {
+                if count > classes.total[best] {
+                    best = code;
+                }
+            }
+            return best as f64;
+        }
         match &self.mae {
             Some(mae) => mae.node_median,
             None => self.sum_total / self.weighted_n_node_samples,
@@ -371,6 +499,10 @@ impl<'a> Criterion<'a> {
                 let (left, right) = self.mae_children_impurity();
                 -self.weighted_n_right * right - self.weighted_n_left * left
             }
+            CriterionKind::Gini | CriterionKind::Entropy => {
+                let (left, right) = self.class_children_impurity();
+                -self.weighted_n_right * right - self.weighted_n_left * left
+            }
         }
     }
 
@@ -382,8 +514,20 @@ impl<'a> Criterion<'a> {
         (left / self.weighted_n_left, right / self.weighted_n_right)
     }
 
+    /// The class impurities of the two sides at the current position.
+    fn class_children_impurity(&self) -> (f64, f64) {
+        let Some(classes) = self.classes.as_ref() else { return (f64::NAN, f64::NAN) };
+        (
+            class_impurity(self.kind, &classes.left, self.weighted_n_left),
+            class_impurity(self.kind, &classes.right, self.weighted_n_right),
+        )
+    }
+
     /// The impurities of the two children at the current position.
     pub fn children_impurity(&self, samples: &[usize]) -> (f64, f64) {
+        if self.kind.is_classification() {
+            return self.class_children_impurity();
+        }
         if self.kind == CriterionKind::AbsoluteError {
             return self.mae_children_impurity();
         }

@@ -112,3 +112,51 @@ pub(crate) fn add_trees(trees: &[TreeNodes], rows: &[f32], n_cols: usize, scale:
         }
     });
 }
+
+/// The index of the first largest value (numpy's `argmax`).
+pub(crate) fn first_argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (index, &value) in values.iter().enumerate() {
+        if value > values[best] {
+            best = index;
+        }
+    }
+    best
+}
+
+/// A classifier ensemble's probabilities, row-major: the mean over `trees`
+/// of each row's leaf class fractions (scikit-learn's forests add the trees'
+/// `predict_proba` in order and divide by their number).
+pub(crate) fn mean_class_fractions(trees: &[TreeNodes], rows: &[f32], n_cols: usize) -> Vec<f64> {
+    let n_classes = trees.first().map_or(0, |tree| tree.n_classes);
+    let n_rows = rows.len().checked_div(n_cols).unwrap_or(0);
+    let mut out = vec![0.0; n_rows * n_classes];
+    if n_rows == 0 || n_classes == 0 {
+        return out;
+    }
+    let block = |rows: &[f32], out: &mut [f64]| {
+        for tree in trees {
+            for (row, sums) in rows.chunks_exact(n_cols).zip(out.chunks_exact_mut(n_classes)) {
+                for (sum, &fraction) in sums.iter_mut().zip(tree.class_row(tree.apply_row(row))) {
+                    *sum += fraction;
+                }
+            }
+        }
+    };
+    let threads = if n_rows * trees.len() < 200_000 { 1 } else { n_threads(n_rows.div_ceil(BLOCK_ROWS)) };
+    let per_thread = n_rows.div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (rows, out) in rows.chunks(per_thread * n_cols).zip(out.chunks_mut(per_thread * n_classes)) {
+            scope.spawn(move || {
+                for (rows, out) in rows.chunks(BLOCK_ROWS * n_cols).zip(out.chunks_mut(BLOCK_ROWS * n_classes)) {
+                    block(rows, out);
+                }
+            });
+        }
+    });
+    if trees.len() > 1 {
+        let n_trees = trees.len() as f64;
+        out.iter_mut().for_each(|v| *v /= n_trees);
+    }
+    out
+}

@@ -30,8 +30,16 @@ pub struct SplitNode {
 pub struct TreeNodes {
     /// The split of each node.
     pub nodes: Vec<SplitNode>,
-    /// The prediction at each node (the weighted mean of its target).
+    /// The prediction at each node (the weighted mean of its target; a
+    /// classifier's: the code of its heaviest class).
     pub value: Vec<f64>,
+    /// A classifier's number of classes (0 for regression, which stores no class values).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_classes: usize,
+    /// A classifier's class fractions, `n_classes` per node (scikit-learn
+    /// 1.4's `tree_.value`); empty for regression.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub class_value: Vec<f64>,
     /// The criterion's impurity of each node.
     pub impurity: Vec<f64>,
     /// Training rows (with non-zero weight) that reached each node.
@@ -54,6 +62,12 @@ impl TreeNodes {
     /// Makes `node` a leaf (best-first growth stops expanding it).
     pub(crate) fn make_leaf(&mut self, node: usize) {
         self.nodes[node] = SplitNode { feature: LEAF, left: LEAF, right: LEAF, threshold: -2.0 };
+    }
+
+    /// The class fractions of `node` (empty for regression).
+    #[inline]
+    pub fn class_row(&self, node: usize) -> &[f64] {
+        self.class_value.get(node * self.n_classes..(node + 1) * self.n_classes).unwrap_or(&[])
     }
 
     /// The value of the leaf `row` falls in (`row` has the fitted width).
@@ -110,7 +124,7 @@ impl TreeNodes {
 
     /// Every stored number is finite.
     pub fn is_finite(&self) -> bool {
-        self.value.iter().chain(&self.impurity).all(|v| v.is_finite())
+        self.value.iter().chain(&self.impurity).chain(&self.class_value).all(|v| v.is_finite())
             && self.nodes.iter().all(|n| n.threshold.is_finite())
     }
 
@@ -118,6 +132,10 @@ impl TreeNodes {
     pub fn n_leaves(&self) -> usize {
         self.nodes.iter().filter(|n| n.feature == LEAF).count()
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The rows of `x` as row-major float32, the layout tree walks want.

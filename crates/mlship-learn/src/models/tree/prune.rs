@@ -115,7 +115,7 @@ impl Pruning {
 
 /// The nodes reachable from the root, stopping at the new leaves.
 fn copy_kept(tree: &TreeNodes, is_leaf_now: &[bool]) -> TreeNodes {
-    let mut pruned = TreeNodes::default();
+    let mut pruned = TreeNodes { n_classes: tree.n_classes, ..TreeNodes::default() };
     // (original node, new parent and side)
     let mut stack: Vec<(usize, Option<(usize, bool)>)> = vec![(0, None)];
     while let Some((node, parent)) = stack.pop() {
@@ -131,6 +131,7 @@ fn copy_kept(tree: &TreeNodes, is_leaf_now: &[bool]) -> TreeNodes {
             tree.weighted_n_node_samples[node],
         );
         pruned.value[id] = tree.value[node];
+        pruned.class_value.extend_from_slice(tree.class_row(node));
         if let Some((parent, is_left)) = parent {
             if is_left {
                 pruned.nodes[parent].left = id as u32;
