@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${DURATION:-15s}
 cd "$root"
-cargo build --release --quiet --bin mlship
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet --bin mlship
 mlship="$root/target/release/mlship"
 model="$root/crates/mlship-artifact/tests/golden/insurance_v1.mlship"
 "$mlship" serve --model "$model" --port 5079 > /dev/null 2> /tmp/mlship-slowloris-serve.log &
