@@ -14,6 +14,7 @@
 //! Labels are class codes `0..n_classes` (the sorted label encoding of the
 //! whole target); sums follow numpy's order where it matters for the last bit.
 
+use crate::numpy::pairwise_sum as numpy_sum;
 use serde::{Deserialize, Serialize};
 
 /// PyCaret's classification scores for one set of predictions.
@@ -44,34 +45,6 @@ pub struct ClassificationMetrics {
 
 /// The metric names, in PyCaret's column order; `values` follows it.
 pub const CLASSIFICATION_METRIC_NAMES: [&str; 7] = ["Accuracy", "AUC", "Recall", "Prec.", "F1", "Kappa", "MCC"];
-
-/// numpy's pairwise summation of a contiguous float array (`np.sum`): eight
-/// running sums over blocks of at most 128, halves above that.
-pub(crate) fn numpy_sum(values: &[f64]) -> f64 {
-    const BLOCK: usize = 128;
-    let n = values.len();
-    if n < 8 {
-        values.iter().fold(0.0, |sum, v| sum + v)
-    } else if n <= BLOCK {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&values[..8]);
-        let mut i = 8;
-        while i + 8 <= n {
-            for (k, acc) in r.iter_mut().enumerate() {
-                *acc += values[i + k];
-            }
-            i += 8;
-        }
-        let mut sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for v in &values[i..] {
-            sum += v;
-        }
-        sum
-    } else {
-        let half = (n / 2) - (n / 2) % 8;
-        numpy_sum(&values[..half]) + numpy_sum(&values[half..])
-    }
-}
 
 /// Counts of (true class, predicted class), `n_classes` × `n_classes`, row = true.
 fn confusion(y_true: &[usize], y_pred: &[usize], n_classes: usize) -> Vec<Vec<u64>> {

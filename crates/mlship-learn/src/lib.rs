@@ -18,6 +18,7 @@ pub mod labels;
 pub mod matrix;
 pub mod metrics;
 pub mod models;
+pub(crate) mod numpy;
 pub mod options;
 pub mod params;
 pub mod pca;

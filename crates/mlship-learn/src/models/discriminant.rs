@@ -8,8 +8,8 @@
 //! missing ones with probability 0 and a decision value of minus infinity.
 
 use crate::matrix::Matrix;
-use crate::models::naive_bayes::{argmax, softmax_rows};
 use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::numpy::{argmax, softmax_rows};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
@@ -73,17 +73,22 @@ impl FittedLinearClassifier {
         Ok(out)
     }
 
-    /// Present-class columns spread over every class, `fill` for the missing.
     fn spread(&self, values: &[f64], fill: f64) -> Vec<f64> {
-        let k = self.classes.len();
-        let mut out = vec![fill; values.len() / k * self.n_classes];
-        for (row, chunk) in values.chunks(k).enumerate() {
-            for (value, &class) in chunk.iter().zip(&self.classes) {
-                out[row * self.n_classes + class] = *value;
-            }
-        }
-        out
+        spread(values, &self.classes, self.n_classes, fill)
     }
+}
+
+/// Columns of the classes present in training (`classes`, row-major) spread
+/// over every class of the target, `fill` for the missing ones.
+fn spread(values: &[f64], classes: &[usize], n_classes: usize, fill: f64) -> Vec<f64> {
+    let k = classes.len();
+    let mut out = vec![fill; values.len() / k * n_classes];
+    for (row, chunk) in values.chunks(k).enumerate() {
+        for (value, &class) in chunk.iter().zip(classes) {
+            out[row * n_classes + class] = *value;
+        }
+    }
+    out
 }
 
 impl Fitted for FittedLinearClassifier {
@@ -358,14 +363,7 @@ impl FittedQda {
     }
 
     fn spread(&self, values: &[f64], fill: f64) -> Vec<f64> {
-        let k = self.classes.len();
-        let mut out = vec![fill; values.len() / k * self.n_classes];
-        for (row, chunk) in values.chunks(k).enumerate() {
-            for (value, &class) in chunk.iter().zip(&self.classes) {
-                out[row * self.n_classes + class] = *value;
-            }
-        }
-        out
+        spread(values, &self.classes, self.n_classes, fill)
     }
 }
 

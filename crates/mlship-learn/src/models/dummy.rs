@@ -6,8 +6,8 @@
 
 use crate::matrix::{mean, percentile_sorted, sorted_copy, Matrix};
 use crate::models::linear::FittedLinear;
-use crate::models::naive_bayes::argmax;
 use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::numpy::argmax;
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;

@@ -10,8 +10,8 @@
 
 use crate::matrix::Matrix;
 use crate::models::lbfgsb::{minimize, Bounds, LbfgsbOptions, Outcome};
-use crate::models::naive_bayes::{argmax, softmax_rows};
 use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::numpy::{argmax, softmax_rows};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;

@@ -411,4 +411,4 @@ impl FittedModel {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

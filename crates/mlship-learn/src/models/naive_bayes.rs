@@ -5,6 +5,7 @@
 
 use crate::matrix::Matrix;
 use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::numpy::{argmax, softmax_rows};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
@@ -86,26 +87,6 @@ impl FittedGaussianNb {
             }
         }
         Ok(jll)
-    }
-}
-
-/// The index of the largest value (the first of equals), as `np.argmax`.
-pub(crate) fn argmax(values: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, v) in values.iter().enumerate() {
-        if *v > values[best] {
-            best = i;
-        }
-    }
-    best
-}
-
-/// Rows of scores turned into probabilities: `exp(s - logsumexp(s))`.
-pub(crate) fn softmax_rows(scores: &mut [f64], per_row: usize) {
-    for row in scores.chunks_mut(per_row) {
-        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let log_sum = row.iter().map(|v| (v - max).exp()).sum::<f64>().ln() + max;
-        row.iter_mut().for_each(|v| *v = (*v - log_sum).exp());
     }
 }
 

@@ -7,13 +7,19 @@
 use super::*;
 use crate::params::ParamsExt;
 
-/// A small, noisy, slightly collinear regression problem.
-fn problem(n_rows: usize) -> (Matrix, Vec<f64>) {
-    let mut state = 42u64;
-    let mut next = move || {
+/// Uniform draws in [-0.5, 0.5) from a 64-bit LCG seeded with `seed`: the
+/// model tests' reproducible data.
+pub(crate) fn uniform_stream(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((state >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
-    };
+    }
+}
+
+/// A small, noisy, slightly collinear regression problem.
+fn problem(n_rows: usize) -> (Matrix, Vec<f64>) {
+    let mut next = uniform_stream(42);
     let a: Vec<f64> = (0..n_rows).map(|_| next() * 4.0).collect();
     let b: Vec<f64> = (0..n_rows).map(|_| next() * 2.0).collect();
     let c: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a + 0.5 * b + 0.01 * next()).collect();

@@ -24,8 +24,8 @@
 mod kd_tree;
 
 use crate::matrix::Matrix;
-use crate::models::naive_bayes::argmax;
 use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
+use crate::numpy::argmax;
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;

@@ -18,11 +18,11 @@
 use super::builder::{build_tree, TreeConfig};
 use super::criterion::CriterionKind;
 use super::node::{self, TreeNodes};
-use super::stats::pairwise_sum;
 use super::{float32_columns, forest};
 use crate::matrix::Matrix;
 use crate::models::random::NumpyRandom;
 use crate::models::{Fitted, FittedModel, TrainingData};
+use crate::numpy::pairwise_sum;
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::LearnError;
 use serde::{Deserialize, Serialize};

@@ -113,17 +113,6 @@ pub(crate) fn add_trees(trees: &[TreeNodes], rows: &[f32], n_cols: usize, scale:
     });
 }
 
-/// The index of the first largest value (numpy's `argmax`).
-pub(crate) fn first_argmax(values: &[f64]) -> usize {
-    let mut best = 0;
-    for (index, &value) in values.iter().enumerate() {
-        if value > values[best] {
-            best = index;
-        }
-    }
-    best
-}
-
 /// A classifier ensemble's probabilities, row-major: the mean over `trees`
 /// of each row's leaf class fractions (scikit-learn's forests add the trees'
 /// `predict_proba` in order and divide by their number).

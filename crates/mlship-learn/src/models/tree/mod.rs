@@ -45,7 +45,6 @@ mod forest;
 mod node;
 mod prune;
 mod splitter;
-mod stats;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -119,7 +118,7 @@ impl Fitted for FittedForest {
         let rows = node::rows_f32(x);
         if let Some(n_classes) = self.n_classes() {
             let proba = forest::mean_class_fractions(&self.trees, &rows, self.n_features);
-            return Ok(proba.chunks(n_classes).map(forest::first_argmax).map(|c| c as f64).collect());
+            return Ok(proba.chunks(n_classes).map(crate::numpy::argmax).map(|c| c as f64).collect());
         }
         let mut sums = forest::sum_trees(&self.trees, &rows, self.n_features);
         let n_trees = self.trees.len() as f64;
@@ -245,18 +244,7 @@ pub const MODELS: &[ModelEntry] = &[
         task: Task::Regression,
         turbo: true,
         randomised: true,
-        params: &[
-            CRITERION,
-            MAX_DEPTH,
-            MIN_SAMPLES_SPLIT,
-            MIN_SAMPLES_LEAF,
-            MIN_WEIGHT_FRACTION_LEAF,
-            MAX_FEATURES_ALL,
-            MAX_LEAF_NODES,
-            MIN_IMPURITY_DECREASE,
-            CCP_ALPHA,
-            RANDOM_STATE,
-        ],
+        params: &DT_PARAMS,
         fit: fit_dt,
     },
     ModelEntry {
@@ -316,18 +304,7 @@ pub const CLASSIFIERS: &[ModelEntry] = &[
         task: Task::Classification,
         turbo: true,
         randomised: true,
-        params: &[
-            CRITERION_CLS,
-            MAX_DEPTH,
-            MIN_SAMPLES_SPLIT,
-            MIN_SAMPLES_LEAF,
-            MIN_WEIGHT_FRACTION_LEAF,
-            MAX_FEATURES_ALL,
-            MAX_LEAF_NODES,
-            MIN_IMPURITY_DECREASE,
-            CCP_ALPHA,
-            RANDOM_STATE,
-        ],
+        params: &DT_PARAMS_CLS,
         fit: fit_dt,
     },
     ModelEntry {
@@ -354,6 +331,23 @@ pub const CLASSIFIERS: &[ModelEntry] = &[
     },
 ];
 
+const DT_PARAMS: [crate::params::ParamSpec; 10] = [
+    CRITERION,
+    MAX_DEPTH,
+    MIN_SAMPLES_SPLIT,
+    MIN_SAMPLES_LEAF,
+    MIN_WEIGHT_FRACTION_LEAF,
+    MAX_FEATURES_ALL,
+    MAX_LEAF_NODES,
+    MIN_IMPURITY_DECREASE,
+    CCP_ALPHA,
+    RANDOM_STATE,
+];
+const DT_PARAMS_CLS: [crate::params::ParamSpec; 10] = {
+    let mut params = DT_PARAMS;
+    params[0] = CRITERION_CLS;
+    params
+};
 const FOREST_PARAMS_RFC: [crate::params::ParamSpec; 13] = {
     let mut params = FOREST_PARAMS_RF;
     params[1] = CRITERION_CLS;

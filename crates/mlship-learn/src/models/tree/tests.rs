@@ -7,11 +7,7 @@ use crate::models::ModelSpec;
 use crate::params::ParamValue;
 
 fn problem(n_rows: usize) -> (Matrix, Vec<f64>) {
-    let mut state = 11u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
-    };
+    let mut next = crate::models::tests::uniform_stream(11);
     let a: Vec<f64> = (0..n_rows).map(|_| next() * 4.0).collect();
     let b: Vec<f64> = (0..n_rows).map(|_| next() * 2.0).collect();
     let y: Vec<f64> = (0..n_rows).map(|i| 3.0 * a[i] - 2.0 * b[i] * b[i] + 0.3 * next()).collect();

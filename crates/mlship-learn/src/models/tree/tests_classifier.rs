@@ -9,11 +9,7 @@ use crate::params::ParamValue;
 
 /// Two noisy features, three classes (codes 0..3) from thresholds on a score.
 fn problem(n_rows: usize) -> (Matrix, Vec<f64>) {
-    let mut state = 29u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
-    };
+    let mut next = crate::models::tests::uniform_stream(29);
     let a: Vec<f64> = (0..n_rows).map(|_| next() * 4.0).collect();
     let b: Vec<f64> = (0..n_rows).map(|_| next() * 2.0).collect();
     let c: Vec<f64> = (0..n_rows).map(|_| next()).collect();
@@ -75,7 +71,7 @@ fn probabilities_sum_to_one_and_predictions_are_their_argmax() {
         for (row, p) in proba.chunks(3).zip(&predicted) {
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{id}: {row:?}");
             assert!(row.iter().all(|&v| (0.0..=1.0).contains(&v)), "{id}: {row:?}");
-            assert_eq!(*p as usize, forest::first_argmax(row), "{id}: {row:?}");
+            assert_eq!(*p as usize, crate::numpy::argmax(row), "{id}: {row:?}");
         }
         let accuracy = predicted.iter().zip(&y).filter(|(p, t)| p == t).count() as f64 / 150.0;
         assert!(accuracy > 0.7, "{id}: training accuracy {accuracy}");

@@ -1,8 +1,9 @@
-//! The few numpy and scikit-learn reductions the boosting models need,
-//! computed as those libraries compute them so that the boosted ensembles
-//! follow scikit-learn's arithmetic: numpy's pairwise summation
-//! (`np.sum`, `np.mean`), `np.percentile` with linear interpolation, and
-//! scikit-learn's `_weighted_percentile` (the "inverted_cdf" method).
+//! The numpy and scikit-learn reductions the models and metrics need,
+//! computed as those libraries compute them so that results follow their
+//! arithmetic: numpy's pairwise summation (`np.sum`, `np.mean`),
+//! `np.percentile` with linear interpolation, scikit-learn's
+//! `_weighted_percentile` (the "inverted_cdf" method), `np.argmax` and a
+//! row-wise softmax (`exp(s - logsumexp(s))`).
 
 /// numpy's `pairwise_sum` for float64 (`np.sum` of a contiguous array):
 /// blocks of at most 128 values summed in 8 lanes, larger ranges halved.
@@ -90,6 +91,26 @@ pub(crate) fn weighted_percentile(values: &[f64], weights: &[f64], rank: f64) ->
     }
     let index = cdf.partition_point(|&c| c < target).min(order.len() - 1);
     values[order[index]]
+}
+
+/// The index of the first largest value (numpy's `argmax`).
+pub(crate) fn argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (index, &value) in values.iter().enumerate() {
+        if value > values[best] {
+            best = index;
+        }
+    }
+    best
+}
+
+/// Rows of scores turned into probabilities: `exp(s - logsumexp(s))`.
+pub(crate) fn softmax_rows(scores: &mut [f64], per_row: usize) {
+    for row in scores.chunks_mut(per_row) {
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let log_sum = row.iter().map(|v| (v - max).exp()).sum::<f64>().ln() + max;
+        row.iter_mut().for_each(|v| *v = (*v - log_sum).exp());
+    }
 }
 
 #[cfg(test)]
