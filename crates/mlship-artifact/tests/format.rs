@@ -10,13 +10,11 @@ use mlship_artifact::{Artifact, ArtifactError, FORMAT_VERSION};
 use mlship_data::{CategoricalColumn, Column, Table};
 use mlship_testkit::golden_artifact as golden_path;
 
-#[path = "format/alloc.rs"]
-mod alloc;
 #[path = "format/fuzz.rs"]
 mod fuzz;
 
 #[global_allocator]
-static COUNTING: alloc::Counting = alloc::Counting;
+static COUNTING: mlship_testkit::alloc::Counting = mlship_testkit::alloc::Counting;
 
 fn seed_row() -> Table {
     let mut row = Table::default();

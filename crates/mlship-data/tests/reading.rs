@@ -15,6 +15,9 @@ use std::path::PathBuf;
 #[path = "reading/fuzz.rs"]
 mod fuzz;
 
+#[global_allocator]
+static COUNTING: mlship_testkit::alloc::Counting = mlship_testkit::alloc::Counting;
+
 fn write_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.path().join(name);
     std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();

@@ -26,3 +26,8 @@ pub use error::ApiError;
 pub use input::MAX_ABS_VALUE;
 pub use panic::catching;
 pub use state::ServedModel;
+
+// The unit tests' fuzz targets measure what the parsers allocate.
+#[cfg(test)]
+#[global_allocator]
+static COUNTING: mlship_testkit::alloc::Counting = mlship_testkit::alloc::Counting;

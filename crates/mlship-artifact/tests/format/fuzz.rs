@@ -8,13 +8,13 @@
 //! predict the two seed rows with a result, never panic. The work a loaded
 //! file can cost is bounded by the loader's validation (widths at most
 //! `MAX_FEATURES`, polynomial degree at most 5), so predicting two rows of an
-//! accepted mutant stays small: a counting allocator (`alloc.rs`) asserts the
+//! accepted mutant stays small: a counting allocator (`mlship_testkit::alloc`) asserts the
 //! stated bound on every case. A fixed seed keeps CI repeatable; failures
 //! proptest finds are kept in `tests/format/fuzz.proptest-regressions`.
 
-use super::alloc::peak_during;
 use super::seed_row;
 use mlship_artifact::{Artifact, FORMAT_VERSION};
+use mlship_testkit::alloc::peak_during;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
 use serde_json::Value;

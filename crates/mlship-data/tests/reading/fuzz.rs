@@ -1,11 +1,14 @@
 //! Issue 10, item 8: the CSV reader fuzzed with proptest from a committed
 //! corpus (the bundled insurance data's first lines and a few awkward
 //! files: quotes, CRLF, BOM, missing tokens, dates). Mutated bytes must read
-//! into a table or a `DataError`, never panic, and an accepted table is
-//! bounded by its input: no more rows or columns than the bytes could spell.
+//! into a table or a `DataError`, never panic, never hold more than the
+//! stated allocation bound (`allocation_bound`, measured by the test binary's
+//! counting allocator), and an accepted table is bounded by its input: no
+//! more rows or columns than the bytes could spell.
 //! A fixed seed keeps CI repeatable.
 
 use mlship_data::{infer_kinds, read_csv_from, CsvOptions, KindOverrides};
+use mlship_testkit::alloc::peak_during;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
 
@@ -18,6 +21,12 @@ fn corpus() -> Vec<Vec<u8>> {
         b"\xef\xbb\xbfid;value\n1;2,5\n2;nan\n3;\n".to_vec(),
         b"x,y\n1e308,-inf\n1,2\n\"unterminated\n".to_vec(),
     ]
+}
+
+/// The stated bound: reading a CSV and inferring its kinds never holds more
+/// than 4 MiB plus 64 bytes per input byte.
+fn allocation_bound(input_bytes: usize) -> usize {
+    4 * 1024 * 1024 + 64 * input_bytes
 }
 
 #[test]
@@ -48,10 +57,17 @@ fn mutated_csv_never_panics_and_stays_bounded() {
             }
         }
         let options = CsvOptions { delimiter: if semicolon { b';' } else { b',' } };
-        if let Ok(mut table) = read_csv_from(bytes.as_slice(), "fuzz.csv", &options) {
+        let (read, peak) = peak_during(|| {
+            let mut read = read_csv_from(bytes.as_slice(), "fuzz.csv", &options);
+            if let Ok(table) = read.as_mut() {
+                let _ = infer_kinds(table, &KindOverrides::default());
+            }
+            read
+        });
+        prop_assert!(peak <= allocation_bound(bytes.len()), "{peak} bytes held for {} input bytes", bytes.len());
+        if let Ok(table) = read {
             prop_assert!(table.n_rows() <= bytes.len() + 1, "{} rows from {} bytes", table.n_rows(), bytes.len());
             prop_assert!(table.names.len() <= bytes.len() + 1);
-            let _ = infer_kinds(&mut table, &KindOverrides::default());
         }
     });
 }

@@ -1,7 +1,8 @@
-//! A counting allocator for this test binary, so the fuzz targets can assert
-//! a bound on the memory a hostile file makes the loader allocate: per
-//! thread (the loader and a small prediction run on the calling thread), the
-//! bytes live now and the peak since `peak_during` started. Thread-locals
+//! A counting allocator for test binaries, so the fuzz targets can assert a
+//! bound on the memory a hostile input makes a parser allocate: per thread
+//! (the parsers run on the calling thread), the bytes live now and the peak
+//! since `peak_during` started. A test binary opts in with
+//! `#[global_allocator] static COUNTING: Counting = Counting;`. Thread-locals
 //! with `const` initialisers and no destructor are safe to touch from an
 //! allocator (they never allocate).
 
