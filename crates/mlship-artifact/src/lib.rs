@@ -20,13 +20,14 @@
 
 mod time;
 
-use mlship_learn::{FittedPipeline, PipelineSpec, RegressionMetrics};
+use mlship_learn::{FittedPipeline, PipelineSpec};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+pub use mlship_learn::Scores;
 pub use time::utc_now_rfc3339;
 
 /// The header's `format` field: what tells a model file from any other JSON.
@@ -98,11 +99,11 @@ struct Header {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvMetrics {
     /// One set of scores per fold, in fold order.
-    pub folds: Vec<RegressionMetrics>,
+    pub folds: Vec<Scores>,
     /// The mean over the folds.
-    pub mean: RegressionMetrics,
+    pub mean: Scores,
     /// The standard deviation over the folds.
-    pub std: RegressionMetrics,
+    pub std: Scores,
 }
 
 /// The scores recorded with a model, as PyCaret reports them.
@@ -111,7 +112,7 @@ pub struct Metrics {
     /// Cross-validation on the training split.
     pub cv: CvMetrics,
     /// The held-out test split.
-    pub holdout: RegressionMetrics,
+    pub holdout: Scores,
 }
 
 /// Where the training data came from and exactly which bytes it was.
@@ -287,7 +288,12 @@ impl Artifact {
         // The checksum only proves the file is what was written, not that it
         // was written by mlship: every index, length and width is checked
         // before any command uses the pipeline.
-        artifact.pipeline.validate().map_err(|source| ArtifactError::InvalidModel { path, source })?;
+        artifact.pipeline.validate().map_err(|source| ArtifactError::InvalidModel { path: path.clone(), source })?;
+        // The model's task, the pipeline's label encoding and the task-only options agree.
+        artifact
+            .spec
+            .check_target(artifact.pipeline.labels.as_ref())
+            .map_err(|source| ArtifactError::InvalidModel { path, source })?;
         Ok((artifact, header.payload_sha256))
     }
 }

@@ -35,8 +35,8 @@ fn golden_v1_artifact_still_loads_and_predicts() {
     let names: Vec<&str> = artifact.pipeline.schema.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["age", "sex", "bmi", "children", "smoker", "region"]);
     assert_eq!(artifact.data.n_rows, 1338);
-    assert!((artifact.metrics.holdout.r2 - 0.8556).abs() < 5e-5);
-    let predictions = artifact.pipeline.predict(&seed_row()).unwrap();
+    assert!((artifact.metrics.holdout.get("R2").unwrap() - 0.8556).abs() < 5e-5);
+    let predictions = artifact.pipeline.predict(&seed_row()).unwrap().numbers();
     assert!((predictions[0] - 23624.08).abs() < 0.005, "{}", predictions[0]);
     // An unseen region encodes as all zeros and still predicts.
     assert!(predictions[1].is_finite());
@@ -50,8 +50,8 @@ fn round_trip_is_bit_identical() {
     artifact.save(&path).unwrap();
     let loaded = Artifact::load(&path).unwrap();
     assert_eq!(loaded, artifact);
-    let before = artifact.pipeline.predict(&seed_row()).unwrap();
-    let after = loaded.pipeline.predict(&seed_row()).unwrap();
+    let before = artifact.pipeline.predict(&seed_row()).unwrap().numbers();
+    let after = loaded.pipeline.predict(&seed_row()).unwrap().numbers();
     assert_eq!(
         before.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         after.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
@@ -102,7 +102,7 @@ fn golden_artifacts_of_every_family_still_load_and_predict_bit_for_bit() {
     for (id, family) in families {
         let artifact = Artifact::load(&folder.join(family["file"].as_str().unwrap())).unwrap();
         assert_eq!(artifact.spec.model.id, *id);
-        let predictions = artifact.pipeline.predict(&seed_row()).unwrap();
+        let predictions = artifact.pipeline.predict(&seed_row()).unwrap().numbers();
         let want: Vec<f64> = family["predictions"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         assert_eq!(predictions, want, "{id}");
     }

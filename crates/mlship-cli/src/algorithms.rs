@@ -12,6 +12,9 @@ use mlship_learn::{find_model, models_for, ModelEntry, Task};
 pub struct AlgorithmsArgs {
     /// Show one model's hyperparameters
     pub id: Option<String>,
+    /// regression or classification (PyCaret's module); default regression
+    #[arg(long, default_value = "regression", value_parser = crate::train::parse_task)]
+    pub task: Task,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
@@ -30,7 +33,7 @@ fn entry_json(entry: &ModelEntry) -> serde_json::Value {
 }
 
 pub fn run(args: AlgorithmsArgs) -> Result<()> {
-    let task = Task::Regression;
+    let task = args.task;
     let entries: Vec<&ModelEntry> = match &args.id {
         Some(id) => vec![find_model(task, id)?],
         None => models_for(task).collect(),

@@ -72,8 +72,7 @@ fn parse_model_param(text: &str) -> std::result::Result<(String, String, ParamVa
 }
 
 /// The models to compare, in PyCaret's order (or `--include`'s), with their parameters.
-fn selected_models(args: &CompareArgs, seed: u32) -> Result<Vec<ModelSpec>> {
-    let task = Task::Regression;
+fn selected_models(args: &CompareArgs, seed: u32, task: Task) -> Result<Vec<ModelSpec>> {
     for id in args.include.iter().chain(&args.exclude).chain(args.params.iter().map(|(id, _, _)| id)) {
         mlship_learn::find_model(task, id)?;
     }
@@ -116,7 +115,8 @@ pub fn run(args: CompareArgs) -> Result<()> {
         bail!("compare runs many models: use --include and --param ID.NAME=VALUE instead of a [model] table");
     }
     let seed = session_seed(&mut options);
-    let task = Task::Regression;
+    let data = args.input.load(extras.target, &options)?;
+    let task = data.task;
     let sort = args.sort.clone().unwrap_or_else(|| task.default_sort_metric().to_string());
     let sort_metric = task.metric(&sort).map(|m| m.name).ok_or_else(|| {
         let names: Vec<&str> = task.metrics().iter().map(|m| m.name).collect();
@@ -130,8 +130,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         Some(minutes) => bail!("invalid option: --budget-time must be a positive number of minutes, got {minutes}"),
         None => None,
     };
-    let models = selected_models(&args, seed)?;
-    let data = args.input.load(extras.target, &options)?;
+    let models = selected_models(&args, seed, task)?;
     let bar = progress_bar(models.len() * options.fold, !args.json);
     let on_cell = |id: &str| {
         if let Some(bar) = &bar {
@@ -144,6 +143,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         table: &data.loaded.table,
         kinds: &data.kinds,
         y: &data.y,
+        labels: data.labels.as_ref(),
         seed,
         models: &models,
         budget,
@@ -204,6 +204,7 @@ fn save_selected(
             kinds: &data.kinds,
             target: &data.target,
             y: &data.y,
+            labels: data.labels.as_ref(),
             seed,
             finalize: false,
         };
@@ -299,7 +300,7 @@ pub fn record_compare(
                 "mean": score.mean, "std": score.std, "TT (Sec)": score.fit_seconds, "error": score.error})
         })
         .collect();
-    let document = serde_json::json!({"task": "regression", "sort": sort, "models": board});
+    let document = serde_json::json!({"task": data.task.as_str(), "sort": sort, "models": board});
     runtime.block_on(async {
         store.save_run_file(&parent, "leaderboard.json", "leaderboard", document.to_string().as_bytes()).await?;
         store.finish_run(&parent, None).await

@@ -37,6 +37,8 @@ pub fn run(args: InspectArgs) -> Result<()> {
                 "spec": artifact.spec.model,
             },
             "target": artifact.pipeline.target,
+            "classes": artifact.pipeline.labels.as_ref().map(|l| &l.classes),
+            "probability_threshold": artifact.pipeline.probability_threshold,
             "session_id": artifact.session_id,
             "finalized": artifact.finalized,
             "options": artifact.spec.options,
@@ -69,6 +71,10 @@ pub fn run(args: InspectArgs) -> Result<()> {
         "data    {} · {} rows × {} columns · sha256 {}",
         artifact.data.source, artifact.data.n_rows, artifact.data.n_cols, artifact.data.sha256
     );
+    if let Some(labels) = &artifact.pipeline.labels {
+        let classes: Vec<String> = labels.classes.iter().map(ToString::to_string).collect();
+        println!("classes {} ({})", classes.join(", "), classes.len());
+    }
     println!("\ninput schema");
     for column in &artifact.pipeline.schema {
         let detail = match (&column.min, &column.max) {
@@ -112,7 +118,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
             println!("  {name:<30} {value:.4}");
         }
     }
-    println!("\n{}", metrics_header("Metrics"));
+    println!("\n{}", metrics_header("Metrics", artifact.metrics.holdout.task()));
     println!("{}", metrics_row("CV mean", &artifact.metrics.cv.mean));
     println!("{}", metrics_row("CV std", &artifact.metrics.cv.std));
     println!("{}", metrics_row("Hold-out", &artifact.metrics.holdout));

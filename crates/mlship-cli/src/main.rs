@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod algorithms;
+mod class_plots;
 mod compare;
 mod datasets;
 mod diagnostics;

@@ -40,7 +40,7 @@ impl ModelFlags {
     /// The model spec: the config file's `[model]` table, then `--param`
     /// (and the `--alpha`/`--l1-ratio` aliases) on top; `seed` is the
     /// default `random_state`.
-    pub fn resolve(&self, extras: &ConfigExtras, seed: u32) -> Result<ModelSpec> {
+    pub fn resolve(&self, extras: &ConfigExtras, seed: u32, task: Task) -> Result<ModelSpec> {
         let id = self.model.clone().or_else(|| extras.model.clone()).unwrap_or_else(|| "lr".to_string());
         let mut given: Vec<(String, ParamValue)> = Vec::new();
         // A config's parameters belong to the config's model; another --model starts from its defaults.
@@ -50,7 +50,7 @@ impl ModelFlags {
         given.extend(self.params.iter().cloned());
         given.extend(self.alpha.map(|value| ("alpha".to_string(), ParamValue::Float(value))));
         given.extend(self.l1_ratio.map(|value| ("l1_ratio".to_string(), ParamValue::Float(value))));
-        Ok(ModelSpec::new(Task::Regression, &id, &given, seed)?)
+        Ok(ModelSpec::new(task, &id, &given, seed)?)
     }
 }
 
@@ -125,9 +125,15 @@ pub struct OptionFlags {
     /// Number of components (integer) or variance fraction (0 < f < 1)
     #[arg(long)]
     pub pca_components: Option<String>,
-    /// Yeo-Johnson transform of the target, inverted at prediction time
+    /// Yeo-Johnson transform of the target, inverted at prediction time (regression)
     #[arg(long)]
     pub transform_target: bool,
+    /// Oversample minority classes with SMOTE inside each training fold (classification)
+    #[arg(long)]
+    pub fix_imbalance: bool,
+    /// Binary classification: predict the positive class when its probability is at least this
+    #[arg(long, value_name = "P")]
+    pub probability_threshold: Option<f64>,
 }
 
 fn parse_numeric_imputation(text: &str) -> Result<NumericImputation> {
@@ -290,6 +296,10 @@ impl OptionFlags {
         enable!(normalize);
         enable!(pca);
         enable!(transform_target);
+        enable!(fix_imbalance);
+        if self.probability_threshold.is_some() {
+            options.probability_threshold = self.probability_threshold;
+        }
         if let Some(text) = &self.numeric_imputation {
             options.numeric_imputation = parse_numeric_imputation(text)?;
         }

@@ -1,17 +1,93 @@
 //! `mlship predict` streams a CSV file through a saved pipeline in fixed-size
 //! batches (memory bounded whatever the file size), writing every input column
-//! back with `prediction_label` appended.
+//! back with PyCaret's `predict_model` columns appended: `prediction_label`
+//! (the number, or the original class label), and for a classifier with
+//! probabilities `prediction_score` (the probability of the predicted class)
+//! and, with `--raw-score`, one `prediction_score_<class>` per class.
 
 use anyhow::{Context, Result};
 use clap::Args;
 use mlship_artifact::Artifact;
 use mlship_data::{Column, ColumnKind, CsvBatchReader, CsvOptions};
-use mlship_learn::LearnError;
+use mlship_learn::{FittedPipeline, LearnError, Predictions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The output column; an input column of that name is replaced, not repeated.
+/// The predicted value or label; an input column of an output's name is replaced, not repeated.
 const PREDICTION_COLUMN: &str = "prediction_label";
+/// The probability of the predicted class.
+const SCORE_COLUMN: &str = "prediction_score";
+
+/// The columns `predict` appends for this pipeline, in order.
+fn output_columns(pipeline: &FittedPipeline, raw_score: bool) -> Vec<String> {
+    let mut columns = vec![PREDICTION_COLUMN.to_string()];
+    if let Some(labels) = &pipeline.labels {
+        if pipeline.model.has_probabilities() {
+            if raw_score {
+                columns.extend(labels.classes.iter().map(|class| format!("{SCORE_COLUMN}_{class}")));
+            } else {
+                columns.push(SCORE_COLUMN.to_string());
+            }
+        }
+    }
+    columns
+}
+
+/// One row's output fields, in `output_columns` order.
+fn output_fields(pipeline: &FittedPipeline, predictions: &Predictions, row: usize, raw_score: bool, out: &mut Vec<String>) {
+    out.clear();
+    match predictions {
+        Predictions::Regression(values) => out.push(values[row].to_string()),
+        Predictions::Classification(classes) => {
+            let label = pipeline.labels.as_ref().and_then(|l| l.label(classes.codes[row]));
+            out.push(label.map_or_else(String::new, ToString::to_string));
+            if raw_score {
+                out.extend(classes.row_probabilities(row).unwrap_or_default().iter().map(ToString::to_string));
+            } else if let Some(score) = classes.score(row) {
+                out.push(score.to_string());
+            }
+        }
+    }
+}
+
+/// Labels in the data's copy of the target that training never saw: each
+/// label once with its row count (the scores of those rows cannot be right).
+struct UnseenLabels {
+    column: Option<usize>,
+    found: std::collections::BTreeMap<String, usize>,
+}
+
+impl UnseenLabels {
+    fn new(pipeline: &FittedPipeline, file_names: &[String]) -> Self {
+        let column = pipeline.labels.as_ref().and_then(|_| file_names.iter().position(|n| *n == pipeline.target));
+        UnseenLabels { column, found: std::collections::BTreeMap::new() }
+    }
+
+    fn check(&mut self, pipeline: &FittedPipeline, field: Option<&str>) {
+        let (Some(labels), Some(text)) = (&pipeline.labels, field) else { return };
+        if !text.is_empty() && labels.code_of_text(text).is_err() {
+            *self.found.entry(text.to_string()).or_default() += 1;
+        }
+    }
+
+    fn warn(&self, pipeline: &FittedPipeline, data: &Path) {
+        if self.found.is_empty() {
+            return;
+        }
+        let listed: Vec<String> = self.found.iter().take(5).map(|(label, n)| format!("{label:?} ({n} rows)")).collect();
+        let known: Vec<String> =
+            pipeline.labels.iter().flat_map(|l| l.classes.iter().map(ToString::to_string)).collect();
+        eprintln!(
+            "warning: {}: target column \"{}\" holds labels never seen in training: {}{} (classes: {}); \
+             those rows can never be predicted right",
+            data.display(),
+            pipeline.target,
+            listed.join(", "),
+            if self.found.len() > 5 { format!(" and {} more", self.found.len() - 5) } else { String::new() },
+            known.join(", ")
+        );
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct PredictArgs {
@@ -36,6 +112,9 @@ pub struct PredictArgs {
     /// The largest field accepted, in bytes; a longer one is an error naming its line and column
     #[arg(long, default_value_t = mlship_data::DEFAULT_MAX_FIELD_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_field_bytes: u64,
+    /// Classifiers: one prediction_score_<class> column per class instead of prediction_score (PyCaret's raw_score)
+    #[arg(long)]
+    pub raw_score: bool,
     #[command(flatten)]
     pub store: crate::track::StoreFlags,
 }
@@ -60,12 +139,15 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
     reader.set_max_field_bytes(usize::try_from(args.max_field_bytes).unwrap_or(usize::MAX));
     let batch_bytes = usize::try_from(args.batch_bytes).unwrap_or(usize::MAX);
     let mut writer = csv::WriterBuilder::new().delimiter(csv.delimiter).from_writer(output);
-    let replaced = reader.file_names.iter().position(|n| n == PREDICTION_COLUMN);
-    let kept = |idx: &usize| Some(*idx) != replaced;
+    let pipeline = &artifact.pipeline;
+    let outputs = output_columns(pipeline, args.raw_score);
+    let replaced: Vec<usize> = (0..reader.file_names.len()).filter(|&i| outputs.contains(&reader.file_names[i])).collect();
+    let kept = |idx: &usize| !replaced.contains(idx);
     let mut header: Vec<&str> =
         reader.file_names.iter().enumerate().filter(|(i, _)| kept(i)).map(|(_, n)| n.as_str()).collect();
-    header.push(PREDICTION_COLUMN);
+    header.extend(outputs.iter().map(String::as_str));
     writer.write_record(&header)?;
+    let mut unseen = UnseenLabels::new(pipeline, &reader.file_names);
     let batch_rows = args.batch_rows as usize;
     let (sender, batches) = std::sync::mpsc::sync_channel(1);
     std::thread::scope(|scope| {
@@ -77,22 +159,23 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
             }
         });
         let mut n_rows = 0u64;
-        let mut formatted = String::new();
+        let mut formatted = Vec::new();
         // Dropping `batches` on an early error stops the reader thread.
         for batch in batches {
             let Some(batch) = batch? else { break };
-            let predictions =
-                artifact.pipeline.predict(&batch.table).map_err(|e| locate(e, &args.data, &batch.records))?;
-            for (record, prediction) in batch.records.iter().zip(&predictions) {
-                formatted.clear();
-                use std::fmt::Write as _;
-                write!(formatted, "{prediction}")?;
+            let predictions = pipeline.predict(&batch.table).map_err(|e| locate(e, &args.data, &batch.records))?;
+            for (row, record) in batch.records.iter().enumerate() {
+                output_fields(pipeline, &predictions, row, args.raw_score, &mut formatted);
+                if let Some(column) = unseen.column {
+                    unseen.check(pipeline, record.get(column));
+                }
                 let fields = record.iter().enumerate().filter(|(i, _)| kept(i)).map(|(_, f)| f);
-                writer.write_record(fields.chain(std::iter::once(formatted.as_str())))?;
+                writer.write_record(fields.chain(formatted.iter().map(String::as_str)))?;
             }
             n_rows += predictions.len() as u64;
         }
         writer.flush()?;
+        unseen.warn(pipeline, &args.data);
         Ok(n_rows)
     })
 }
@@ -121,31 +204,37 @@ fn score_parquet<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -
         ..Default::default()
     };
     let mut writer = csv::Writer::from_writer(output);
-    let kept: Vec<usize> = (0..names.len()).filter(|&i| names[i] != PREDICTION_COLUMN).collect();
+    let pipeline = &artifact.pipeline;
+    let outputs = output_columns(pipeline, args.raw_score);
+    let kept: Vec<usize> = (0..names.len()).filter(|&i| !outputs.contains(&names[i])).collect();
     let mut header: Vec<&str> = kept.iter().map(|&i| names[i].as_str()).collect();
-    header.push(PREDICTION_COLUMN);
+    header.extend(outputs.iter().map(String::as_str));
     writer.write_record(&header)?;
+    let mut unseen = UnseenLabels::new(pipeline, &names);
+    let mut formatted = Vec::new();
     let mut n_rows = 0u64;
     while let Some(mut table) = reader.next_batch(args.batch_rows as usize)? {
         let raw = table.clone();
         mlship_data::infer_kinds(&mut table, &overrides).with_context(|| args.data.display().to_string())?;
-        let predictions =
-            artifact.pipeline.predict(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
-        for (row_idx, prediction) in predictions.iter().enumerate() {
-            let mut record: Vec<String> = kept
-                .iter()
-                .map(|&col| match &raw.columns[col] {
-                    Column::Numeric(values) if values[row_idx].is_nan() => String::new(),
-                    Column::Numeric(values) => values[row_idx].to_string(),
-                    Column::Categorical(c) => c.value(row_idx).unwrap_or("").to_string(),
-                })
-                .collect();
-            record.push(prediction.to_string());
+        let predictions = pipeline.predict(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
+        for row_idx in 0..predictions.len() {
+            let cell = |col: usize| match &raw.columns[col] {
+                Column::Numeric(values) if values[row_idx].is_nan() => String::new(),
+                Column::Numeric(values) => values[row_idx].to_string(),
+                Column::Categorical(c) => c.value(row_idx).unwrap_or("").to_string(),
+            };
+            if let Some(column) = unseen.column {
+                unseen.check(pipeline, Some(&cell(column)));
+            }
+            let mut record: Vec<String> = kept.iter().map(|&col| cell(col)).collect();
+            output_fields(pipeline, &predictions, row_idx, args.raw_score, &mut formatted);
+            record.append(&mut formatted);
             writer.write_record(&record)?;
         }
         n_rows += predictions.len() as u64;
     }
     writer.flush()?;
+    unseen.warn(pipeline, &args.data);
     Ok(n_rows)
 }
 

@@ -32,6 +32,7 @@ pub fn run(args: QuickstartArgs) -> Result<()> {
             data: "insurance".to_string(),
             target: Some("charges".to_string()),
             delimiter: ",".to_string(),
+            task: None,
         },
         options: OptionFlags {
             session_id: Some(123),

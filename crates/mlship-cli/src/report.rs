@@ -3,18 +3,19 @@
 //! by PyCaret's metric names for machines.
 
 use anyhow::Result;
-use mlship_learn::{RegressionMetrics, METRIC_NAMES};
+use mlship_learn::{Scores, Task};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct CvReport<'a> {
-    pub folds: &'a [RegressionMetrics],
-    pub mean: &'a RegressionMetrics,
-    pub std: &'a RegressionMetrics,
+    pub folds: &'a [Scores],
+    pub mean: &'a Scores,
+    pub std: &'a Scores,
 }
 
 #[derive(Debug)]
 pub struct TrainReport {
+    pub task: Task,
     pub model_id: String,
     pub model_name: String,
     pub session_id: u32,
@@ -22,14 +23,16 @@ pub struct TrainReport {
     pub n_train: usize,
     pub n_test: usize,
     pub n_features: usize,
-    pub folds: Vec<RegressionMetrics>,
-    pub mean: RegressionMetrics,
-    pub std: RegressionMetrics,
-    pub holdout: RegressionMetrics,
+    pub folds: Vec<Scores>,
+    pub mean: Scores,
+    pub std: Scores,
+    pub holdout: Scores,
     pub artifact: Option<String>,
     pub run: Option<RunInfo>,
     pub notices: Vec<String>,
     pub duration_ms: f64,
+    /// A classifier's classes, in code order (the label encoding).
+    pub classes: Option<Vec<mlship_learn::ClassLabel>>,
 }
 
 /// Where `train` recorded its run.
@@ -40,17 +43,17 @@ pub struct RunInfo {
     pub store: String,
 }
 
-/// The header of a metrics table: `label` over the row labels, then PyCaret's metric names.
-pub fn metrics_header(label: &str) -> String {
+/// The header of a metrics table: `label` over the row labels, then the task's metric names.
+pub fn metrics_header(label: &str, task: Task) -> String {
     let mut header = format!("{label:<9}");
-    for name in METRIC_NAMES {
+    for name in task.metrics().iter().map(|m| m.name) {
         header.push_str(&format!("{name:>14}"));
     }
     header
 }
 
 /// One row of a metrics table, 4 decimals as PyCaret prints them.
-pub fn metrics_row(label: &str, metrics: &RegressionMetrics) -> String {
+pub fn metrics_row(label: &str, metrics: &Scores) -> String {
     let mut row = format!("{label:<9}");
     for value in metrics.values() {
         row.push_str(&format!("{:>14}", format!("{value:.4}")));
@@ -64,8 +67,10 @@ pub fn print_train(report: &TrainReport, json: bool) -> Result<()> {
     }
     if json {
         let document = serde_json::json!({
+            "task": report.task.as_str(),
             "model": {"id": report.model_id, "name": report.model_name},
             "target": report.target,
+            "classes": report.classes,
             "session_id": report.session_id,
             "rows": {"train": report.n_train, "holdout": report.n_test},
             "n_features": report.n_features,
@@ -90,7 +95,7 @@ pub fn print_train(report: &TrainReport, json: bool) -> Result<()> {
         report.n_test,
         report.n_features
     );
-    println!("{}", metrics_header("Fold"));
+    println!("{}", metrics_header("Fold", report.task));
     for (fold_idx, fold) in report.folds.iter().enumerate() {
         println!("{}", metrics_row(&fold_idx.to_string(), fold));
     }
@@ -112,7 +117,7 @@ pub fn print_train(report: &TrainReport, json: bool) -> Result<()> {
 pub struct SavedModel {
     pub id: String,
     pub path: String,
-    pub holdout: RegressionMetrics,
+    pub holdout: Scores,
 }
 
 /// Where `compare` recorded its runs: the parent and one child per model.
@@ -127,7 +132,7 @@ pub struct CompareRunInfo {
 
 /// What `compare` prints.
 pub struct Leaderboard<'a> {
-    pub task: mlship_learn::Task,
+    pub task: Task,
     pub sort: &'a str,
     pub session_id: u32,
     pub target: &'a str,
@@ -149,13 +154,12 @@ fn leaderboard_row(board: &Leaderboard<'_>, idx: usize) -> serde_json::Value {
     let mut row = serde_json::Map::new();
     row.insert("id".into(), score.spec.id.clone().into());
     row.insert("Model".into(), score.spec.display_name().into());
-    let values = score.mean.map(|m| m.values());
-    for (pos, name) in METRIC_NAMES.iter().enumerate() {
-        let value = values.map(|v| v[pos]).filter(|v| v.is_finite());
+    for (pos, name) in board.task.metrics().iter().map(|m| m.name).enumerate() {
+        let value = score.mean.as_ref().map(|m| m.values()[pos]).filter(|v| v.is_finite());
         row.insert((*name).into(), value.map_or(serde_json::Value::Null, serde_json::Value::from));
     }
     row.insert("TT (Sec)".into(), (score.mean.is_some().then_some(score.fit_seconds)).into());
-    row.insert("std".into(), serde_json::to_value(score.std).unwrap_or_default());
+    row.insert("std".into(), serde_json::to_value(&score.std).unwrap_or_default());
     row.insert("folds".into(), serde_json::to_value(&score.folds).unwrap_or_default());
     row.insert("params".into(), serde_json::to_value(&score.spec.params).unwrap_or_default());
     row.insert("error".into(), score.error.clone().into());
@@ -212,7 +216,7 @@ pub fn print_leaderboard(board: &Leaderboard<'_>, json: bool) -> Result<()> {
             None => Vec::new(),
         })
         .collect();
-    let names: Vec<&str> = METRIC_NAMES.iter().copied().chain(["TT (Sec)"]).collect();
+    let names: Vec<&str> = board.task.metrics().iter().map(|m| m.name).chain(["TT (Sec)"]).collect();
     let widths: Vec<usize> = (0..names.len())
         .map(|col| {
             cells.iter().filter_map(|row| row.get(col)).map(String::len).chain([names[col].len()]).max().unwrap_or(8)
@@ -237,7 +241,8 @@ pub fn print_leaderboard(board: &Leaderboard<'_>, json: bool) -> Result<()> {
         println!("{row}");
     }
     for saved in board.saved {
-        println!("Saved {} ({}, hold-out R2 {:.4})", saved.path, saved.id, saved.holdout.r2);
+        let sort = saved.holdout.get(board.sort).map_or_else(String::new, |v| format!(", hold-out {} {v:.4}", board.sort));
+        println!("Saved {} ({}{sort})", saved.path, saved.id);
     }
     if let Some(run) = board.run {
         println!(

@@ -5,7 +5,7 @@
 use crate::diagnostics;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use mlship_learn::{Evaluation, RegressionMetrics, METRIC_NAMES};
+use mlship_learn::{Evaluation, Scores};
 use mlship_track::format_time;
 use mlship_track::{MetricPoint, ModelRef, ModelSource, NewRun, RunQuery, Store, StoreLocation};
 use std::path::{Path, PathBuf};
@@ -90,18 +90,25 @@ pub fn flatten_params(prefix: &str, value: &serde_json::Value, out: &mut Vec<(St
     }
 }
 
+/// A metric's key in the store: PyCaret's name in lower case without a
+/// trailing dot (`r2`, `accuracy`, `prec`); the store's sort reads the
+/// direction back from the task tables.
+pub fn metric_key(name: &str) -> String {
+    name.trim_end_matches('.').to_lowercase()
+}
+
 /// `prefix<metric><suffix>` points for one row of metrics (non-finite values skipped).
-fn metric_points(points: &mut Vec<MetricPoint>, prefix: &str, step: i64, metrics: &RegressionMetrics, suffix: &str) {
-    for (name, value) in METRIC_NAMES.iter().zip(metrics.values()) {
+fn metric_points(points: &mut Vec<MetricPoint>, prefix: &str, step: i64, metrics: &Scores, suffix: &str) {
+    for (name, value) in metrics.iter() {
         if value.is_finite() {
-            points.push(MetricPoint { key: format!("{prefix}{}{suffix}", name.to_lowercase()), step, value });
+            points.push(MetricPoint { key: format!("{prefix}{}{suffix}", metric_key(name)), step, value });
         }
     }
 }
 
 /// The cross-validation keys: `cv_<m>` (mean), `cv_<m>_std`, and `fold_<m>`
 /// with the fold number as its step.
-pub fn cv_metrics(folds: &[RegressionMetrics], mean: &RegressionMetrics, std: &RegressionMetrics) -> Vec<MetricPoint> {
+pub fn cv_metrics(folds: &[Scores], mean: &Scores, std: &Scores) -> Vec<MetricPoint> {
     let mut points = Vec::new();
     metric_points(&mut points, "cv_", 0, mean, "");
     metric_points(&mut points, "cv_", 0, std, "_std");

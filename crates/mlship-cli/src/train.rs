@@ -9,7 +9,7 @@ use clap::Args;
 use mlship_artifact::{artifact_path, utc_now_rfc3339, Artifact, CvMetrics, DataFingerprint, Metrics};
 use mlship_data::parse::parse_number;
 use mlship_data::{datasets, infer_kinds, Column, ColumnKind, CsvOptions, KindOverrides, LoadedTable, Table};
-use mlship_learn::{evaluate, Evaluation, EvaluationInput, PipelineSpec};
+use mlship_learn::{evaluate, Evaluation, EvaluationInput, LabelEncoding, PipelineSpec, Task};
 use std::path::Path;
 use std::time::Instant;
 
@@ -25,13 +25,22 @@ pub struct DataFlags {
     /// CSV field delimiter: one character, or "tab"
     #[arg(long, default_value = ",")]
     pub delimiter: String,
+    /// classification or regression (default: inferred from the target, as PyCaret: text, or whole numbers
+    /// with at most 20 distinct values, is classification)
+    #[arg(long, value_name = "TASK", value_parser = parse_task)]
+    pub task: Option<Task>,
+}
+
+/// `--task`: PyCaret's module name.
+pub fn parse_task(text: &str) -> Result<Task, String> {
+    Task::parse(text).ok_or_else(|| format!("the task is classification or regression, got {text:?}"))
 }
 
 impl DataFlags {
     /// The table, its target (`--target`, else the config file's, else the
     /// bundled dataset's) and column kinds.
     pub fn load(&self, config_target: Option<String>, options: &mlship_learn::SetupOptions) -> Result<TrainingData> {
-        load_training_data(&self.data, self.target.clone().or(config_target), &self.delimiter, options)
+        load_training_data(&self.data, self.target.clone().or(config_target), &self.delimiter, self.task, options)
     }
 }
 
@@ -120,14 +129,52 @@ pub fn load_data(data: &str, csv: &CsvOptions) -> Result<LoadedTable> {
     Ok(mlship_data::read_path(path, csv)?)
 }
 
-/// Takes the target out of the table; rows whose target is missing are dropped.
-fn extract_target(table: &mut Table, target: &str, source: &str) -> Result<(Vec<f64>, usize)> {
+/// The target as the learners see it.
+pub struct TargetValues {
+    /// Classification or regression (forced, or inferred as PyCaret's `get_ml_task`).
+    pub task: Task,
+    /// One value per kept row: the number, or the class code of `labels`.
+    pub y: Vec<f64>,
+    /// A classification target's label encoding.
+    pub labels: Option<LabelEncoding>,
+    /// What the user should know (labels differing only in case, …).
+    pub warnings: Vec<String>,
+}
+
+/// Takes the target out of the table, drops the rows whose target is
+/// missing (their count is returned), decides the task (`forced`, else
+/// PyCaret's rule) and label-encodes a classification target.
+fn extract_target(table: &mut Table, target: &str, source: &str, forced: Option<Task>) -> Result<(TargetValues, usize)> {
     let column = table
         .remove(target)
         .ok_or_else(|| anyhow!("{source}: no target column \"{target}\" (columns: {})", table.names.join(", ")))?;
-    let values = match column {
-        Column::Numeric(values) => values,
-        Column::Categorical(categorical) => {
+    let kept: Vec<usize> = (0..column.len()).filter(|&i| !column.is_missing(i)).collect();
+    if kept.is_empty() {
+        bail!("{source}: target \"{target}\" has no values");
+    }
+    let n_dropped = column.len() - kept.len();
+    let column = if n_dropped > 0 {
+        *table = table.take_rows(&kept);
+        column.take(&kept)
+    } else {
+        column
+    };
+    let task = match (&column, forced) {
+        (_, Some(task)) => task,
+        (Column::Categorical(_), None) => Task::Classification,
+        (Column::Numeric(values), None) => {
+            let whole = values.iter().all(|v| v.fract() == 0.0);
+            let mut distinct = values.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            Task::infer(true, whole, distinct.len())
+        }
+    };
+    let values = match (task, column) {
+        (Task::Regression, Column::Numeric(values)) => {
+            TargetValues { task, y: values, labels: None, warnings: Vec::new() }
+        }
+        (Task::Regression, Column::Categorical(categorical)) => {
             let row = (0..categorical.codes.len())
                 .find(|&i| categorical.value(i).is_some_and(|v| parse_number(v).is_none()))
                 .unwrap_or(0);
@@ -138,17 +185,13 @@ fn extract_target(table: &mut Table, target: &str, source: &str) -> Result<(Vec<
                 categorical.value(row).unwrap_or("")
             );
         }
+        (Task::Classification, column) => {
+            let encoded = LabelEncoding::fit(target, &column).with_context(|| source.to_string())?;
+            let y = encoded.codes.iter().map(|&code| code as f64).collect();
+            TargetValues { task, y, labels: Some(encoded.encoding), warnings: encoded.warnings }
+        }
     };
-    let kept: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
-    let n_dropped = values.len() - kept.len();
-    if kept.is_empty() {
-        bail!("{source}: target \"{target}\" has no values");
-    }
-    if n_dropped > 0 {
-        *table = table.take_rows(&kept);
-        return Ok((kept.iter().map(|&i| values[i]).collect(), n_dropped));
-    }
-    Ok((values, 0))
+    Ok((values, n_dropped))
 }
 
 /// PyCaret draws a random session id when none is given; so do we, and print it.
@@ -206,7 +249,9 @@ pub struct TrainOutcome {
 /// target, the target, each column's kind, and what was dropped on the way.
 pub struct TrainingData {
     pub loaded: LoadedTable,
+    pub task: Task,
     pub y: Vec<f64>,
+    pub labels: Option<LabelEncoding>,
     pub kinds: Vec<ColumnKind>,
     pub target: String,
     pub source: String,
@@ -222,6 +267,7 @@ pub fn load_training_data(
     data: &str,
     target: Option<String>,
     delimiter: &str,
+    task: Option<Task>,
     options: &mlship_learn::SetupOptions,
 ) -> Result<TrainingData> {
     let csv = CsvOptions { delimiter: parse_delimiter(delimiter)? };
@@ -235,8 +281,8 @@ pub fn load_training_data(
             .ok_or_else(|| anyhow!("--target is required: name the column to predict"))?,
     };
     let source = loaded.source.clone();
-    let (y, n_dropped) = extract_target(&mut loaded.table, &target, &source)?;
-    let mut notices = Vec::new();
+    let (values, n_dropped) = extract_target(&mut loaded.table, &target, &source, task)?;
+    let mut notices = values.warnings;
     if n_dropped > 0 {
         notices.push(format!("dropped {n_dropped} rows whose target \"{target}\" is missing"));
     }
@@ -247,7 +293,17 @@ pub fn load_training_data(
         ignore: options.ignore_features.clone(),
     };
     let kinds = infer_kinds(&mut loaded.table, &overrides).with_context(|| source.clone())?;
-    Ok(TrainingData { loaded, y, kinds, target, source, notices, shape_read })
+    Ok(TrainingData {
+        loaded,
+        task: values.task,
+        y: values.y,
+        labels: values.labels,
+        kinds,
+        target,
+        source,
+        notices,
+        shape_read,
+    })
 }
 
 /// The session id given, or a random one (PyCaret draws one too), recorded in the options.
@@ -260,9 +316,9 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     args.tracking.check_experiment()?;
     let (mut options, extras) = args.options.resolve()?;
     let seed = session_seed(&mut options);
-    let model = args.model.resolve(&extras, seed)?;
-    let TrainingData { loaded, y, kinds, target, source, mut notices, shape_read } =
-        args.input.load(extras.target, &options)?;
+    let TrainingData { loaded, task, y, labels, kinds, target, source, mut notices, shape_read } =
+        args.input.load(extras.target.clone(), &options)?;
+    let model = args.model.resolve(&extras, seed, task)?;
     let (n_rows_read, n_cols_read) = shape_read;
     let spec = PipelineSpec { options, model };
     let input = EvaluationInput {
@@ -271,6 +327,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
         kinds: &kinds,
         target: &target,
         y: &y,
+        labels: labels.as_ref(),
         seed,
         finalize: args.finalize,
     };
@@ -293,6 +350,8 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     };
     notices.extend(evaluation.warnings.iter().cloned());
     let report = report::TrainReport {
+        task,
+        classes: labels.map(|l| l.classes),
         model_id: spec.model.id().to_string(),
         model_name: spec.model.display_name().to_string(),
         session_id: seed,
@@ -344,8 +403,12 @@ pub fn build_artifact(
         spec: spec.clone(),
         pipeline: evaluation.pipeline.clone(),
         metrics: Metrics {
-            cv: CvMetrics { folds: evaluation.folds.clone(), mean: evaluation.mean, std: evaluation.std },
-            holdout: evaluation.holdout,
+            cv: CvMetrics {
+                folds: evaluation.folds.clone(),
+                mean: evaluation.mean.clone(),
+                std: evaluation.std.clone(),
+            },
+            holdout: evaluation.holdout.clone(),
         },
         data: DataFingerprint {
             source: origin.source.to_string(),

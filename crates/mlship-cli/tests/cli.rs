@@ -202,10 +202,10 @@ fn bad_training_input_fails_with_one_clear_line() {
         ),
         (&["train", "--data", "insurance", "--target", "cost", "--save", "m"], "no target column \"cost\""),
         (
-            &["train", "--data", "text_target.csv", "--target", "charges", "--save", "m"],
+            &["train", "--data", "text_target.csv", "--target", "charges", "--task", "regression", "--save", "m"],
             "target \"charges\" is not numeric (data row 2, line 3, holds \"lots\")",
         ),
-        (&["train", "--data", "tiny.csv", "--target", "charges", "--save", "m"], "too few rows"),
+        (&["train", "--data", "tiny.csv", "--target", "charges", "--task", "regression", "--save", "m"], "too few rows"),
         (
             &["train", "--data", "insurance", "--normalize-method", "l2", "--save", "m"],
             "normalize_method must be zscore, minmax, maxabs or robust, got \"l2\"",
@@ -648,4 +648,104 @@ fn predict_refuses_fields_over_the_limit() {
     let large = stdout(&mlship(d, &["predict", "--model", &model, "--data", &data]));
     assert_eq!(small, large);
     assert_eq!(small.lines().count(), 1339);
+}
+
+fn churn_csv() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-learn/tests/fixtures/classification/churn.csv");
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn classification_trains_predicts_labels_and_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "churn.csv", churn_csv().as_bytes());
+    let args = ["train", "--data", "churn.csv", "--target", "churn", "--session-id", "123", "--no-track"];
+    let report = json(&mlship(d, &[&args[..], &["--save", "churn", "--json"]].concat()));
+    assert_eq!(report["task"], "classification");
+    assert_eq!(report["classes"], serde_json::json!(["no", "yes"]));
+    assert_eq!(report["model"]["id"], "lr");
+    let metrics: Vec<&String> = report["holdout"].as_object().unwrap().keys().collect();
+    assert_eq!(metrics.len(), 7, "{metrics:?}");
+    // PyCaret 3.3.2's CV mean for lr on this table (fixtures/pycaret_compare_classification.py).
+    assert!((report["cv"]["mean"]["Accuracy"].as_f64().unwrap() - 0.7404).abs() < 1e-4, "{report}");
+    assert!((report["cv"]["mean"]["AUC"].as_f64().unwrap() - 0.7771).abs() < 1e-4, "{report}");
+    assert_eq!(report["rows"]["train"], 489);
+    let text = stdout(&mlship(d, &args));
+    assert!(text.contains("Accuracy") && text.contains("Prec.") && !text.contains("RMSLE"), "{text}");
+
+    let inspected = json(&mlship(d, &["inspect", "churn.mlship", "--json"]));
+    assert_eq!(inspected["task"], "classification");
+    assert_eq!(inspected["classes"], serde_json::json!(["no", "yes"]));
+
+    write(
+        d,
+        "new.csv",
+        b"tenure,monthly_charges,contract,partner,support_calls,churn\n\
+          2,110,month-to-month,no,5,yes\n70,20,two year,yes,0,no\n12,50,one year,no,1,maybe\n",
+    );
+    let scored = mlship(d, &["predict", "--model", "churn.mlship", "--data", "new.csv"]);
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    let text = stdout(&scored);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "tenure,monthly_charges,contract,partner,support_calls,churn,prediction_label,prediction_score");
+    assert!(lines[1].contains(",yes,yes,0."), "a likely churner: {}", lines[1]);
+    assert!(lines[2].contains(",no,no,0."), "a loyal customer: {}", lines[2]);
+    let score: f64 = lines[1].rsplit(',').next().unwrap().parse().unwrap();
+    assert!(score > 0.5 && score <= 1.0, "{score}");
+    let warning = stderr(&scored);
+    assert!(warning.contains("\"maybe\" (1 rows)") && warning.contains("classes: no, yes"), "{warning}");
+
+    let raw = stdout(&mlship(d, &["predict", "--model", "churn.mlship", "--data", "new.csv", "--raw-score"]));
+    let lines: Vec<&str> = raw.lines().collect();
+    assert!(lines[0].ends_with(",prediction_label,prediction_score_no,prediction_score_yes"), "{}", lines[0]);
+    let fields: Vec<f64> = lines[1].rsplit(',').take(2).map(|v| v.parse().unwrap()).collect();
+    assert!((fields[0] + fields[1] - 1.0).abs() < 1e-12, "{fields:?}");
+
+    // A threshold moves predictions: at 0.99 nobody churns.
+    let high = json(&mlship(d, &[&args[..], &["--probability-threshold", "0.99", "--save", "strict", "--json"]].concat()));
+    assert!(high["holdout"]["Accuracy"].as_f64().unwrap() < report["holdout"]["Accuracy"].as_f64().unwrap());
+    let strict = stdout(&mlship(d, &["predict", "--model", "strict.mlship", "--data", "new.csv"]));
+    assert!(strict.lines().skip(1).all(|line| line.contains(",no,0.") || line.ends_with(",no")), "{strict}");
+}
+
+#[test]
+fn classification_mistakes_fail_or_warn_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "churn.csv", churn_csv().as_bytes());
+    write(d, "one_class.csv", b"x,y\n1,a\n2,a\n3,a\n4,a\n");
+    let mut rare = String::from("x,y\n");
+    for i in 0..40 {
+        rare.push_str(&format!("{i},{}\n", if i < 1 { "rare" } else { "common" }));
+    }
+    write(d, "rare.csv", rare.as_bytes());
+    let train = |extra: &[&str]| [&["train", "--data", "churn.csv", "--target", "churn", "--no-track"], extra].concat();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["train", "--data", "one_class.csv", "--target", "y", "--no-track"], "single class (a)"),
+        (vec!["train", "--data", "rare.csv", "--target", "y", "--no-track"], "at least 2"),
+        (train(&["--probability-threshold", "1.5"]), "probability_threshold must be between 0 and 1"),
+        (train(&["--transform-target"]), "transform_target applies to regression only"),
+        (train(&["--task", "regression"]), "target \"churn\" is not numeric"),
+        (train(&["--model", "lasso"]), "unknown model \"lasso\""),
+        (train(&["--task", "cluster"]), "the task is classification or regression"),
+        (
+            vec!["train", "--data", "insurance", "--fix-imbalance", "--no-track"],
+            "fix_imbalance applies to classification only",
+        ),
+    ];
+    for (args, expected) in &cases {
+        let line = failure(d, args);
+        assert!(line.contains(expected), "{args:?}: {line:?} should contain {expected:?}");
+    }
+    // Labels that differ only in case stay two classes, with a warning.
+    let mut cased = String::from("x,y\n");
+    for i in 0..60 {
+        cased.push_str(&format!("{i},{}\n", ["Yes", "yes", "no"][i % 3]));
+    }
+    write(d, "cased.csv", cased.as_bytes());
+    let output = mlship(d, &["train", "--data", "cased.csv", "--target", "y", "--no-track", "--fold", "3", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(json(&output)["classes"], serde_json::json!(["Yes", "no", "yes"]));
+    assert!(stderr(&output).contains("differ only in case or whitespace"), "{}", stderr(&output));
 }

@@ -16,7 +16,7 @@ fn benchmarks(c: &mut Criterion) {
     let spec = seed::spec();
     let table = &table;
     c.bench_function("seed pipeline: one fit on 1,338 rows", |b| {
-        b.iter(|| spec.fit(black_box(table), &kinds, "charges", &y).expect("fit"))
+        b.iter(|| spec.fit(black_box(table), &kinds, "charges", &y, None).expect("fit"))
     });
     c.bench_function("seed pipeline: 10-fold CV + hold-out", |b| {
         b.iter(|| {
@@ -26,13 +26,14 @@ fn benchmarks(c: &mut Criterion) {
                 kinds: &kinds,
                 target: "charges",
                 y: &y,
+                labels: None,
                 seed: 123,
                 finalize: false,
             };
             evaluate(black_box(&input)).expect("evaluate")
         })
     });
-    let fitted = spec.fit(table, &kinds, "charges", &y).expect("fit").pipeline;
+    let fitted = spec.fit(table, &kinds, "charges", &y, None).expect("fit").pipeline;
     c.bench_function("seed pipeline: predict 1,338 rows", |b| {
         b.iter(|| fitted.predict(black_box(table)).expect("predict"))
     });

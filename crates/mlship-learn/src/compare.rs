@@ -10,11 +10,13 @@
 //! (model, fold) order, so the outcome never depends on the thread count.
 
 use crate::evaluate::fold_rows;
-use crate::metrics::RegressionMetrics;
+use crate::labels::LabelEncoding;
 use crate::models::ModelSpec;
 use crate::options::SetupOptions;
-use crate::pipeline::{fit_preprocessing, FittedPreprocessing};
-use crate::split::{train_test_split, TrainTestIndices};
+use crate::pipeline::{fit_model, fit_preprocessing, FittedPreprocessing};
+use crate::predictions::{score_matrix, Output};
+use crate::scores::Scores;
+use crate::split::{stratified_train_test_split, train_test_split, TrainTestIndices};
 use crate::task::Task;
 use crate::{LearnError, Matrix};
 use mlship_data::{ColumnKind, Table};
@@ -30,8 +32,10 @@ pub struct CompareInput<'a> {
     pub table: &'a Table,
     /// Each column's kind.
     pub kinds: &'a [ColumnKind],
-    /// The target, one value per row.
+    /// The target, one value per row (class codes of `labels` for a classifier).
     pub y: &'a [f64],
+    /// A classification target's label encoding; `None` for regression.
+    pub labels: Option<&'a LabelEncoding>,
     /// The session id: the split and folds.
     pub seed: u32,
     /// The models, in the order they are tried.
@@ -50,11 +54,11 @@ pub struct ModelScore {
     /// The model compared.
     pub spec: ModelSpec,
     /// Per-fold metrics (empty when the model failed or was not run).
-    pub folds: Vec<RegressionMetrics>,
+    pub folds: Vec<Scores>,
     /// Mean over folds.
-    pub mean: Option<RegressionMetrics>,
+    pub mean: Option<Scores>,
     /// Population standard deviation over folds.
-    pub std: Option<RegressionMetrics>,
+    pub std: Option<Scores>,
     /// Mean fit time per fold, in seconds (PyCaret's `TT (Sec)`).
     pub fit_seconds: f64,
     /// Why the model has no score: its error, or that the time budget ran out.
@@ -125,23 +129,25 @@ fn parallel_map<T: Send>(n: usize, n_threads: usize, job: impl Fn(usize) -> T + 
 }
 
 enum Cell {
-    Scored(RegressionMetrics, f64),
+    Scored(Scores, f64),
     Failed(String),
     Skipped,
 }
 
-fn score_cell(spec: &ModelSpec, fold: &PreparedFold) -> Cell {
+fn score_cell(input: &CompareInput<'_>, spec: &ModelSpec, fold: &PreparedFold) -> Cell {
     let started = Instant::now();
-    let fitted = match spec.fit(&fold.x_train, &fold.y_train) {
+    let fitted = match fit_model(spec, input.options, &fold.x_train, &fold.y_train, input.labels) {
         Ok(fitted) => fitted,
         Err(error) => return Cell::Failed(error.to_string()),
     };
     let seconds = started.elapsed().as_secs_f64();
-    match fitted.predict(&fold.x_test) {
-        Ok(mut predictions) => {
-            fold.preprocessing.untransform_predictions(&mut predictions);
-            Cell::Scored(RegressionMetrics::compute(&fold.y_test, &predictions), seconds)
-        }
+    let output = Output {
+        labels: input.labels,
+        probability_threshold: input.options.probability_threshold,
+        target_transform: fold.preprocessing.target_transform.as_ref(),
+    };
+    match score_matrix(&fitted, &fold.x_test, &fold.y_test, output) {
+        Ok((scores, _)) => Cell::Scored(scores, seconds),
         Err(error) => Cell::Failed(error.to_string()),
     }
 }
@@ -172,8 +178,8 @@ fn summarise(spec: &ModelSpec, cells: Vec<Cell>) -> ModelScore {
     if score.skipped {
         score.error.get_or_insert_with(|| "not run: the time budget was spent".to_string());
     }
-    if score.error.is_none() && !score.folds.is_empty() {
-        let (mean, std) = RegressionMetrics::mean_and_std(&score.folds);
+    let summary = if score.error.is_none() { Scores::mean_and_std(&score.folds) } else { None };
+    if let Some((mean, std)) = summary {
         score.mean = Some(mean);
         score.std = Some(std);
         score.fit_seconds = seconds / score.folds.len() as f64;
@@ -186,16 +192,29 @@ fn summarise(spec: &ModelSpec, cells: Vec<Cell>) -> ModelScore {
 /// Cross-validates every model on shared folds; a model that fails is a
 /// score with its error, never the end of the comparison.
 pub fn compare(input: &CompareInput<'_>) -> Result<Comparison, LearnError> {
-    input.options.validate()?;
+    let task = if input.labels.is_some() { Task::Classification } else { Task::Regression };
+    input.options.validate_for(task)?;
     for spec in input.models {
-        if spec.task != Task::Regression {
-            return Err(LearnError::InvalidOption(format!("model \"{}\" is not a regressor", spec.id)));
+        if spec.task != task {
+            return Err(LearnError::InvalidOption(format!(
+                "model \"{}\" is a {} model but the target is a {} target",
+                spec.id,
+                spec.task.as_str(),
+                task.as_str()
+            )));
         }
     }
     let started = Instant::now();
     let n_threads = input.n_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let split = train_test_split(input.table.n_rows(), input.options.train_size, input.seed)?;
-    let rows = fold_rows(&split, input.options.fold)?;
+    let split = match input.labels {
+        Some(labels) => {
+            let codes: Vec<usize> = input.y.iter().map(|&code| code as usize).collect();
+            stratified_train_test_split(&codes, input.options.train_size, input.seed)
+                .map_err(|error| crate::evaluate::name_the_class(error, labels))?
+        }
+        None => train_test_split(input.table.n_rows(), input.options.train_size, input.seed)?,
+    };
+    let (rows, fold_warning) = fold_rows(&split, input.options.fold, input.labels.map(|_| input.y))?;
     let prepared: Vec<Result<PreparedFold, LearnError>> =
         parallel_map(rows.len(), n_threads, |f| prepare_fold(input, &rows[f].0, &rows[f].1));
     let folds = prepared.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -215,7 +234,7 @@ pub fn compare(input: &CompareInput<'_>) -> Result<Comparison, LearnError> {
         let cell = if started_models[model_idx].load(Ordering::SeqCst) == 2 {
             Cell::Skipped
         } else {
-            score_cell(&input.models[model_idx], &folds[fold_idx])
+            score_cell(input, &input.models[model_idx], &folds[fold_idx])
         };
         if let Some(callback) = input.on_cell_done {
             callback(&input.models[model_idx].id);
@@ -225,7 +244,8 @@ pub fn compare(input: &CompareInput<'_>) -> Result<Comparison, LearnError> {
     let mut cells = cells.into_iter();
     let scores = input.models.iter().map(|spec| summarise(spec, cells.by_ref().take(n_folds).collect())).collect();
     let first = &folds[0].preprocessing;
-    Ok(Comparison { split, scores, warnings: first.warnings.clone(), n_features: first.feature_names.len() })
+    let warnings = first.warnings.iter().cloned().chain(fold_warning).collect();
+    Ok(Comparison { split, scores, warnings, n_features: first.feature_names.len() })
 }
 
 /// Scores sorted best first by `metric` (failed and skipped models last, in
@@ -235,7 +255,7 @@ pub fn rank(scores: &mut [ModelScore], task: Task, metric: &str) -> Result<(), L
         let names: Vec<&str> = task.metrics().iter().map(|m| m.name).collect();
         LearnError::InvalidOption(format!("unknown metric \"{metric}\" to sort by (available: {})", names.join(", ")))
     })?;
-    let value = |score: &ModelScore| score.mean.and_then(|m| m.get(info.name)).unwrap_or(f64::NAN);
+    let value = |score: &ModelScore| score.mean.as_ref().and_then(|m| m.get(info.name)).unwrap_or(f64::NAN);
     scores.sort_by(|a, b| info.best_first(value(a), value(b)));
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! (hyperparameters), kept apart from fitted state: fitting never mutates them,
 //! and the artifact records them as given.
 
+use crate::task::Task;
 use crate::LearnError;
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +133,13 @@ pub struct SetupOptions {
     pub pca_components: Option<PcaComponents>,
     /// Fit on a Yeo-Johnson transform of the target, and invert it on predictions.
     pub transform_target: bool,
+    /// Classification: oversample the minority classes of every training
+    /// fold with SMOTE (imbalanced-learn's defaults) before the model.
+    pub fix_imbalance: bool,
+    /// Classification, two classes: predict class 1 when its probability is
+    /// at least this (PyCaret's `probability_threshold`); the model's own
+    /// `predict` when absent.
+    pub probability_threshold: Option<f64>,
 }
 
 impl Default for SetupOptions {
@@ -160,11 +168,35 @@ impl Default for SetupOptions {
             pca: false,
             pca_components: None,
             transform_target: false,
+            fix_imbalance: false,
+            probability_threshold: None,
         }
     }
 }
 
 impl SetupOptions {
+    /// `validate`, then the options that belong to one task only:
+    /// `transform_target` to regression, `fix_imbalance` and
+    /// `probability_threshold` to classification.
+    pub fn validate_for(&self, task: Task) -> Result<(), LearnError> {
+        self.validate()?;
+        let only = |option: &str, owner: Task| {
+            Err(LearnError::InvalidOption(format!(
+                "{option} applies to {} only, and this target is a {} target",
+                owner.as_str(),
+                task.as_str()
+            )))
+        };
+        match task {
+            Task::Regression if self.fix_imbalance => only("fix_imbalance", Task::Classification),
+            Task::Regression if self.probability_threshold.is_some() => {
+                only("probability_threshold", Task::Classification)
+            }
+            Task::Classification if self.transform_target => only("transform_target", Task::Regression),
+            _ => Ok(()),
+        }
+    }
+
     /// Checks value ranges that serde's types cannot express, naming the option.
     pub fn validate(&self) -> Result<(), LearnError> {
         let invalid = |message: String| Err(LearnError::InvalidOption(message));
@@ -189,6 +221,11 @@ impl SetupOptions {
                 return invalid(format!("pca_components as a fraction must be in (0, 1), got {f}"))
             }
             _ => {}
+        }
+        if let Some(threshold) = self.probability_threshold {
+            if !(threshold > 0.0 && threshold < 1.0) {
+                return invalid(format!("probability_threshold must be between 0 and 1 (exclusive), got {threshold}"));
+            }
         }
         if let NumericImputation::Constant(value) = self.numeric_imputation {
             if !value.is_finite() {

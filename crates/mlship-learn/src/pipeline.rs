@@ -8,13 +8,16 @@
 use crate::binning::FittedBinning;
 use crate::encode::{fit_encoder, FittedEncoder, InputColumn};
 use crate::features::{FittedGenerated, FittedPolynomial, Generated};
+use crate::labels::LabelEncoding;
 use crate::matrix::Matrix;
 use crate::models::{FittedModel, ModelSpec};
 use crate::options::SetupOptions;
 use crate::pca::FittedPca;
+use crate::predictions::{predict_matrix, Output, Predictions};
 use crate::scale::FittedScaler;
 use crate::select::FittedColumnDrop;
 use crate::target::FittedYeoJohnson;
+use crate::task::Task;
 use crate::LearnError;
 use mlship_data::{ColumnKind, Table};
 use serde::{Deserialize, Serialize};
@@ -82,6 +85,13 @@ pub struct FittedPipeline {
     pub target_transform: Option<FittedYeoJohnson>,
     /// The fitted model.
     pub model: FittedModel,
+    /// A classifier's label encoding: the sorted classes its codes stand
+    /// for (absent for regression, and in artifacts made before classification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<LabelEncoding>,
+    /// A binary classifier's `probability_threshold`, when one was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability_threshold: Option<f64>,
 }
 
 /// A fitted pipeline and the warnings fitting it raised (constant columns, …).
@@ -194,16 +204,15 @@ impl FittedPreprocessing {
         transform_steps(&self.encoder, &self.steps, table)
     }
 
-    /// Predictions on the original scale of the target (the target
-    /// transform inverted).
-    pub fn untransform_predictions(&self, predictions: &mut [f64]) {
-        if let Some(transform) = &self.target_transform {
-            transform.inverse(predictions);
-        }
-    }
-
-    /// The whole pipeline: these steps and a fitted model.
-    pub fn with_model(self, target: &str, model: FittedModel) -> PipelineFit {
+    /// The whole pipeline: these steps, a fitted model and, for a
+    /// classifier, its label encoding and probability threshold.
+    pub fn with_model(
+        self,
+        target: &str,
+        model: FittedModel,
+        labels: Option<&LabelEncoding>,
+        probability_threshold: Option<f64>,
+    ) -> PipelineFit {
         let pipeline = FittedPipeline {
             target: target.to_string(),
             schema: self.schema,
@@ -212,6 +221,8 @@ impl FittedPreprocessing {
             feature_names: self.feature_names,
             target_transform: self.target_transform,
             model,
+            labels: labels.cloned(),
+            probability_threshold,
         };
         PipelineFit { pipeline, warnings: self.warnings }
     }
@@ -226,12 +237,56 @@ fn transform_steps(encoder: &FittedEncoder, steps: &[FittedStep], table: &Table)
 }
 
 impl PipelineSpec {
-    /// Fits the preprocessing, then the model on its output.
-    pub fn fit(&self, table: &Table, kinds: &[ColumnKind], target: &str, y: &[f64]) -> Result<PipelineFit, LearnError> {
-        let prepared = fit_preprocessing(&self.options, table, kinds, y)?;
-        let model = self.model.fit(&prepared.x, &prepared.y_model)?;
-        Ok(prepared.preprocessing.with_model(target, model))
+    /// The task the spec learns (its model's).
+    pub fn task(&self) -> Task {
+        self.model.task
     }
+
+    /// Fits the preprocessing, then the model on its output. A classifier's
+    /// `y` holds class codes of `labels` (the whole target's encoding).
+    pub fn fit(
+        &self,
+        table: &Table,
+        kinds: &[ColumnKind],
+        target: &str,
+        y: &[f64],
+        labels: Option<&LabelEncoding>,
+    ) -> Result<PipelineFit, LearnError> {
+        self.check_target(labels)?;
+        let prepared = fit_preprocessing(&self.options, table, kinds, y)?;
+        let model = fit_model(&self.model, &self.options, &prepared.x, &prepared.y_model, labels)?;
+        let threshold = self.options.probability_threshold;
+        Ok(prepared.preprocessing.with_model(target, model, labels, threshold))
+    }
+
+    /// The target agrees with the model's task and the options with both.
+    pub fn check_target(&self, labels: Option<&LabelEncoding>) -> Result<(), LearnError> {
+        let target_task = if labels.is_some() { Task::Classification } else { Task::Regression };
+        if target_task != self.task() {
+            return Err(LearnError::InvalidOption(format!(
+                "model \"{}\" is a {} model but the target is a {} target",
+                self.model.id,
+                self.task().as_str(),
+                target_task.as_str()
+            )));
+        }
+        self.options.validate_for(target_task)
+    }
+}
+
+/// Fits the model on the preprocessed training rows (class codes of
+/// `labels` for a classifier): what `train` and `compare` both call after
+/// the preprocessing, so every later step (`fix_imbalance`) is in one place.
+pub fn fit_model(
+    spec: &ModelSpec,
+    options: &SetupOptions,
+    x: &Matrix,
+    y: &[f64],
+    labels: Option<&LabelEncoding>,
+) -> Result<FittedModel, LearnError> {
+    let n_classes = labels.map_or(0, LabelEncoding::n_classes);
+    let _ = options;
+    spec.fit_task(x, y, n_classes)
 }
 
 /// Where each `bin_numeric_features` column sits; it must be a numeric input.
@@ -334,6 +389,20 @@ impl FittedPipeline {
         if let Some(transform) = &self.target_transform {
             transform.validate().map_err(|message| invalid("target_transform".to_string(), message))?;
         }
+        if let Some(labels) = &self.labels {
+            if labels.n_classes() < 2 {
+                return Err(invalid("labels".to_string(), format!("{} classes (at least 2)", labels.n_classes())));
+            }
+            if self.target_transform.is_some() {
+                return Err(invalid("labels".to_string(), "a classifier with a target transform".to_string()));
+            }
+        }
+        if let Some(threshold) = self.probability_threshold {
+            if !(threshold > 0.0 && threshold < 1.0) || self.labels.as_ref().is_none_or(|l| l.n_classes() != 2) {
+                let message = format!("{threshold} (needs two classes and a value in (0, 1))");
+                return Err(invalid("probability_threshold".to_string(), message));
+            }
+        }
         let model = || format!("model ({})", model_kind(&self.model));
         self.model.validate().map_err(|message| invalid(model(), message))?;
         if self.model.n_features() != width {
@@ -348,13 +417,28 @@ impl FittedPipeline {
         transform_steps(&self.encoder, &self.steps, table)
     }
 
-    /// Predicts the target for every row of `table`, in its original scale.
-    pub fn predict(&self, table: &Table) -> Result<Vec<f64>, LearnError> {
-        let x = self.transform(table)?;
-        let mut predictions = self.model.predict(&x)?;
-        if let Some(transform) = &self.target_transform {
-            transform.inverse(&mut predictions);
+    /// The task the pipeline learnt: classification when it holds a label encoding.
+    pub fn task(&self) -> Task {
+        if self.labels.is_some() {
+            Task::Classification
+        } else {
+            Task::Regression
         }
-        Ok(predictions)
+    }
+
+    /// How the model's output becomes predictions.
+    pub fn output(&self) -> Output<'_> {
+        Output {
+            labels: self.labels.as_ref(),
+            probability_threshold: self.probability_threshold,
+            target_transform: self.target_transform.as_ref(),
+        }
+    }
+
+    /// Predicts every row of `table`: numbers in the target's original scale,
+    /// or classes with their probabilities.
+    pub fn predict(&self, table: &Table) -> Result<Predictions, LearnError> {
+        let x = self.transform(table)?;
+        predict_matrix(&self.model, &x, self.output())
     }
 }

@@ -8,10 +8,11 @@ use crate::json_input;
 use crate::state::{ServedModel, SharedState};
 use crate::warnings::Warnings;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use mlship_learn::{ClassLabel, LabelEncoding, Predictions};
 use serde_json::{json, Value};
 
 /// Rows scored by a request, for the request log line.
@@ -19,19 +20,95 @@ use serde_json::{json, Value};
 pub struct RowsScored(pub usize);
 
 pub struct Scored {
-    pub predictions: Vec<f64>,
+    pub predictions: Predictions,
     pub warnings: Warnings,
 }
 
 pub fn score(state: &SharedState, model: &ServedModel, parsed: ParsedInput) -> Result<Scored, ApiError> {
-    let predictions = model.artifact.pipeline.predict(&parsed.table).map_err(from_learn_error)?;
-    if let Some(row) = predictions.iter().position(|p| !p.is_finite()) {
+    let pipeline = &model.artifact.pipeline;
+    let predictions = pipeline.predict(&parsed.table).map_err(from_learn_error)?;
+    let non_finite = match &predictions {
+        Predictions::Regression(values) => values.iter().position(|p| !p.is_finite()),
+        Predictions::Classification(classes) => {
+            classes.probabilities.as_ref().and_then(|p| p.iter().position(|v| !v.is_finite()).map(|i| i / classes.n_classes))
+        }
+    };
+    if let Some(row) = non_finite {
         return Err(ApiError::unprocessable(format!(
             "row {row}: the model cannot score this row (its prediction is not finite); check the inputs against the training ranges"
         )));
     }
-    state.metrics.record_predictions(&predictions);
+    state.metrics.record_predictions(&predictions, pipeline.labels.as_ref());
     Ok(Scored { predictions, warnings: parsed.warnings })
+}
+
+/// A class label as JSON: a whole number as an integer (`1`, not `1.0`),
+/// any other number as a number, text as a string.
+pub fn label_json(label: &ClassLabel) -> Value {
+    match label {
+        ClassLabel::Number(value) if value.fract() == 0.0 && value.abs() < 9.0e15 => json!(*value as i64),
+        ClassLabel::Number(value) => json!(value),
+        ClassLabel::Text(text) => json!(text),
+    }
+}
+
+/// The label of a class code of the served model, as text.
+pub fn class_label(model: &ServedModel, code: usize) -> String {
+    model.artifact.pipeline.labels.as_ref().and_then(|l| l.label(code)).map_or_else(String::new, ToString::to_string)
+}
+
+/// What every API answers per row: the number, or the original label.
+fn prediction_values(model: &ServedModel, predictions: &Predictions, round: bool) -> Vec<Value> {
+    match predictions {
+        Predictions::Regression(values) => {
+            values.iter().map(|&v| if round { json!(round4(v)) } else { json!(v) }).collect()
+        }
+        Predictions::Classification(classes) => {
+            let labels = model.artifact.pipeline.labels.as_ref();
+            classes.codes.iter().map(|&code| labels.and_then(|l| l.label(code)).map_or(Value::Null, label_json)).collect()
+        }
+    }
+}
+
+/// A classifier's classes as JSON, in probability-column order.
+fn classes_json(model: &ServedModel) -> Vec<Value> {
+    model.artifact.pipeline.labels.iter().flat_map(|l| l.classes.iter().map(label_json)).collect()
+}
+
+/// Per-row probability lists of a classifier with probabilities.
+fn probability_rows(predictions: &Predictions) -> Option<Vec<Vec<f64>>> {
+    let classes = predictions.classes()?;
+    let probabilities = classes.probabilities.as_ref()?;
+    Some(probabilities.chunks(classes.n_classes).map(<[f64]>::to_vec).collect())
+}
+
+/// The V2 datatype of a classifier's label tensor: INT64 for whole-number
+/// labels, FP64 for other numbers, BYTES for text.
+pub fn label_datatype(labels: &LabelEncoding) -> &'static str {
+    if labels.classes.iter().all(|c| matches!(c, ClassLabel::Number(v) if v.fract() == 0.0 && v.abs() < 9.0e15)) {
+        "INT64"
+    } else if labels.classes.iter().all(|c| matches!(c, ClassLabel::Number(_))) {
+        "FP64"
+    } else {
+        "BYTES"
+    }
+}
+
+/// Whether a query string asks for probabilities (`probabilities=true`).
+fn wants_probabilities(query: Option<&str>) -> Result<bool, ApiError> {
+    let Some(query) = query else { return Ok(false) };
+    for (key, value) in serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?
+    {
+        if key == "probabilities" {
+            return match value.as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                other => Err(ApiError::bad_request(format!("probabilities must be true or false, got {other:?}"))),
+            };
+        }
+    }
+    Ok(false)
 }
 
 fn content_type(headers: &HeaderMap) -> Option<String> {
@@ -86,17 +163,22 @@ pub async fn predict_api(
     require_json(&headers, true)?;
     let model = state.model();
     let scored = score(&state, &model, json_input::single_record(&model.artifact.pipeline.schema, &body)?)?;
-    let mut response = Json(round4(scored.predictions[0])).into_response();
+    let value = prediction_values(&model, &scored.predictions, true).into_iter().next().unwrap_or(Value::Null);
+    let mut response = Json(value).into_response();
     warning_header(&mut response, &scored.warnings);
     Ok(with_rows(response, 1))
 }
 
-/// `POST /invocations`: MLflow's scoring protocol.
+/// `POST /invocations`: MLflow's scoring protocol. A classifier answers its
+/// labels; with `?probabilities=true` also `probabilities` (one list per row,
+/// in `classes` order) and `classes`.
 pub async fn invocations(
     State(state): State<SharedState>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let with_probabilities = wants_probabilities(query.as_deref())?;
     let model = state.model();
     let schema = &model.artifact.pipeline.schema;
     let parsed = match content_type(&headers).as_deref() {
@@ -107,7 +189,17 @@ pub async fn invocations(
     };
     let scored = score(&state, &model, parsed)?;
     let rows = scored.predictions.len();
-    let mut body = json!({ "predictions": scored.predictions });
+    let mut body = json!({ "predictions": prediction_values(&model, &scored.predictions, false) });
+    if with_probabilities {
+        let Some(probabilities) = probability_rows(&scored.predictions) else {
+            return Err(ApiError::bad_request(format!(
+                "probabilities=true: model \"{}\" ({}) gives no probabilities",
+                model.name, model.artifact.model_name
+            )));
+        };
+        body["probabilities"] = json!(probabilities);
+        body["classes"] = json!(classes_json(&model));
+    }
     if !scored.warnings.is_empty() {
         body["warnings"] = json!(scored.warnings);
     }
@@ -170,8 +262,25 @@ pub async fn v2_model(State(state): State<SharedState>, Path(name): Path<String>
         "versions": [model.version],
         "platform": "mlship",
         "inputs": inputs,
-        "outputs": [{ "name": "predict", "datatype": "FP64", "shape": [-1] }],
+        "outputs": v2_outputs_metadata(&model),
     })))
+}
+
+/// The output tensors a model answers: `predict` (FP64 numbers, or the
+/// labels: INT64 or BYTES) and, for a classifier with probabilities,
+/// `predict_proba` (FP64, `[rows, classes]`, in the classes' sorted order).
+fn v2_outputs_metadata(model: &ServedModel) -> Vec<Value> {
+    let pipeline = &model.artifact.pipeline;
+    match &pipeline.labels {
+        None => vec![json!({ "name": "predict", "datatype": "FP64", "shape": [-1] })],
+        Some(labels) => {
+            let mut outputs = vec![json!({ "name": "predict", "datatype": label_datatype(labels), "shape": [-1] })];
+            if pipeline.model.has_probabilities() {
+                outputs.push(json!({ "name": "predict_proba", "datatype": "FP64", "shape": [-1, labels.n_classes()] }));
+            }
+            outputs
+        }
+    }
 }
 
 pub async fn v2_model_ready(State(state): State<SharedState>, Path(name): Path<String>) -> Result<Response, ApiError> {
@@ -210,6 +319,22 @@ fn check_v2_request(request: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The output names a V2 request asks for (`outputs: [{"name": …}]`), or
+/// `None` for every output.
+fn requested_outputs(request: &Value) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(Value::Array(outputs)) = request.get("outputs") else { return Ok(None) };
+    outputs
+        .iter()
+        .enumerate()
+        .map(|(idx, output)| {
+            output.get("name").and_then(Value::as_str).map(str::to_string).ok_or_else(|| {
+                ApiError::unprocessable(format!("\"outputs[{idx}]\" must be an object with a string \"name\""))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
 /// `POST /v2/models/{name}/infer`: a batch of any size as one tensor per column.
 pub async fn v2_infer(
     State(state): State<SharedState>,
@@ -225,12 +350,40 @@ pub async fn v2_infer(
     let Some(Value::Array(inputs)) = request.get("inputs") else {
         return Err(ApiError::unprocessable("the request needs an \"inputs\" array of tensors"));
     };
+    let requested = requested_outputs(&request)?;
     let scored = score(&state, &model, input::from_tensors(&model.artifact.pipeline.schema, inputs)?)?;
     let rows = scored.predictions.len();
+    let mut outputs = Vec::new();
+    let labels = model.artifact.pipeline.labels.as_ref();
+    let datatype = labels.map_or("FP64", label_datatype);
+    outputs.push(json!({
+        "name": "predict",
+        "datatype": datatype,
+        "shape": [rows],
+        "data": prediction_values(&model, &scored.predictions, false),
+    }));
+    if let (Some(labels), Some(probabilities)) = (labels, scored.predictions.classes().and_then(|c| c.probabilities.as_ref())) {
+        outputs.push(json!({
+            "name": "predict_proba",
+            "datatype": "FP64",
+            "shape": [rows, labels.n_classes()],
+            "data": probabilities,
+        }));
+    }
+    if let Some(requested) = requested {
+        let known: Vec<String> = outputs.iter().filter_map(|o| o["name"].as_str().map(str::to_string)).collect();
+        if let Some(unknown) = requested.iter().find(|name| !known.contains(name)) {
+            return Err(ApiError::bad_request(format!(
+                "unknown output \"{unknown}\" (this model answers: {})",
+                known.join(", ")
+            )));
+        }
+        outputs.retain(|o| o["name"].as_str().is_some_and(|name| requested.iter().any(|r| r == name)));
+    }
     let mut response = json!({
         "model_name": model.name,
         "model_version": model.version,
-        "outputs": [{ "name": "predict", "datatype": "FP64", "shape": [rows], "data": scored.predictions }],
+        "outputs": outputs,
     });
     if let Some(id) = request.get("id").and_then(Value::as_str) {
         response["id"] = json!(id);

@@ -7,6 +7,7 @@
 use crate::api::{self, RowsScored};
 use crate::error::ApiError;
 use crate::html::{form_page, FormView};
+use mlship_learn::Predictions;
 use crate::input;
 use crate::listen::{self, ConnectionLimits};
 use crate::state::{AppState, ServedModel, SharedState};
@@ -331,7 +332,16 @@ async fn form_post(State(state): State<SharedState>, headers: HeaderMap, body: B
         Err(error) if error.status.is_client_error() => return Ok(page_with_errors(vec![error])),
         Err(error) => return Err(error),
     };
-    let result = format!("Expected {} will be {}", model.label, whole_number(scored.predictions[0]));
+    let result = match &scored.predictions {
+        Predictions::Regression(values) => format!("Expected {} will be {}", model.label, whole_number(values[0])),
+        Predictions::Classification(classes) => {
+            let label = api::class_label(&model, classes.codes[0]);
+            match classes.score(0) {
+                Some(probability) => format!("Predicted {}: {label} (probability {probability:.4})", model.label),
+                None => format!("Predicted {}: {label}", model.label),
+            }
+        }
+    };
     let warnings = scored.warnings.lines();
     let view = FormView { values: &fields, result: Some(result), warnings: &warnings, ..FormView::default() };
     let mut response = Html(form_page(&model, &view)?).into_response();

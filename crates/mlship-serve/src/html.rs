@@ -52,7 +52,8 @@ struct Field<'a> {
 #[template(path = "form.html")]
 struct FormPage<'a> {
     model: &'a ServedModel,
-    holdout: &'a mlship_learn::RegressionMetrics,
+    /// The hold-out scores the footer shows (`R2 0.8660, MAE 2604.33` or `Accuracy 0.9500, AUC 0.9900`).
+    holdout: String,
     fields: Vec<Field<'a>>,
     result: Option<&'a str>,
     warnings: &'a [String],
@@ -85,11 +86,25 @@ fn field<'a>(column: &'a InputColumn, view: &FormView<'a>) -> Field<'a> {
     Field { name: &column.name, id, described_by, value, error, kind }
 }
 
+/// The hold-out scores a user reads first: R2, MAE and RMSE for a
+/// regressor, Accuracy, AUC and F1 for a classifier.
+fn holdout_summary(holdout: &mlship_learn::Scores) -> String {
+    let shown: &[(&str, usize)] = match holdout.task() {
+        mlship_learn::Task::Regression => &[("R2", 4), ("MAE", 2), ("RMSE", 2)],
+        mlship_learn::Task::Classification => &[("Accuracy", 4), ("AUC", 4), ("F1", 4)],
+    };
+    let parts: Vec<String> = shown
+        .iter()
+        .filter_map(|&(name, decimals)| holdout.get(name).map(|value| format!("{name} {value:.decimals$}")))
+        .collect();
+    parts.join(", ")
+}
+
 /// The form, with what the last submission left in it.
 pub fn form_page(model: &ServedModel, view: &FormView<'_>) -> Result<String, ApiError> {
     let page = FormPage {
         model,
-        holdout: &model.artifact.metrics.holdout,
+        holdout: holdout_summary(&model.artifact.metrics.holdout),
         fields: model.artifact.pipeline.schema.iter().map(|column| field(column, view)).collect(),
         result: view.result.as_deref(),
         warnings: view.warnings,

@@ -1,5 +1,6 @@
 //! Prometheus metrics (`GET /metrics`, text format): requests by route and
-//! status, latency by route, prediction values, rows scored, and the model
+//! status, latency by route, prediction values (regression) or rows per
+//! predicted class (classification), rows scored, and the model
 //! being served (name, version) as an info gauge.
 
 use crate::state::ServedModel;
@@ -23,6 +24,11 @@ pub struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClassLabels {
+    pub class: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ModelLabels {
     pub name: String,
     pub version: String,
@@ -35,6 +41,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     predictions: Histogram,
+    classes: Family<ClassLabels, Counter>,
     rows: Counter,
     info: Family<ModelLabels, Gauge>,
     panics: Counter,
@@ -61,6 +68,8 @@ impl Metrics {
         registry.register("http_request_duration_seconds", "Request latency by route", latency.clone());
         let predictions = Histogram::new(exponential_buckets(1.0, 2.0, 24));
         registry.register("prediction_value", "Values predicted (absolute value)", predictions.clone());
+        let classes = Family::<ClassLabels, Counter>::default();
+        registry.register("predicted_class", "Rows a classifier predicted, by class", classes.clone());
         let rows = Counter::default();
         registry.register("rows_scored", "Rows scored by every API", rows.clone());
         let info = Family::<ModelLabels, Gauge>::default();
@@ -68,7 +77,7 @@ impl Metrics {
         registry.register("model_info", "The model being served", info.clone());
         let panics = Counter::default();
         registry.register("panics", "Requests whose handler panicked (answered 500)", panics.clone());
-        Metrics { registry, requests, latency, predictions, rows, info, panics }
+        Metrics { registry, requests, latency, predictions, classes, rows, info, panics }
     }
 
     /// Only the model now served is reported, so dashboards see the switch.
@@ -87,10 +96,25 @@ impl Metrics {
         self.panics.inc();
     }
 
-    pub fn record_predictions(&self, predictions: &[f64]) {
+    /// A regressor's values go to a histogram; a classifier's rows are
+    /// counted per predicted class (as many series as training had classes).
+    pub fn record_predictions(&self, predictions: &mlship_learn::Predictions, labels: Option<&mlship_learn::LabelEncoding>) {
         self.rows.inc_by(predictions.len() as u64);
-        for value in predictions {
-            self.predictions.observe(value.abs());
+        match (predictions, labels) {
+            (mlship_learn::Predictions::Regression(values), _) => {
+                for value in values {
+                    self.predictions.observe(value.abs());
+                }
+            }
+            (mlship_learn::Predictions::Classification(classes), Some(labels)) => {
+                let mut counts = vec![0u64; labels.n_classes()];
+                classes.codes.iter().for_each(|&code| counts[code] += 1);
+                for (code, count) in counts.iter().enumerate().filter(|(_, count)| **count > 0) {
+                    let class = labels.label(code).map_or_else(String::new, ToString::to_string);
+                    self.classes.get_or_create(&ClassLabels { class }).inc_by(*count);
+                }
+            }
+            (mlship_learn::Predictions::Classification(_), None) => {}
         }
     }
 

@@ -142,6 +142,34 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
         "type": "object", "properties": form_properties, "required": required } } } });
     form_post["responses"]["422"] = html("the page with a message next to each invalid field");
     let warnings = json!({ "type": "array", "items": { "$ref": "#/components/schemas/Warning" } });
+    let pipeline = &model.artifact.pipeline;
+    // What one prediction is: a number, or one of the classifier's labels.
+    let (prediction, prediction_text, v2_text) = match &pipeline.labels {
+        None => (json!({ "type": "number" }), "the predicted number", "one FP64 tensor `predict`".to_string()),
+        Some(labels) => {
+            let classes: Vec<Value> = labels.classes.iter().map(crate::api::label_json).collect();
+            let datatype = crate::api::label_datatype(labels);
+            let proba = if pipeline.model.has_probabilities() {
+                format!(" and an FP64 tensor `predict_proba` of shape [rows, {}] (columns in the order of the classes {})",
+                    labels.n_classes(), serde_json::to_string(&classes).unwrap_or_default())
+            } else {
+                String::new()
+            };
+            (json!({ "enum": classes }), "the predicted class label", format!("a {datatype} tensor `predict` of class labels{proba}"))
+        }
+    };
+    let probabilities_parameter = json!([{ "name": "probabilities", "in": "query", "required": false,
+        "description": "A classifier with probabilities also answers `probabilities` (one list per row, in `classes` order) and `classes`",
+        "schema": { "type": "boolean", "default": false } }]);
+    let invocations_ok = json!({
+        "type": "object", "required": ["predictions"],
+        "properties": {
+            "predictions": { "type": "array", "items": prediction.clone() },
+            "probabilities": { "type": "array", "items": { "type": "array", "items": { "type": "number", "minimum": 0, "maximum": 1 } } },
+            "classes": { "type": "array" },
+            "warnings": warnings
+        }
+    });
     let ready = json!({ "type": "object", "required": ["ready"], "properties": { "ready": { "type": "boolean" }, "name": { "type": "string" } } });
 
     json!({
@@ -158,22 +186,20 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
             "/": { "get": operation("The web form", None, html("the form page"), &[]) },
             "/predict": { "post": form_post },
             "/predict_api": { "post": operation(
-                "The seed's contract: one JSON record in, one JSON number out (rounded to 4 decimals as PyCaret's predict_model)",
+                "The seed's contract: one JSON record in, one JSON value out (a number rounded to 4 decimals as PyCaret's predict_model, or a class label)",
                 Some(json_body(json!({ "$ref": "#/components/schemas/Record" }), example.clone())),
-                ok_json("the prediction", json!({ "type": "number" })),
+                ok_json(prediction_text, prediction),
                 &["400", "413", "415", "422"],
             ) },
             "/invocations": { "post": {
                 "summary": "MLflow's scoring protocol: dataframe_split, dataframe_records, instances, inputs, or a CSV body",
+                "parameters": probabilities_parameter,
                 "requestBody": { "required": true, "content": {
                     "application/json": { "schema": mlflow, "example": { "dataframe_records": [example] } },
                     "text/csv": { "schema": { "type": "string" } }
                 } },
                 "responses": {
-                    "200": ok_json("one prediction per row", json!({
-                        "type": "object", "required": ["predictions"],
-                        "properties": { "predictions": { "type": "array", "items": { "type": "number" } }, "warnings": warnings }
-                    })),
+                    "200": ok_json("one prediction per row", invocations_ok),
                     "400": error_responses(&["400"])["400"], "413": error_responses(&["413"])["413"],
                     "415": error_responses(&["415"])["415"], "422": error_responses(&["422"])["422"]
                 }
@@ -212,7 +238,7 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
                                     "inputs": { "type": "array", "items": tensor, "minItems": 1 }, "outputs": { "type": "array" } }
                 }), v2_example),
                 "responses": {
-                    "200": ok_json("the predictions as one FP64 tensor", json!({
+                    "200": ok_json(&format!("the predictions as {v2_text}"), json!({
                         "type": "object", "required": ["model_name", "outputs"],
                         "properties": { "model_name": { "type": "string" }, "model_version": { "type": "string" }, "id": { "type": "string" },
                                         "outputs": { "type": "array" }, "parameters": { "type": "object" } }

@@ -38,9 +38,18 @@ pub struct ImageLabels {
 
 impl ImageLabels {
     /// The labels for `artifact`, whose payload sha256 is `digest`: the OCI title, version, creation time and
-    /// description, then the model's name, id, target and hold-out metrics.
+    /// description, then the model's name, id, task, target, and every metric of its task on the hold-out
+    /// and as the cross-validation mean (`io.mlship.metrics.holdout.r2`, `….cv.accuracy`, `….holdout.prec`).
     pub fn from_artifact(artifact: &Artifact, digest: &str) -> Self {
-        let holdout = &artifact.metrics.holdout;
+        let metric_labels = |scope: &str, scores: &mlship_artifact::Scores| -> Vec<(String, String)> {
+            scores
+                .iter()
+                .map(|(name, value)| {
+                    let key = name.trim_end_matches('.').to_lowercase();
+                    (format!("io.mlship.metrics.{scope}.{key}"), format!("{value:.6}"))
+                })
+                .collect()
+        };
         let pairs = [
             ("org.opencontainers.image.title", artifact.name.clone()),
             ("org.opencontainers.image.version", digest.chars().take(12).collect()),
@@ -53,16 +62,22 @@ impl ImageLabels {
             ("io.mlship.model.version", digest.chars().take(12).collect()),
             ("io.mlship.model.sha256", digest.to_string()),
             ("io.mlship.model.id", artifact.spec.model.id().to_string()),
+            ("io.mlship.model.task", artifact.pipeline.task().as_str().to_string()),
             ("io.mlship.model.target", artifact.pipeline.target.clone()),
-            ("io.mlship.metrics.holdout.r2", format!("{:.6}", holdout.r2)),
-            ("io.mlship.metrics.holdout.mae", format!("{:.6}", holdout.mae)),
-            ("io.mlship.metrics.holdout.rmse", format!("{:.6}", holdout.rmse)),
-            ("io.mlship.metrics.cv.r2", format!("{:.6}", artifact.metrics.cv.mean.r2)),
+        ];
+        let tail = [
             ("io.mlship.data.sha256", artifact.data.sha256.clone()),
             ("io.mlship.data.rows", artifact.data.n_rows.to_string()),
             ("io.mlship.version", artifact.mlship_version.clone()),
         ];
-        ImageLabels { pairs: pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .chain(metric_labels("holdout", &artifact.metrics.holdout))
+            .chain(metric_labels("cv", &artifact.metrics.cv.mean))
+            .chain(tail.into_iter().map(|(k, v)| (k.to_string(), v)))
+            .collect();
+        ImageLabels { pairs }
     }
 
     /// A registry version: its name and number replace the artifact's name and

@@ -1,7 +1,9 @@
 //! Diagnostic plots as standalone SVG (no script, no external font or
 //! stylesheet), so they render offline in the UI, in a browser, or in a PR.
-//! Two shapes cover the run's plots: a scatter (residuals, prediction error)
-//! and horizontal bars (coefficients, a metric per fold).
+//! Four shapes cover the run's plots: a scatter (residuals, prediction
+//! error), horizontal bars (coefficients, a metric per fold), curves on the
+//! unit square (ROC, precision-recall, calibration) and a grid of numbers
+//! shaded by value (confusion matrix, class report).
 
 use std::fmt::Write;
 
@@ -186,6 +188,144 @@ pub fn bars(title: &str, value_label: &str, items: &[(String, f64)]) -> String {
     svg
 }
 
+const PALETTE: [&str; 8] = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4d7c0f"];
+
+/// Curves on the unit square, one colour per named series with a legend;
+/// `diagonal` draws y = x (chance for ROC, perfect calibration).
+pub fn curves(title: &str, x_label: &str, y_label: &str, series: &[(String, Vec<(f64, f64)>)], diagonal: bool) -> String {
+    let plot_w = WIDTH - LEFT - RIGHT - 150.0;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let sx = |x: f64| LEFT + x.clamp(0.0, 1.0) * plot_w;
+    let sy = |y: f64| TOP + plot_h - y.clamp(0.0, 1.0) * plot_h;
+    let mut svg = header(title, HEIGHT);
+    let _ = write!(
+        svg,
+        "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{plot_w}\" height=\"{plot_h}\" fill=\"none\" stroke=\"#999\"/>"
+    );
+    for i in 0..=4 {
+        let f = f64::from(i) / 4.0;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            sx(f),
+            HEIGHT - BOTTOM + 16.0,
+            number(f),
+            LEFT - 6.0,
+            sy(f) + 4.0,
+            number(f)
+        );
+    }
+    if diagonal {
+        let _ = write!(
+            svg,
+            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#999\" stroke-dasharray=\"6 4\"/>",
+            sx(0.0),
+            sy(0.0),
+            sx(1.0),
+            sy(1.0)
+        );
+    }
+    for (index, (name, points)) in series.iter().enumerate() {
+        let colour = PALETTE[index % PALETTE.len()];
+        let path: Vec<String> = points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|&(x, y)| format!("{:.1},{:.1}", sx(x), sy(y)))
+            .collect();
+        let legend_y = TOP + 10.0 + 18.0 * index as f64;
+        let shown: String = name.chars().take(22).collect();
+        let _ = write!(
+            svg,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"><title>{}</title></polyline>\
+             <rect x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            path.join(" "),
+            escape(name),
+            LEFT + plot_w + 12.0,
+            legend_y - 10.0,
+            LEFT + plot_w + 28.0,
+            legend_y,
+            escape(&shown)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+         <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text></svg>",
+        LEFT + plot_w / 2.0,
+        HEIGHT - 12.0,
+        escape(x_label),
+        TOP + plot_h / 2.0,
+        escape(y_label)
+    );
+    svg
+}
+
+/// A table of numbers, each cell shaded by its value relative to its
+/// column's largest (`per_column`) or the whole grid's: a confusion matrix
+/// (rows = true class, columns = predicted) or a class report.
+pub fn grid(
+    title: &str,
+    row_names: &[String],
+    column_names: &[String],
+    cells: &[Vec<f64>],
+    decimals: usize,
+    per_column: bool,
+) -> String {
+    let cell_h = 28.0;
+    let label_w = 150.0;
+    let n_cols = column_names.len().max(1);
+    let cell_w = ((WIDTH - label_w - RIGHT) / n_cols as f64).min(110.0);
+    let top = TOP + 24.0;
+    let height = top + cell_h * row_names.len().max(1) as f64 + 20.0;
+    let max_of = |col: Option<usize>| {
+        cells
+            .iter()
+            .flat_map(|row| row.iter().enumerate())
+            .filter(|(c, v)| col.is_none_or(|col| *c == col) && v.is_finite())
+            .fold(0.0_f64, |m, (_, v)| m.max(v.abs()))
+    };
+    let mut svg = header(title, height);
+    for (c, name) in column_names.iter().enumerate() {
+        let shown: String = name.chars().take(14).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+            label_w + cell_w * (c as f64 + 0.5),
+            top - 8.0,
+            escape(&shown)
+        );
+    }
+    for (r, (name, row)) in row_names.iter().zip(cells).enumerate() {
+        let y = top + cell_h * r as f64;
+        let shown: String = name.chars().take(22).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>",
+            label_w - 8.0,
+            y + cell_h / 2.0 + 4.0,
+            escape(&shown)
+        );
+        for (c, value) in row.iter().enumerate() {
+            let max = max_of(per_column.then_some(c));
+            let shade = if max > 0.0 && value.is_finite() { value.abs() / max } else { 0.0 };
+            let text = if value.is_finite() { format!("{value:.decimals$}") } else { String::new() };
+            let ink = if shade > 0.6 { "#fff" } else { "#111" };
+            let _ = write!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{cell_w:.1}\" height=\"{cell_h}\" fill=\"#2563eb\" fill-opacity=\"{:.3}\" stroke=\"#ddd\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{ink}\">{}</text>",
+                label_w + cell_w * c as f64,
+                0.05 + 0.9 * shade,
+                label_w + cell_w * (c as f64 + 0.5),
+                y + cell_h / 2.0 + 4.0,
+                escape(&text)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +347,12 @@ mod tests {
         assert_eq!(bars.matches("<rect x=").count(), 2);
         assert!(bars.contains("#dc2626"), "negative bars are red");
         assert!(!bars.contains("script"));
+        let roc = curves("ROC <1>", "FPR", "TPR", &[("class <a>".into(), vec![(0.0, 0.0), (0.5, 0.9), (1.0, 1.0)])], true);
+        assert!(roc.contains("points=\"80.0,370.0 "), "{roc}");
+        assert!(roc.contains("class &lt;a&gt;") && roc.contains("ROC &lt;1&gt;"));
+        let names = vec!["no".to_string(), "yes".to_string()];
+        let confusion = grid("Confusion", &names, &names, &[vec![5.0, 1.0], vec![2.0, 7.0]], 0, false);
+        assert_eq!(confusion.matches("<rect x=").count(), 4);
+        assert!(confusion.contains(">7</text>") && confusion.contains("fill-opacity=\"0.950\""), "{confusion}");
     }
 }

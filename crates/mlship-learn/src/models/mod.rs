@@ -350,6 +350,16 @@ impl FittedModel {
         self.as_fitted().predict_proba(x)
     }
 
+    /// Whether the model gives per-class probabilities (scikit-learn's
+    /// `predict_proba` exists): asked of an empty matrix, so it costs nothing.
+    pub fn has_probabilities(&self) -> bool {
+        let mut empty = Matrix::with_rows(0);
+        for _ in 0..self.n_features() {
+            empty.push_column(Vec::new());
+        }
+        self.predict_proba(&empty).is_some_and(|result| result.is_ok())
+    }
+
     /// A classifier's decision function, if it has one (see `Fitted`).
     pub fn decision_function(&self, x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {
         self.as_fitted().decision_function(x)
