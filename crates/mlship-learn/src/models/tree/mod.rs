@@ -37,7 +37,9 @@
 //! with scikit-learn's random draws, so their predictions agree too.
 
 mod adaboost;
+mod adaboost_classifier;
 mod boosting;
+mod boosting_classifier;
 mod builder;
 mod config;
 mod criterion;
@@ -53,7 +55,9 @@ mod tests_boosting;
 mod tests_classifier;
 
 pub use adaboost::FittedAdaBoost;
+pub use adaboost_classifier::{AdaAlgorithm, FittedAdaBoostClassifier};
 pub use boosting::FittedBoosted;
+pub use boosting_classifier::FittedBoostedClassifier;
 pub use criterion::CriterionKind;
 pub use node::{SplitNode, TreeNodes, LEAF};
 
@@ -294,7 +298,7 @@ pub const MODELS: &[ModelEntry] = &[
 ];
 
 /// PyCaret's classification `dt`, `rf` and `et` (same fit functions: the
-/// target's classes select the criterion's kind).
+/// target's classes select the criterion's kind), `ada` and `gbc`.
 pub const CLASSIFIERS: &[ModelEntry] = &[
     ModelEntry {
         id: "dt",
@@ -328,6 +332,28 @@ pub const CLASSIFIERS: &[ModelEntry] = &[
         randomised: true,
         params: &FOREST_PARAMS_ETC,
         fit: fit_et,
+    },
+    ModelEntry {
+        id: "ada",
+        name: "Ada Boost Classifier",
+        class: "sklearn.ensemble.AdaBoostClassifier",
+        family: "ensemble",
+        task: Task::Classification,
+        turbo: true,
+        randomised: true,
+        params: adaboost_classifier::ADA_CLS_PARAMS,
+        fit: adaboost_classifier::fit_ada_classifier,
+    },
+    ModelEntry {
+        id: "gbc",
+        name: "Gradient Boosting Classifier",
+        class: "sklearn.ensemble.GradientBoostingClassifier",
+        family: "ensemble",
+        task: Task::Classification,
+        turbo: true,
+        randomised: true,
+        params: boosting_classifier::GBC_PARAMS,
+        fit: boosting_classifier::fit_gbc,
     },
 ];
 
