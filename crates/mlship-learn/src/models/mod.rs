@@ -30,6 +30,8 @@ pub mod passive_aggressive;
 mod random;
 pub mod ridge_classifier;
 pub mod robust;
+mod sgd;
+pub mod sgd_classifier;
 pub mod svm;
 pub mod theil_sen;
 pub mod tree;
@@ -101,6 +103,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     omp::MODELS,
     bayes::MODELS,
     passive_aggressive::MODELS,
+    sgd_classifier::MODELS,
     robust::MODELS,
     kernel_ridge::MODELS,
     svm::MODELS,
