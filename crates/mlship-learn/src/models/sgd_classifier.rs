@@ -384,6 +384,58 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matrix::Matrix;
+    use crate::models::ModelSpec;
+
+    /// Two features; the class is the band of `a - b` (0, 1, 2), separable with margins.
+    fn bands(n_rows: usize) -> (Matrix, Vec<f64>) {
+        let mut next = crate::models::tests::uniform_stream(5);
+        let (mut a, mut b, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        while a.len() < n_rows {
+            let (u, v) = (next() * 6.0 - 3.0, next() * 6.0 - 3.0);
+            let score = u - v;
+            if (score.abs() - 1.0).abs() < 0.3 {
+                continue;
+            }
+            a.push(u);
+            b.push(v);
+            y.push(if score < -1.0 {
+                0.0
+            } else if score < 1.0 {
+                1.0
+            } else {
+                2.0
+            });
+        }
+        (Matrix { n_rows, columns: vec![a, b] }, y)
+    }
+
+    #[test]
+    fn a_separable_binary_problem_is_learnt_without_probabilities() {
+        let (x, y) = bands(80);
+        let y: Vec<f64> = y.iter().map(|&c| if c == 2.0 { 1.0 } else { 0.0 }).collect();
+        let fitted = ModelSpec::with_defaults(Task::Classification, "svm", 0).unwrap().fit_task(&x, &y, 2).unwrap();
+        assert!(fitted.predict_proba(&x).is_none());
+        let decision = fitted.decision_function(&x).unwrap().unwrap();
+        assert_eq!(decision.len(), 80);
+        let predicted = fitted.predict(&x).unwrap();
+        assert_eq!(predicted, y);
+        assert!(decision.iter().zip(&y).all(|(d, &c)| (*d > 0.0) == (c == 1.0)));
+    }
+
+    #[test]
+    fn one_versus_all_gives_one_score_per_class_and_minus_infinity_for_a_missing_one() {
+        let (x, y) = bands(90);
+        let spec = ModelSpec::with_defaults(Task::Classification, "svm", 3).unwrap();
+        let fitted = spec.fit_task(&x, &y, 3).unwrap();
+        let decision = fitted.decision_function(&x).unwrap().unwrap();
+        assert_eq!(decision.len(), 90 * 3);
+        let correct = fitted.predict(&x).unwrap().iter().zip(&y).filter(|(p, t)| p == t).count();
+        assert!(correct >= 70, "{correct} of 90");
+        let fitted = spec.fit_task(&x, &y, 4).unwrap();
+        let decision = fitted.decision_function(&x).unwrap().unwrap();
+        assert!(decision.chunks(4).all(|row| row[3] == f64::NEG_INFINITY && row[..3].iter().all(|d| d.is_finite())));
+    }
 
     #[test]
     fn the_weight_scale_folds_back_below_its_threshold() {

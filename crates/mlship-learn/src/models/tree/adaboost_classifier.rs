@@ -262,7 +262,7 @@ pub(crate) fn fit_ada_classifier(params: &Params, data: &TrainingData<'_>) -> Re
     let total = pairwise_sum(&sample_weight);
     sample_weight.iter_mut().for_each(|w| *w /= total);
     let mut trees: Vec<TreeNodes> = Vec::new();
-    let mut estimator_weights = vec![0.0; n_estimators];
+    let mut estimator_weights = Vec::with_capacity(n_estimators);
     let mut incorrect = vec![0.0; n];
     let mut weighted = vec![0.0; n];
     let mut boost_weight = vec![0.0; n];
@@ -292,12 +292,12 @@ pub(crate) fn fit_ada_classifier(params: &Params, data: &TrainingData<'_>) -> Re
         let estimator_error = pairwise_sum(&weighted) / pairwise_sum(&sample_weight);
         trees.push(tree);
         if estimator_error <= 0.0 {
-            estimator_weights[iboost] = 1.0;
+            estimator_weights.push(1.0);
             break;
         }
         match algorithm {
             AdaAlgorithm::SammeR => {
-                estimator_weights[iboost] = 1.0;
+                estimator_weights.push(1.0);
                 if !last {
                     for (w, &b) in sample_weight.iter_mut().zip(&boost_weight) {
                         if *w > 0.0 || b < 0.0 {
@@ -317,7 +317,7 @@ pub(crate) fn fit_ada_classifier(params: &Params, data: &TrainingData<'_>) -> Re
                     break;
                 }
                 let weight = learning_rate * (((1.0 - estimator_error) / estimator_error).ln() + (kf - 1.0).ln());
-                estimator_weights[iboost] = weight;
+                estimator_weights.push(weight);
                 if !last {
                     for (w, &wrong) in sample_weight.iter_mut().zip(&incorrect) {
                         let positive = if *w > 0.0 { 1.0 } else { 0.0 };
@@ -334,6 +334,8 @@ pub(crate) fn fit_ada_classifier(params: &Params, data: &TrainingData<'_>) -> Re
             sample_weight.iter_mut().for_each(|w| *w /= sum);
         }
     }
+    // scikit-learn's estimator_weights_ has n_estimators entries, zeros after an early stop.
+    estimator_weights.resize(n_estimators, 0.0);
     let feature_importances = ada_importances(&trees, &estimator_weights, n_features);
     Ok(FittedModel::AdaBoostClassifier(FittedAdaBoostClassifier {
         n_features,
