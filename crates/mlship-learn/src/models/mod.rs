@@ -30,6 +30,8 @@ pub mod passive_aggressive;
 mod random;
 pub mod ridge_classifier;
 pub mod robust;
+mod sgd;
+pub mod sgd_classifier;
 pub mod svm;
 pub mod theil_sen;
 pub mod tree;
@@ -101,6 +103,7 @@ const FAMILIES: &[&[ModelEntry]] = &[
     omp::MODELS,
     bayes::MODELS,
     passive_aggressive::MODELS,
+    sgd_classifier::MODELS,
     robust::MODELS,
     kernel_ridge::MODELS,
     svm::MODELS,
@@ -276,6 +279,11 @@ pub enum FittedModel {
     Boosted(tree::FittedBoosted),
     /// AdaBoost.R2 trees (`ada`) and their weights: a weighted median.
     AdaBoost(tree::FittedAdaBoost),
+    /// Gradient-boosted classification trees (`gbc`): per raw score an
+    /// initial constant plus shrunk trees.
+    BoostedClassifier(tree::FittedBoostedClassifier),
+    /// AdaBoost classification stumps (`ada`, SAMME or SAMME.R) and their weights.
+    AdaBoostClassifier(tree::FittedAdaBoostClassifier),
     /// Per-class feature means and variances (Gaussian naive Bayes).
     NaiveBayes(naive_bayes::FittedGaussianNb),
     /// Logistic regression's weight vectors.
@@ -304,6 +312,8 @@ pub const FITTED_KINDS: &[&str] = &[
     "forest",
     "boosted",
     "ada_boost",
+    "boosted_classifier",
+    "ada_boost_classifier",
     "naive_bayes",
     "logistic",
     "prior",
@@ -325,6 +335,8 @@ impl FittedModel {
             FittedModel::Forest(model) => model,
             FittedModel::Boosted(model) => model,
             FittedModel::AdaBoost(model) => model,
+            FittedModel::BoostedClassifier(model) => model,
+            FittedModel::AdaBoostClassifier(model) => model,
             FittedModel::NaiveBayes(model) => model,
             FittedModel::Logistic(model) => model,
             FittedModel::Prior(model) => model,
@@ -387,6 +399,8 @@ impl FittedModel {
             FittedModel::Forest(model) => Some(model.feature_importances.clone()),
             FittedModel::Boosted(model) => Some(model.feature_importances.clone()),
             FittedModel::AdaBoost(model) => Some(model.feature_importances.clone()),
+            FittedModel::BoostedClassifier(model) => Some(model.feature_importances.clone()),
+            FittedModel::AdaBoostClassifier(model) => Some(model.feature_importances.clone()),
             FittedModel::Oblivious(model) => Some(model.feature_importances.clone()),
             FittedModel::Boosting(model) => Some(model.feature_importances.clone()),
             _ => None,
@@ -397,9 +411,12 @@ impl FittedModel {
     /// forests) or "gain" (boosting); `None` for other families.
     pub fn importance_kind(&self) -> Option<&'static str> {
         match self {
-            FittedModel::Tree(_) | FittedModel::Forest(_) | FittedModel::Boosted(_) | FittedModel::AdaBoost(_) => {
-                Some("impurity-based")
-            }
+            FittedModel::Tree(_)
+            | FittedModel::Forest(_)
+            | FittedModel::Boosted(_)
+            | FittedModel::AdaBoost(_)
+            | FittedModel::BoostedClassifier(_)
+            | FittedModel::AdaBoostClassifier(_) => Some("impurity-based"),
             FittedModel::Oblivious(_) => Some("CatBoost's PredictionValuesChange"),
             FittedModel::Boosting(_) => Some("gain"),
             _ => None,

@@ -6,13 +6,15 @@
 //! The random choices are scikit-learn's own: `RandomState(random_state)`
 //! draws one 31-bit seed, and every epoch re-shuffles the current sample
 //! order with the same `rand_r`-style xorshift sequence from that seed (as
-//! `SequentialDataset.shuffle(seed)` does, the seed being passed by value).
+//! `SequentialDataset.shuffle(seed)` does, the seed being passed by value;
+//! the shuffle is `sgd`'s, shared with SGDClassifier).
 //! The arithmetic follows `WeightVector` in the same order, so the fitted
 //! coefficients agree with scikit-learn's to rounding.
 
 use crate::matrix::Matrix;
 use crate::models::linear::FittedLinear;
 use crate::models::random::NumpyRandom;
+use crate::models::sgd::{row_major, shuffle_in_place};
 use crate::models::{FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
@@ -39,39 +41,6 @@ pub struct PassiveAggressive {
     pub shuffle: bool,
     /// `random_state`.
     pub seed: u32,
-}
-
-/// scikit-learn's `our_rand_r` (utils/_random.pxd): a 32-bit xorshift
-/// reduced to 31 bits.
-fn our_rand_r(state: &mut u32) -> u32 {
-    if *state == 0 {
-        *state = 1;
-    }
-    *state ^= *state << 13;
-    *state ^= *state >> 17;
-    *state ^= *state << 5;
-    *state % (1u32 << 31)
-}
-
-/// `SequentialDataset.shuffle(seed)`: a forward Fisher-Yates on the current order.
-fn shuffle_in_place(order: &mut [usize], seed: u32) {
-    let mut state = seed;
-    let n = order.len();
-    for i in 0..n.saturating_sub(1) {
-        let j = i + (our_rand_r(&mut state) as usize) % (n - i);
-        order.swap(i, j);
-    }
-}
-
-fn row_major(x: &Matrix) -> Vec<f64> {
-    let n_cols = x.n_cols();
-    let mut rows = vec![0.0; x.n_rows * n_cols];
-    for (j, column) in x.columns.iter().enumerate() {
-        for (i, value) in column.iter().enumerate() {
-            rows[i * n_cols + j] = *value;
-        }
-    }
-    rows
 }
 
 /// One pass over the samples in `order`; returns the summed loss, measured
@@ -251,13 +220,6 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_xorshift_matches_scikit_learn() {
-        // sklearn.utils._random._our_rand_r_py(1) and (123456789).
-        assert_eq!(our_rand_r(&mut 1), 270369);
-        assert_eq!(our_rand_r(&mut 123456789), 567484233);
-    }
 
     #[test]
     fn a_constant_target_is_learnt_and_zero_rows_are_skipped() {

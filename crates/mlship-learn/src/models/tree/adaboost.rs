@@ -236,7 +236,7 @@ pub(crate) fn fit_ada(params: &Params, data: &TrainingData<'_>) -> Result<Fitted
 }
 
 /// `sum(weight * tree importances) / sum(weights)` (zeros when every weight is 0).
-fn ada_importances(trees: &[TreeNodes], weights: &[f64], n_features: usize) -> Vec<f64> {
+pub(super) fn ada_importances(trees: &[TreeNodes], weights: &[f64], n_features: usize) -> Vec<f64> {
     let mut total = vec![0.0; n_features];
     for (tree, &weight) in trees.iter().zip(weights) {
         for (sum, value) in total.iter_mut().zip(tree.feature_importances(n_features)) {

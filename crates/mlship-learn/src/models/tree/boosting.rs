@@ -146,7 +146,7 @@ fn loss_of(params: &Params) -> Result<Loss, LearnError> {
 
 /// scikit-learn's `_random_sample_mask`: `n_in_bag` of `n` rows, drawn from
 /// `uniform(size=n)` by selection sampling.
-fn random_sample_mask(n: usize, n_in_bag: usize, rng: &mut NumpyRandom) -> Vec<bool> {
+pub(super) fn random_sample_mask(n: usize, n_in_bag: usize, rng: &mut NumpyRandom) -> Vec<bool> {
     let uniform: Vec<f64> = (0..n).map(|_| rng.uniform(0.0, 1.0)).collect();
     let mut bagged = 0usize;
     uniform
@@ -275,8 +275,8 @@ pub(crate) fn fit_gbr(params: &Params, data: &TrainingData<'_>) -> Result<Fitted
 }
 
 /// scikit-learn's `BaseGradientBoosting.feature_importances_`.
-fn boosted_importances(trees: &[TreeNodes], n_features: usize) -> Vec<f64> {
-    let relevant: Vec<&TreeNodes> = trees.iter().filter(|t| t.nodes.len() > 1).collect();
+pub(super) fn boosted_importances<'a>(trees: impl IntoIterator<Item = &'a TreeNodes>, n_features: usize) -> Vec<f64> {
+    let relevant: Vec<&TreeNodes> = trees.into_iter().filter(|t| t.nodes.len() > 1).collect();
     let mut mean = vec![0.0; n_features];
     if relevant.is_empty() {
         return mean;

@@ -34,10 +34,16 @@
 //!
 //! Boosting runs on the same trees: `gbr` (`boosting`, scikit-learn's
 //! `GradientBoostingRegressor`) and `ada` (`adaboost`, `AdaBoostRegressor`),
-//! with scikit-learn's random draws, so their predictions agree too.
+//! with scikit-learn's random draws, so their predictions agree too; for
+//! classification `gbc` (`boosting_classifier`, `GradientBoostingClassifier`
+//! on `friedman_mse` trees) and `ada` (`adaboost_classifier`,
+//! `AdaBoostClassifier`'s SAMME.R and SAMME on stumps), whose fixtures from
+//! PyCaret's scikit-learn 1.4.2 agree to 1e-12.
 
 mod adaboost;
+mod adaboost_classifier;
 mod boosting;
+mod boosting_classifier;
 mod builder;
 mod config;
 mod criterion;
@@ -50,10 +56,14 @@ mod tests;
 #[cfg(test)]
 mod tests_boosting;
 #[cfg(test)]
+mod tests_boosting_classifier;
+#[cfg(test)]
 mod tests_classifier;
 
 pub use adaboost::FittedAdaBoost;
+pub use adaboost_classifier::{AdaAlgorithm, FittedAdaBoostClassifier};
 pub use boosting::FittedBoosted;
+pub use boosting_classifier::FittedBoostedClassifier;
 pub use criterion::CriterionKind;
 pub use node::{SplitNode, TreeNodes, LEAF};
 
@@ -294,7 +304,7 @@ pub const MODELS: &[ModelEntry] = &[
 ];
 
 /// PyCaret's classification `dt`, `rf` and `et` (same fit functions: the
-/// target's classes select the criterion's kind).
+/// target's classes select the criterion's kind), `ada` and `gbc`.
 pub const CLASSIFIERS: &[ModelEntry] = &[
     ModelEntry {
         id: "dt",
@@ -328,6 +338,28 @@ pub const CLASSIFIERS: &[ModelEntry] = &[
         randomised: true,
         params: &FOREST_PARAMS_ETC,
         fit: fit_et,
+    },
+    ModelEntry {
+        id: "ada",
+        name: "Ada Boost Classifier",
+        class: "sklearn.ensemble.AdaBoostClassifier",
+        family: "ensemble",
+        task: Task::Classification,
+        turbo: true,
+        randomised: true,
+        params: adaboost_classifier::ADA_CLS_PARAMS,
+        fit: adaboost_classifier::fit_ada_classifier,
+    },
+    ModelEntry {
+        id: "gbc",
+        name: "Gradient Boosting Classifier",
+        class: "sklearn.ensemble.GradientBoostingClassifier",
+        family: "ensemble",
+        task: Task::Classification,
+        turbo: true,
+        randomised: true,
+        params: boosting_classifier::GBC_PARAMS,
+        fit: boosting_classifier::fit_gbc,
     },
 ];
 
