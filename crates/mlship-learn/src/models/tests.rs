@@ -66,8 +66,10 @@ fn every_model_passes_the_estimator_checks() {
             if let Some(probabilities) = fitted.predict_proba(&x) {
                 let probabilities = probabilities.unwrap();
                 assert_eq!(probabilities.len(), x.n_rows * 3, "{}", entry.id);
+                // XGBoost's probabilities are float32, as the library's are.
+                let tolerance = if entry.id == "xgboost" { 1e-6 } else { 1e-9 };
                 for row in probabilities.chunks(3) {
-                    assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{}: {row:?}", entry.id);
+                    assert!((row.iter().sum::<f64>() - 1.0).abs() < tolerance, "{}: {row:?}", entry.id);
                 }
             }
         }

@@ -1,6 +1,7 @@
-//! The boosting loop for squared error: start from the target's mean, fit
-//! each tree to the gradients `prediction - y` (hessians 1, so histograms
-//! count them instead of summing), add it, repeat.
+//! The boosting loop: start from the objective's base scores, fit each
+//! round's tree (one per class for softmax) to the gradients and hessians
+//! (`objective`; squared error's hessians are 1, so histograms count them
+//! instead of summing), add it, repeat.
 //!
 //! As the libraries do, labels are float32 and gradients float32; LightGBM
 //! keeps its scores in float64 and stops when a tree cannot split, XGBoost
@@ -12,6 +13,7 @@
 
 use super::binning::BinnedMatrix;
 use super::grower::{Flavour, Grower, GrownTree, TreeInput, TreeRules};
+use super::objective::{self, Objective};
 use crate::models::tree::TreeNodes;
 use crate::rng::Mt19937;
 
@@ -34,9 +36,10 @@ pub(crate) struct BoostPlan {
 
 /// A boosted ensemble.
 pub(crate) struct Boosted {
-    /// The initial prediction (the target's mean).
-    pub base_score: f64,
-    /// The trees, learning rate applied to their leaf values.
+    /// The initial score of each group (one for regression and two classes).
+    pub base_scores: Vec<f64>,
+    /// The trees, learning rate applied to their leaf values; with several
+    /// groups, round by round, group `k`'s tree at `round * groups + k`.
     pub trees: Vec<TreeNodes>,
     /// The summed split gain of each feature.
     pub total_gain: Vec<f64>,
@@ -51,21 +54,20 @@ fn draw_sorted(rng: &mut Mt19937, n: usize, k: usize) -> Vec<usize> {
     chosen
 }
 
-/// Fits `plan.n_estimators` trees to `y` on `binned`.
-pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], plan: &BoostPlan) -> Boosted {
+/// Fits `plan.n_estimators` rounds of trees to `y` (class codes for a
+/// classifier) for `objective` on `binned`.
+pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], objective: Objective, plan: &BoostPlan) -> Boosted {
     let n = y.len();
     let n_features = binned.n_features();
     let flavour = plan.rules.flavour;
+    let groups = objective.n_groups();
     let labels: Vec<f32> = y.iter().map(|&v| v as f32).collect();
-    let mean = labels.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
-    let base_score = match flavour {
-        Flavour::LightGbm => mean,
-        Flavour::XgBoost => f64::from(mean as f32),
-    };
-    // LightGBM's scores are float64, XGBoost's predictions float32.
-    let mut scores = vec![base_score; n];
-    let mut scores32 = vec![base_score as f32; n];
-    let mut grad = vec![0.0f32; n];
+    let base_scores = objective::base_scores(objective, flavour, &labels);
+    // LightGBM's scores are float64, XGBoost's predictions float32; class-major.
+    let mut scores: Vec<f64> = base_scores.iter().flat_map(|&b| std::iter::repeat_n(b, n)).collect();
+    let mut scores32: Vec<f32> = scores.iter().map(|&b| b as f32).collect();
+    let mut grad = vec![0.0f32; n * groups];
+    let mut hess = vec![0.0f32; if objective.has_hessians() { n * groups } else { 0 }];
     let mut grower = Grower::new(binned, plan.rules);
     let mut rng = Mt19937::new(plan.seed);
     let subsampled = plan.subsample < 1.0 && plan.subsample_freq > 0;
@@ -74,43 +76,51 @@ pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], plan: &BoostPlan) -> Boost
     let mut bag: Vec<u32> = (0..n as u32).collect();
     let mut rows: Vec<u32> = Vec::with_capacity(n);
     let mut boosted =
-        Boosted { base_score, trees: Vec::new(), total_gain: vec![0.0; n_features], split_count: vec![0; n_features] };
+        Boosted { base_scores, trees: Vec::new(), total_gain: vec![0.0; n_features], split_count: vec![0; n_features] };
     for round in 0..plan.n_estimators {
-        match flavour {
-            Flavour::LightGbm => {
-                for ((g, &s), &label) in grad.iter_mut().zip(&scores).zip(&labels) {
-                    *g = (s - f64::from(label)) as f32;
-                }
-            }
-            Flavour::XgBoost => {
-                for ((g, &s), &label) in grad.iter_mut().zip(&scores32).zip(&labels) {
-                    *g = s - label;
-                }
-            }
-        }
+        objective::gradients(objective, flavour, &labels, &scores, &scores32, &mut grad, &mut hess);
         if subsampled && round % plan.subsample_freq == 0 {
             bag = draw_sorted(&mut rng, n, n_bag).into_iter().map(|i| i as u32).collect();
         }
-        let mut used = vec![true; n_features];
-        if n_used < n_features {
-            used = vec![false; n_features];
-            for f in draw_sorted(&mut rng, n_features, n_used) {
-                used[f] = true;
+        let mut round_trees = Vec::with_capacity(groups);
+        let mut any_split = false;
+        for group in 0..groups {
+            let mut used = vec![true; n_features];
+            if n_used < n_features {
+                used = vec![false; n_features];
+                for f in draw_sorted(&mut rng, n_features, n_used) {
+                    used[f] = true;
+                }
             }
+            rows.clear();
+            rows.extend_from_slice(&bag);
+            let span = group * n..(group + 1) * n;
+            let input = TreeInput {
+                grad: &grad[span.clone()],
+                hess: if hess.is_empty() { None } else { Some(&hess[span.clone()]) },
+                used: &used,
+            };
+            let mut grown = grower.grow(&mut rows, &input);
+            if flavour == Flavour::LightGbm && grown.tree.nodes.len() == 1 {
+                // LightGBM keeps a tree that cannot split as a leaf of 0 (its scores unchanged).
+                grown.tree.value[0] = 0.0;
+                round_trees.push(grown.tree);
+                continue;
+            }
+            any_split = true;
+            let (scores, scores32) = (&mut scores[span.clone()], &mut scores32[span]);
+            add_tree(&grown, binned, &rows, subsampled, flavour, scores, scores32);
+            for &(feature, gain) in &grown.gains {
+                boosted.total_gain[feature] += gain;
+                boosted.split_count[feature] += 1;
+            }
+            round_trees.push(grown.tree);
         }
-        rows.clear();
-        rows.extend_from_slice(&bag);
-        let grown = grower.grow(&mut rows, &TreeInput { grad: &grad, hess: None, used: &used });
-        if flavour == Flavour::LightGbm && grown.tree.nodes.len() == 1 {
-            // LightGBM stops when no leaf can split (a first such tree is the mean alone).
+        if flavour == Flavour::LightGbm && !any_split {
+            // LightGBM stops when no tree of a round can split (a first such round leaves the base scores alone).
             break;
         }
-        add_tree(&grown, binned, &rows, subsampled, flavour, &mut scores, &mut scores32);
-        for &(feature, gain) in &grown.gains {
-            boosted.total_gain[feature] += gain;
-            boosted.split_count[feature] += 1;
-        }
-        boosted.trees.push(grown.tree);
+        boosted.trees.extend(round_trees);
     }
     boosted
 }

@@ -158,6 +158,8 @@ pub(crate) struct Grower<'a> {
     rules: TreeRules,
     scratch: Vec<u32>,
     pool: Vec<Vec<HistBin>>,
+    /// The tree being grown has every hessian 1 (its bins' counts are exact).
+    constant_hessian: bool,
 }
 
 /// One tree's inputs.
@@ -173,7 +175,14 @@ pub(crate) struct TreeInput<'a> {
 impl<'a> Grower<'a> {
     /// A grower for `binned` with `rules`.
     pub fn new(binned: &'a BinnedMatrix, rules: TreeRules) -> Self {
-        Grower { binned, layout: HistLayout::new(binned), rules, scratch: Vec::new(), pool: Vec::new() }
+        Grower {
+            binned,
+            layout: HistLayout::new(binned),
+            rules,
+            scratch: Vec::new(),
+            pool: Vec::new(),
+            constant_hessian: true,
+        }
     }
 
     fn lgb_leaf_gain(&self, g: f64, h: f64) -> f64 {
@@ -212,7 +221,9 @@ impl<'a> Grower<'a> {
     }
 
     /// LightGBM's reverse scan of one feature: its best split, and whether
-    /// any threshold gained more than the parent (`is_splittable`).
+    /// any threshold gained more than the parent (`is_splittable`). With
+    /// varying hessians LightGBM does not count rows per bin: it estimates
+    /// a bin's count as `round(hess * n / sum_hess)`, and so does this.
     fn lightgbm_feature(&self, feature: usize, bins: &[HistBin], sums: Sums) -> (Option<Split>, bool) {
         let rules = &self.rules;
         let sum_g = sums.grad;
@@ -223,10 +234,16 @@ impl<'a> Grower<'a> {
         let mut best_gain = f64::NEG_INFINITY;
         let mut best: Option<(usize, f64, f64, usize)> = None;
         let mut splittable = false;
+        let count_factor = n as f64 / sum_h;
         for t in (1..bins.len()).rev() {
             rg += bins[t].grad;
             rh += bins[t].hess;
-            rc += bins[t].count as usize;
+            rc += if self.constant_hessian {
+                bins[t].count as usize
+            } else {
+                // Common::RoundInt: truncation of x + 0.5 (the estimate is never negative here).
+                (bins[t].hess * count_factor + 0.5) as usize
+            };
             if rc < rules.min_data_in_leaf || rh < rules.min_sum_hessian {
                 continue;
             }
@@ -371,6 +388,7 @@ impl<'a> Grower<'a> {
 
     /// Grows one tree on `rows` (reordered in place: each leaf's rows end contiguous).
     pub fn grow(&mut self, rows: &mut [u32], input: &TreeInput<'_>) -> GrownTree {
+        self.constant_hessian = input.hess.is_none();
         let mut sums = Sums::default();
         for &row in rows.iter() {
             sums.grad += f64::from(input.grad[row as usize]);
@@ -452,7 +470,7 @@ impl<'a> Grower<'a> {
         gains: &mut Vec<(usize, f64)>,
     ) -> usize {
         let leaf = &mut leaves[index];
-        let Some(split) = leaf.best.take() else { return index };
+        let Some(mut split) = leaf.best.take() else { return index };
         let (start, end, depth, parent_node) = (leaf.start, leaf.end, leaf.depth, leaf.node);
         let parent_hist = leaf.hist.take();
         let features = std::mem::take(&mut leaf.features);
@@ -472,6 +490,10 @@ impl<'a> Grower<'a> {
         }
         rows[write..end].copy_from_slice(&self.scratch);
         let mid = write;
+        // The children's true row counts (a LightGBM search with varying
+        // hessians only estimated them); the libraries' partitions count them too.
+        split.left.count = mid - start;
+        split.right.count = end - mid;
         let leaf_node = |tree: &mut TreeNodes, sums: Sums, value: f64| {
             let id = tree.add(
                 SplitNode { feature: LEAF, left: LEAF, right: LEAF, threshold: -2.0 },

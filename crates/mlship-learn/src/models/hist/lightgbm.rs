@@ -1,13 +1,14 @@
-//! `lightgbm`: LightGBM's `LGBMRegressor` (objective `regression`, gbdt) with
-//! its defaults: 31 leaves grown leaf-wise, no depth limit, learning rate
-//! 0.1, 100 rounds, `min_child_samples` 20, `min_child_weight` 1e-3, bins
-//! from `max_bin` 255 and `min_data_in_bin` 3, `boost_from_average`.
-//! PyCaret passes `random_state` and `n_jobs` only.
+//! `lightgbm`: LightGBM's `LGBMRegressor` (objective `regression`, gbdt) and
+//! `LGBMClassifier` (objective `binary`, or `multiclass` for more than two
+//! classes) with their defaults: 31 leaves grown leaf-wise, no depth limit,
+//! learning rate 0.1, 100 rounds, `min_child_samples` 20, `min_child_weight`
+//! 1e-3, bins from `max_bin` 255 and `min_data_in_bin` 3,
+//! `boost_from_average`. PyCaret passes `random_state` and `n_jobs` only.
 
 use super::binning::{BinFinder, BinnedMatrix};
-use super::boost::{boost, BoostPlan};
+use super::boost::BoostPlan;
 use super::grower::{Flavour, Growth, TreeRules};
-use super::{checked_columns, normalised, FittedBoosting};
+use super::{boost_task, checked_columns, normalised, FittedBoosting};
 use crate::models::{FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
@@ -111,7 +112,8 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
-    let columns = checked_columns(data, "LGBMRegressor")?;
+    let model = if data.n_classes == 0 { "LGBMRegressor" } else { "LGBMClassifier" };
+    let columns = checked_columns(data, model)?;
     let max_depth = match params.value("max_depth")? {
         ParamValue::Int(depth) if *depth > 0 => *depth as usize,
         _ => 0,
@@ -140,13 +142,14 @@ fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnErr
         sample_rows: BIN_SAMPLE_ROWS,
     };
     let binned = BinnedMatrix::new(columns, finder);
-    let boosted = boost(&binned, data.y, &plan);
+    let (boosted, classes) = boost_task(&binned, data, &plan);
     Ok(FittedModel::Boosting(FittedBoosting {
         library: "lightgbm".to_string(),
         n_features: columns.len(),
-        base_score: boosted.base_score,
+        base_score: if classes.is_none() { boosted.base_scores.first().copied().unwrap_or(0.0) } else { 0.0 },
         float32: false,
         trees: boosted.trees,
+        classes,
         feature_importances: normalised(boosted.total_gain),
     }))
 }
@@ -158,6 +161,21 @@ pub(crate) const ENTRY: ModelEntry = ModelEntry {
     class: "lightgbm.LGBMRegressor",
     family: "lightgbm",
     task: Task::Regression,
+    turbo: true,
+    randomised: false,
+    params: PARAMS,
+    fit,
+};
+
+/// The `lightgbm` row of the classification table: the same parameters and
+/// defaults; `predict_proba`, and no `decision_function` (as the library's
+/// classifier: PyCaret's AUC then reads the probabilities).
+pub(crate) const CLASSIFIER: ModelEntry = ModelEntry {
+    id: "lightgbm",
+    name: "Light Gradient Boosting Machine",
+    class: "lightgbm.LGBMClassifier",
+    family: "lightgbm",
+    task: Task::Classification,
     turbo: true,
     randomised: false,
     params: PARAMS,

@@ -166,3 +166,101 @@ fn a_histogram_minus_a_child_is_the_sibling() {
     ones(&all, &mut counted);
     assert_eq!(counted, hist(&all));
 }
+
+/// The classification fixtures' data set `name`: training rows, codes, test rows.
+fn class_set(name: &str) -> (Matrix, Vec<f64>, Matrix) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/models/classification/datasets.json");
+    let all: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let set = &all["datasets"][name];
+    let floats =
+        |v: &serde_json::Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect() };
+    let columns: Vec<Vec<f64>> = set["x"].as_array().unwrap().iter().map(floats).collect();
+    let y = floats(&set["y"]);
+    let x = Matrix { n_rows: columns[0].len(), columns };
+    let train: Vec<usize> = (0..200).collect();
+    let test: Vec<usize> = (200..300).collect();
+    (x.take_rows(&train), y[..200].to_vec(), x.take_rows(&test))
+}
+
+fn classifier(id: &str, params: &[(&str, ParamValue)]) -> ModelSpec {
+    let given: Vec<(String, ParamValue)> = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    ModelSpec::new(Task::Classification, id, &given, 0).unwrap()
+}
+
+#[test]
+fn a_class_missing_from_the_training_rows_gets_probability_zero() {
+    let (x, y, test) = class_set("multiclass");
+    let kept: Vec<usize> = (0..y.len()).filter(|&i| y[i] != 1.0).collect();
+    let (x2, y2) = (x.take_rows(&kept), kept.iter().map(|&i| y[i]).collect::<Vec<_>>());
+    for id in IDS {
+        // Classes 0 and 2 only: a binary fit, spread over three columns.
+        let fitted = classifier(id, &[]).fit_task(&x2, &y2, 3).unwrap();
+        let p = fitted.predict_proba(&test).unwrap().unwrap();
+        assert_eq!(p.len(), test.n_rows * 3, "{id}");
+        for row in p.chunks(3) {
+            assert_eq!(row[1], 0.0, "{id}: {row:?}");
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-6 && row[0] > 0.0 && row[2] > 0.0, "{id}: {row:?}");
+        }
+        let classes = fitted.predict(&test).unwrap();
+        assert!(classes.iter().all(|&c| c == 0.0 || c == 2.0), "{id}");
+        assert!(classes.contains(&0.0) && classes.contains(&2.0), "{id}: one class predicted everywhere");
+        assert!(fitted.decision_function(&test).is_none(), "{id}: the library class has no decision_function");
+        assert_eq!(boosting(&fitted).classes.as_ref().unwrap().trained, vec![0, 2], "{id}");
+    }
+}
+
+#[test]
+fn one_class_is_certain_and_several_grow_a_tree_per_class_and_round() {
+    let (x, y, test) = class_set("multiclass");
+    for id in IDS {
+        let fitted = classifier(id, &[]).fit_task(&x, &vec![2.0; x.n_rows], 3).unwrap();
+        let p = fitted.predict_proba(&test).unwrap().unwrap();
+        assert!(p.chunks(3).all(|row| row == [0.0, 0.0, 1.0]), "{id}");
+        assert!(fitted.predict(&test).unwrap().iter().all(|&c| c == 2.0), "{id}");
+        assert!(boosting(&fitted).trees.is_empty(), "{id}");
+
+        let rounds = 7;
+        let fitted = classifier(id, &[("n_estimators", ParamValue::Int(rounds))]).fit_task(&x, &y, 3).unwrap();
+        let model = boosting(&fitted);
+        assert_eq!(model.trees.len(), 3 * rounds as usize, "{id}");
+        assert_eq!(model.classes.as_ref().unwrap().base_scores.len(), 3, "{id}");
+        // Trees of one round are fitted to different classes' gradients.
+        assert_ne!(model.trees[0], model.trees[1], "{id}");
+        let p = fitted.predict_proba(&test).unwrap().unwrap();
+        assert!(p.chunks(3).all(|row| (row.iter().sum::<f64>() - 1.0).abs() < 1e-6), "{id}");
+        // Better than the majority class on the held-out rows.
+        let (_, all_y, _) = {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/models/classification/datasets.json");
+            let all: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let y: Vec<f64> =
+                all["datasets"]["multiclass"]["y"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            ((), y, ())
+        };
+        let truth = &all_y[200..300];
+        let predicted = fitted.predict(&test).unwrap();
+        let right = predicted.iter().zip(truth).filter(|(p, t)| p == t).count();
+        let majority = (0..3).map(|c| truth.iter().filter(|&&t| t == c as f64).count()).max().unwrap();
+        assert!(right > majority, "{id}: {right} right, the majority class has {majority}");
+    }
+}
+
+#[test]
+fn the_initial_scores_are_the_libraries() {
+    use super::grower::Flavour;
+    use super::objective::{base_scores, Objective};
+    // 3 of 8 positive: LightGBM's log-odds in float64, XGBoost's logit of the float32 mean.
+    let labels = [1.0f32, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+    let lgb = base_scores(Objective::Binary, Flavour::LightGbm, &labels)[0];
+    assert!((lgb - (0.375f64 / 0.625).ln()).abs() < 1e-15, "{lgb}");
+    let xgb = base_scores(Objective::Binary, Flavour::XgBoost, &labels)[0];
+    assert_eq!(xgb, f64::from(-(1.0f32 / 0.375 - 1.0).ln()));
+    // Softmax: LightGBM ln(prior); XGBoost ln(prior + 1e-6) centred (0.5, 0.3, 0.2 of 10 rows).
+    let labels = [0.0f32, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 2.0];
+    let lgb = base_scores(Objective::Softmax { n_classes: 3 }, Flavour::LightGbm, &labels);
+    assert!(lgb.iter().zip([0.5f64, 0.3, 0.2]).all(|(b, p)| (b - p.ln()).abs() < 1e-15), "{lgb:?}");
+    let xgb = base_scores(Objective::Softmax { n_classes: 3 }, Flavour::XgBoost, &labels);
+    let logs = [0.5f64, 0.3, 0.2].map(|p| (p + 1e-6).ln());
+    let mean = logs.iter().sum::<f64>() / 3.0;
+    assert!(xgb.iter().zip(logs).all(|(b, l)| (b - (l - mean)).abs() < 1e-6), "{xgb:?}");
+    assert!(xgb.iter().sum::<f64>().abs() < 1e-6);
+}

@@ -1,19 +1,20 @@
-//! `xgboost`: XGBoost's `XGBRegressor` (objective `reg:squarederror`,
-//! `tree_method="hist"`) with its defaults: depth-wise trees of depth 6,
-//! learning rate (eta) 0.3, 100 rounds, `reg_lambda` 1, `min_child_weight`
-//! 1, `gamma` 0, `max_bin` 256, base score the target's mean (as XGBoost ≥ 2
-//! estimates it). `grow_policy="lossguide"` grows best-first up to
-//! `max_leaves`. PyCaret passes `random_state`, `n_jobs`, `tree_method` and
-//! `verbosity` only.
+//! `xgboost`: XGBoost's `XGBRegressor` (objective `reg:squarederror`) and
+//! `XGBClassifier` (`binary:logistic`, or `multi:softprob` for more than two
+//! classes), `tree_method="hist"`, with their defaults: depth-wise trees of
+//! depth 6, learning rate (eta) 0.3, 100 rounds, `reg_lambda` 1,
+//! `min_child_weight` 1, `gamma` 0, `max_bin` 256, the base score estimated
+//! as XGBoost 3.2 does (see `objective`). `grow_policy="lossguide"` grows
+//! best-first up to `max_leaves`. PyCaret passes `random_state`, `n_jobs`,
+//! `tree_method` (`auto`, which is hist) and `verbosity` only.
 //!
 //! Bins: a feature with at most 255 distinct values gets XGBoost's exact
 //! cuts; more are cut at evenly spaced ranks into at most 255 bins (XGBoost:
 //! 256 from its quantile sketch), so large data is statistically at parity.
 
 use super::binning::{BinFinder, BinnedMatrix};
-use super::boost::{boost, BoostPlan};
+use super::boost::BoostPlan;
 use super::grower::{Flavour, Growth, TreeRules};
-use super::{checked_columns, normalised, FittedBoosting};
+use super::{boost_task, checked_columns, normalised, FittedBoosting};
 use crate::models::{FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
@@ -103,7 +104,8 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
-    let columns = checked_columns(data, "XGBRegressor")?;
+    let model = if data.n_classes == 0 { "XGBRegressor" } else { "XGBClassifier" };
+    let columns = checked_columns(data, model)?;
     let max_depth = params.usize("max_depth")?;
     let growth = match params.value("grow_policy")? {
         ParamValue::Str(policy) if policy == "lossguide" => {
@@ -111,9 +113,9 @@ fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnErr
         }
         _ => {
             if max_depth == 0 {
-                return Err(LearnError::InvalidOption(
-                    "XGBRegressor: max_depth = 0 (no limit) needs grow_policy \"lossguide\"".to_string(),
-                ));
+                return Err(LearnError::InvalidOption(format!(
+                    "{model}: max_depth = 0 (no limit) needs grow_policy \"lossguide\""
+                )));
             }
             Growth::DepthWise { max_depth }
         }
@@ -137,7 +139,7 @@ fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnErr
         seed: params.seed("random_state")?,
     };
     let binned = BinnedMatrix::new(columns, BinFinder::XgBoost { max_bin: params.usize("max_bin")? });
-    let boosted = boost(&binned, data.y, &plan);
+    let (boosted, classes) = boost_task(&binned, data, &plan);
     let mean_gain: Vec<f64> = boosted
         .total_gain
         .iter()
@@ -147,9 +149,10 @@ fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnErr
     Ok(FittedModel::Boosting(FittedBoosting {
         library: "xgboost".to_string(),
         n_features: columns.len(),
-        base_score: boosted.base_score,
+        base_score: if classes.is_none() { boosted.base_scores.first().copied().unwrap_or(0.0) } else { 0.0 },
         float32: true,
         trees: boosted.trees,
+        classes,
         feature_importances: normalised(mean_gain),
     }))
 }
@@ -161,6 +164,21 @@ pub(crate) const ENTRY: ModelEntry = ModelEntry {
     class: "xgboost.XGBRegressor",
     family: "xgboost",
     task: Task::Regression,
+    turbo: true,
+    randomised: false,
+    params: PARAMS,
+    fit,
+};
+
+/// The `xgboost` row of the classification table: the same parameters and
+/// defaults; `predict_proba`, and no `decision_function` (as the library's
+/// classifier: PyCaret's AUC then reads the probabilities).
+pub(crate) const CLASSIFIER: ModelEntry = ModelEntry {
+    id: "xgboost",
+    name: "Extreme Gradient Boosting",
+    class: "xgboost.XGBClassifier",
+    family: "xgboost",
+    task: Task::Classification,
     turbo: true,
     randomised: false,
     params: PARAMS,
