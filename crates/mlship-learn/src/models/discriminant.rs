@@ -80,7 +80,7 @@ impl FittedLinearClassifier {
 
 /// Columns of the classes present in training (`classes`, row-major) spread
 /// over every class of the target, `fill` for the missing ones.
-fn spread(values: &[f64], classes: &[usize], n_classes: usize, fill: f64) -> Vec<f64> {
+pub(crate) fn spread(values: &[f64], classes: &[usize], n_classes: usize, fill: f64) -> Vec<f64> {
     let k = classes.len();
     let mut out = vec![fill; values.len() / k * n_classes];
     for (row, chunk) in values.chunks(k).enumerate() {
