@@ -22,7 +22,7 @@ mod solver;
 mod svc;
 
 pub use kernel::SvmKernel;
-pub use svc::{DecisionShape, FittedSvc, CLASSIFIERS};
+pub use svc::{FittedSvc, CLASSIFIERS};
 
 use crate::matrix::Matrix;
 use crate::models::linear::FittedLinear;

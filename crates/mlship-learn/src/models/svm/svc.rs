@@ -13,8 +13,9 @@
 //!
 //! `predict` is libsvm's vote over the pairs (not the argmax of the
 //! probabilities, which may disagree), `decision_function` scikit-learn's
-//! "ovr" shape (votes plus confidences squashed into (−⅓, ⅓); the pair's
-//! value negated for two classes), `predict_proba` the coupled pairwise
+//! default "ovr" shape (votes plus confidences squashed into (−⅓, ⅓); the
+//! pair's value negated for two classes; "ovo", one value per pair, is not
+//! offered: mlship's decision function has one value per class), `predict_proba` the coupled pairwise
 //! sigmoids. A class missing from the training rows gets probability 0 and
 //! decision value −∞, as in the discriminant analyses.
 
@@ -25,22 +26,12 @@ use crate::matrix::Matrix;
 use crate::models::discriminant::{present_classes, spread};
 use crate::models::random::NumpyRandom;
 use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
-use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
+use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
 use serde::{Deserialize, Serialize};
 
 const CLASS: &str = "SVC";
-
-/// The pair values `decision_function` returns for more than two classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionShape {
-    /// One value per class (scikit-learn's default): votes plus confidences.
-    Ovr,
-    /// One value per pair of classes, libsvm's own.
-    Ovo,
-}
 
 /// A fitted `SVC`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,8 +58,6 @@ pub struct FittedSvc {
     pub prob_a: Vec<f64>,
     /// Platt's B per pair; empty without `probability`.
     pub prob_b: Vec<f64>,
-    /// `decision_function_shape`.
-    pub decision_shape: DecisionShape,
 }
 
 /// The kernel as libsvm's `k_function` computes it when predicting: the RBF
@@ -247,8 +236,6 @@ impl Fitted for FittedSvc {
                     let both: Vec<f64> = second.iter().flat_map(|&s| [-s, s]).collect();
                     spread(&both, &self.classes, self.n_classes, f64::NEG_INFINITY)
                 }
-            } else if self.decision_shape == DecisionShape::Ovo {
-                values
             } else {
                 let ovr: Vec<f64> = values.chunks(pairs(k)).flat_map(|row| ovr_values(row, k)).collect();
                 spread(&ovr, &self.classes, self.n_classes, f64::NEG_INFINITY)
@@ -425,10 +412,6 @@ fn fit_svc(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
             p += 1;
         }
     }
-    let decision_shape = match params.value("decision_function_shape")? {
-        ParamValue::Str(shape) if shape == "ovo" => DecisionShape::Ovo,
-        _ => DecisionShape::Ovr,
-    };
     Ok(FittedModel::Svc(FittedSvc {
         kernel,
         n_features,
@@ -440,7 +423,6 @@ fn fit_svc(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         rho: solutions.iter().map(|s| s.rho).collect(),
         prob_a,
         prob_b,
-        decision_shape,
     }))
 }
 
@@ -511,12 +493,6 @@ pub const CLASSIFIERS: &[ModelEntry] = &[ModelEntry {
             help: "solver iterations per pair at most (-1: no limit)",
         },
         ParamSpec {
-            name: "decision_function_shape",
-            kinds: &[ParamKind::Choice(&["ovr", "ovo"])],
-            default: DefaultValue::Str("ovr"),
-            help: "decision_function per class (ovr) or per pair of classes (ovo)",
-        },
-        ParamSpec {
             name: "random_state",
             kinds: &[ParamKind::SEED],
             default: DefaultValue::Seed,
@@ -530,6 +506,7 @@ pub const CLASSIFIERS: &[ModelEntry] = &[ModelEntry {
 mod tests {
     use super::*;
     use crate::models::ModelSpec;
+    use crate::params::ParamValue;
 
     fn blobs() -> (Matrix, Vec<f64>) {
         let n = 60;
