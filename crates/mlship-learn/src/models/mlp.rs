@@ -5,7 +5,10 @@
 //! error + ½·alpha·||W||²/batch, mini-batches of `min(200, n)` rows in an
 //! order re-shuffled every epoch, Adam's bias-corrected step, and the stop
 //! after more than `n_iter_no_change` epochs whose mean loss improved by
-//! less than `tol` (or `max_iter` epochs; PyCaret sets 500).
+//! less than `tol` (or `max_iter` epochs; PyCaret sets 500). The trainer
+//! (`train`) takes the output activation and its loss as a parameter, so
+//! `MLPClassifier` (`mlp_classifier`) shares it with a logistic or softmax
+//! output and scikit-learn's (binary) log-loss.
 //!
 //! The random numbers are numpy's: `RandomState(random_state)` draws the
 //! initial weights (`uniform`, layer by layer, weights then biases) and the
@@ -71,6 +74,64 @@ impl Activation {
     }
 }
 
+/// The output layer's activation: identity for the regressor; for
+/// `MLPClassifier` the logistic with one output (two classes) and the
+/// softmax otherwise, each paired with its log-loss as scikit-learn pairs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    /// f(x) = x, squared loss.
+    Identity,
+    /// The logistic sigmoid, binary log-loss.
+    Logistic,
+    /// The row softmax, log-loss.
+    Softmax,
+}
+
+impl Output {
+    fn apply(self, values: &mut [f64], width: usize) {
+        match self {
+            Output::Identity => {}
+            Output::Logistic => Activation::Logistic.apply(values),
+            // scikit-learn's `softmax`: minus the row's max, exp, over the sum.
+            Output::Softmax => {
+                for row in values.chunks_exact_mut(width) {
+                    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    row.iter_mut().for_each(|v| *v = (*v - max).exp());
+                    let sum: f64 = row.iter().sum();
+                    row.iter_mut().for_each(|v| *v /= sum);
+                }
+            }
+        }
+    }
+
+    /// The data term of the loss, as `_base.py`'s `squared_loss`, `log_loss`
+    /// and `binary_log_loss` compute it (probabilities clipped to
+    /// [eps, 1 − eps]); the penalty is added by the caller.
+    fn loss(self, predicted: &[f64], target: &[f64], rows: usize) -> f64 {
+        let n = rows as f64;
+        let clip = |p: f64| p.clamp(f64::EPSILON, 1.0 - f64::EPSILON);
+        let pairs = predicted.iter().zip(target);
+        match self {
+            Output::Identity => 0.5 * pairs.map(|(o, t)| (t - o) * (t - o)).sum::<f64>() / n,
+            Output::Logistic => {
+                let (mut ones, mut zeros) = (0.0, 0.0);
+                for (p, t) in pairs {
+                    let p = clip(*p);
+                    if *t > 0.0 {
+                        ones += t * p.ln();
+                    }
+                    if *t < 1.0 {
+                        zeros += (1.0 - t) * (1.0 - p).ln();
+                    }
+                }
+                -(ones + zeros) / n
+            }
+            Output::Softmax => -pairs.filter(|(_, t)| **t > 0.0).map(|(p, t)| t * clip(*p).ln()).sum::<f64>() / n,
+        }
+    }
+}
+
 /// One dense layer: `weights` is fan_in × fan_out, row-major (scikit-learn's
 /// `coefs_[i]`), `bias` its `intercepts_[i]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,7 +178,14 @@ fn forward_layer(layer: &Layer, input: &[f64], rows: usize, out: &mut [f64]) {
 
 /// The network's output for `rows` rows of `input`, through `scratch`
 /// (one buffer per layer, each at least rows × its width).
-fn forward(activation: Activation, layers: &[Layer], input: &[f64], rows: usize, scratch: &mut [Vec<f64>]) {
+pub(crate) fn forward(
+    activation: Activation,
+    output: Output,
+    layers: &[Layer],
+    input: &[f64],
+    rows: usize,
+    scratch: &mut [Vec<f64>],
+) {
     for (i, layer) in layers.iter().enumerate() {
         let (before, after) = scratch.split_at_mut(i);
         let source: &[f64] = if i == 0 { input } else { &before[i - 1] };
@@ -125,8 +193,34 @@ fn forward(activation: Activation, layers: &[Layer], input: &[f64], rows: usize,
         forward_layer(layer, &source[..rows * layer.n_in], rows, target);
         if i + 1 < layers.len() {
             activation.apply(target);
+        } else {
+            output.apply(target, layer.n_out);
         }
     }
+}
+
+/// The network's outputs for every row of `x`, row-major (rows × the last
+/// layer's width), computed in blocks.
+pub(crate) fn forward_rows(activation: Activation, output: Output, layers: &[Layer], x: &Matrix) -> Vec<f64> {
+    const BLOCK: usize = 256;
+    let n_features = layers.first().map_or(0, |l| l.n_in);
+    let width = layers.last().map_or(0, |l| l.n_out);
+    let mut input = vec![0.0; BLOCK * n_features];
+    let mut scratch: Vec<Vec<f64>> = layers.iter().map(|l| vec![0.0; BLOCK * l.n_out]).collect();
+    let mut outputs = Vec::with_capacity(x.n_rows * width);
+    for start in (0..x.n_rows).step_by(BLOCK) {
+        let rows = BLOCK.min(x.n_rows - start);
+        for (j, column) in x.columns.iter().enumerate() {
+            for r in 0..rows {
+                input[r * n_features + j] = column[start + r];
+            }
+        }
+        forward(activation, output, layers, &input, rows, &mut scratch);
+        if let Some(last) = scratch.last() {
+            outputs.extend_from_slice(&last[..rows * width]);
+        }
+    }
+    outputs
 }
 
 impl FittedMlp {
@@ -182,30 +276,13 @@ impl Fitted for FittedMlp {
     }
 
     fn predict(&self, x: &Matrix) -> Result<Vec<f64>, LearnError> {
-        let n_features = self.n_features();
-        x.expect_width(n_features, "MLPRegressor")?;
+        x.expect_width(self.n_features(), "MLPRegressor")?;
         self.check_shapes()?;
-        const BLOCK: usize = 256;
-        let mut input = vec![0.0; BLOCK * n_features];
-        let mut scratch: Vec<Vec<f64>> = self.layers.iter().map(|l| vec![0.0; BLOCK * l.n_out]).collect();
-        let mut predictions = Vec::with_capacity(x.n_rows);
-        for start in (0..x.n_rows).step_by(BLOCK) {
-            let rows = BLOCK.min(x.n_rows - start);
-            for (j, column) in x.columns.iter().enumerate() {
-                for r in 0..rows {
-                    input[r * n_features + j] = column[start + r];
-                }
-            }
-            forward(self.activation, &self.layers, &input, rows, &mut scratch);
-            if let Some(output) = scratch.last() {
-                predictions.extend_from_slice(&output[..rows]);
-            }
-        }
-        Ok(predictions)
+        Ok(forward_rows(self.activation, Output::Identity, &self.layers, x))
     }
 }
 
-/// scikit-learn's `MLPRegressor(solver="adam")` parameters.
+/// scikit-learn's `MLPRegressor(solver="adam")` / `MLPClassifier` parameters.
 #[derive(Debug, Clone)]
 pub struct Mlp {
     /// Neurons in each hidden layer, input side first.
@@ -237,7 +314,7 @@ pub struct Mlp {
 }
 
 /// `_init_coef` for every layer, in scikit-learn's draw order.
-fn initial_layers(units: &[usize], activation: Activation, rng: &mut NumpyRandom) -> Vec<Layer> {
+pub(crate) fn initial_layers(units: &[usize], activation: Activation, rng: &mut NumpyRandom) -> Vec<Layer> {
     let factor = if activation == Activation::Logistic { 2.0 } else { 6.0 };
     units
         .windows(2)
@@ -295,9 +372,10 @@ struct Workspace {
 
 impl Workspace {
     fn new(layers: &[Layer], batch: usize) -> Self {
+        let n_out = layers.last().map_or(0, |l| l.n_out);
         Workspace {
             input: vec![0.0; batch * layers[0].n_in],
-            target: vec![0.0; batch],
+            target: vec![0.0; batch * n_out],
             activations: layers.iter().map(|l| vec![0.0; batch * l.n_out]).collect(),
             deltas: layers.iter().map(|l| vec![0.0; batch * l.n_out]).collect(),
             grads: layers.iter().map(|l| (vec![0.0; l.weights.len()], vec![0.0; l.bias.len()])).collect(),
@@ -346,14 +424,22 @@ fn back_propagate(layer: &Layer, delta: &[f64], rows: usize, previous: &mut [f64
 
 /// `_backprop` on the batch in `work.input`/`work.target`: fills the
 /// gradients and returns the batch loss.
-fn backprop(layers: &[Layer], activation: Activation, alpha: f64, rows: usize, work: &mut Workspace) -> f64 {
-    forward(activation, layers, &work.input, rows, &mut work.activations);
+fn backprop(
+    layers: &[Layer],
+    (activation, output_activation): (Activation, Output),
+    alpha: f64,
+    rows: usize,
+    work: &mut Workspace,
+) -> f64 {
+    forward(activation, output_activation, layers, &work.input, rows, &mut work.activations);
     let last = layers.len() - 1;
-    let output = &work.activations[last][..rows];
-    let squared: f64 = output.iter().zip(&work.target[..rows]).map(|(o, t)| (t - o) * (t - o)).sum();
+    let width = layers[last].n_out;
+    let output = &work.activations[last][..rows * width];
+    let target = &work.target[..rows * width];
     let penalty: f64 = layers.iter().map(|l| l.weights.iter().map(|w| w * w).sum::<f64>()).sum();
-    let loss = 0.5 * squared / rows as f64 + 0.5 * alpha * penalty / rows as f64;
-    for ((delta, o), t) in work.deltas[last].iter_mut().zip(output).zip(&work.target) {
+    let loss = output_activation.loss(output, target, rows) + 0.5 * alpha * penalty / rows as f64;
+    // Every output pairs with its loss so that the output delta is o − t.
+    for ((delta, o), t) in work.deltas[last].iter_mut().zip(output).zip(target) {
         *delta = o - t;
     }
     for i in (0..=last).rev() {
@@ -373,13 +459,34 @@ fn backprop(layers: &[Layer], activation: Activation, alpha: f64, rows: usize, w
 
 /// Trains the network; a divergent fit is an error, as scikit-learn raises.
 pub fn mlp(x: &Matrix, y: &[f64], config: &Mlp) -> Result<FittedMlp, LearnError> {
+    let layers = train(x, y, 1, Output::Identity, config, "MLPRegressor")?;
+    let fitted = FittedMlp { activation: config.activation, layers };
+    if !fitted.is_finite() {
+        return Err(LearnError::Numerical {
+            step: "MLPRegressor".to_string(),
+            message: "the solver produced non-finite weights (scaling the features or the target may help)".to_string(),
+        });
+    }
+    Ok(fitted)
+}
+
+/// `_fit_stochastic` with Adam: the layers trained on `targets` (row-major,
+/// `n_out` per row) through the `output` activation and its loss.
+pub(crate) fn train(
+    x: &Matrix,
+    targets: &[f64],
+    n_out: usize,
+    output: Output,
+    config: &Mlp,
+    class: &str,
+) -> Result<Vec<Layer>, LearnError> {
     let (n_rows, n_features) = (x.n_rows, x.n_cols());
     if n_rows == 0 {
-        return Err(LearnError::TooFewRows("MLPRegressor needs at least 1 row, got 0".to_string()));
+        return Err(LearnError::TooFewRows(format!("{class} needs at least 1 row, got 0")));
     }
     let mut units = vec![n_features];
     units.extend(&config.hidden_layer_sizes);
-    units.push(1);
+    units.push(n_out);
     let mut rng = NumpyRandom::new(config.seed);
     let mut layers = initial_layers(&units, config.activation, &mut rng);
     let batch = config.batch_size.unwrap_or(200).clamp(1, n_rows);
@@ -404,9 +511,10 @@ pub fn mlp(x: &Matrix, y: &[f64], config: &Mlp) -> Result<FittedMlp, LearnError>
             for (r, &sample) in order[start..start + rows].iter().enumerate() {
                 let source = &rows_major[sample * n_features..(sample + 1) * n_features];
                 work.input[r * n_features..(r + 1) * n_features].copy_from_slice(source);
-                work.target[r] = y[sample];
+                work.target[r * n_out..(r + 1) * n_out].copy_from_slice(&targets[sample * n_out..(sample + 1) * n_out]);
             }
-            accumulated += backprop(&layers, config.activation, config.alpha, rows, &mut work) * rows as f64;
+            let activations = (config.activation, output);
+            accumulated += backprop(&layers, activations, config.alpha, rows, &mut work) * rows as f64;
             adam.step(&mut layers, &work.grads, config);
         }
         let loss = accumulated / n_rows as f64;
@@ -416,17 +524,10 @@ pub fn mlp(x: &Matrix, y: &[f64], config: &Mlp) -> Result<FittedMlp, LearnError>
             break;
         }
     }
-    let fitted = FittedMlp { activation: config.activation, layers };
-    if !fitted.is_finite() {
-        return Err(LearnError::Numerical {
-            step: "MLPRegressor".to_string(),
-            message: "the solver produced non-finite weights (scaling the features or the target may help)".to_string(),
-        });
-    }
-    Ok(fitted)
+    Ok(layers)
 }
 
-fn activation_param(params: &Params) -> Result<Activation, LearnError> {
+pub(crate) fn activation_param(params: &Params) -> Result<Activation, LearnError> {
     Ok(match params.value("activation")? {
         ParamValue::Str(name) if name == "identity" => Activation::Identity,
         ParamValue::Str(name) if name == "logistic" => Activation::Logistic,
@@ -435,7 +536,8 @@ fn activation_param(params: &Params) -> Result<Activation, LearnError> {
     })
 }
 
-fn fit_mlp(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+/// The declared parameters as the trainer's configuration.
+pub(crate) fn config(params: &Params) -> Result<Mlp, LearnError> {
     let hidden_layer_sizes = match params.value("hidden_layer_sizes")? {
         ParamValue::IntList(sizes) => sizes.iter().map(|&s| s.max(1) as usize).collect(),
         other => {
@@ -446,7 +548,7 @@ fn fit_mlp(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         ParamValue::Str(_) => None,
         _ => Some(params.usize("batch_size")?),
     };
-    let config = Mlp {
+    Ok(Mlp {
         hidden_layer_sizes,
         activation: activation_param(params)?,
         alpha: params.float("alpha")?,
@@ -460,8 +562,11 @@ fn fit_mlp(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         beta_2: params.float("beta_2")?,
         epsilon: params.float("epsilon")?,
         seed: params.seed("random_state")?,
-    };
-    mlp(data.x, data.y, &config).map(FittedModel::Mlp)
+    })
+}
+
+fn fit_mlp(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    mlp(data.x, data.y, &config(params)?).map(FittedModel::Mlp)
 }
 
 /// [0, 1): Adam's decay rates.
@@ -476,94 +581,88 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
     task: Task::Regression,
     turbo: false,
     randomised: true,
-    params: &[
-        ParamSpec {
-            name: "hidden_layer_sizes",
-            kinds: &[ParamKind::IntList { min: 1 }],
-            default: DefaultValue::IntList(&[100]),
-            help: "neurons of each hidden layer",
-        },
-        ParamSpec {
-            name: "activation",
-            kinds: &[ParamKind::Choice(&["relu", "identity", "logistic", "tanh"])],
-            default: DefaultValue::Str("relu"),
-            help: "the hidden layers' activation",
-        },
-        ParamSpec {
-            name: "solver",
-            kinds: &[ParamKind::Choice(&["adam"])],
-            default: DefaultValue::Str("adam"),
-            help: "the optimiser (adam only)",
-        },
-        ParamSpec {
-            name: "alpha",
-            kinds: &[ParamKind::NON_NEGATIVE],
-            default: DefaultValue::Float(1e-4),
-            help: "L2 penalty",
-        },
-        ParamSpec {
-            name: "batch_size",
-            kinds: &[ParamKind::Choice(&["auto"]), ParamKind::COUNT],
-            default: DefaultValue::Str("auto"),
-            help: "rows per mini-batch (auto: min(200, rows))",
-        },
-        ParamSpec {
-            name: "learning_rate_init",
-            kinds: &[ParamKind::POSITIVE],
-            default: DefaultValue::Float(1e-3),
-            help: "Adam's step size",
-        },
-        ParamSpec {
-            name: "max_iter",
-            kinds: &[ParamKind::COUNT],
-            default: DefaultValue::Int(500),
-            help: "epochs at most",
-        },
-        ParamSpec {
-            name: "shuffle",
-            kinds: &[ParamKind::Bool],
-            default: DefaultValue::Bool(true),
-            help: "shuffle the rows every epoch",
-        },
-        ParamSpec {
-            name: "random_state",
-            kinds: &[ParamKind::SEED],
-            default: DefaultValue::Seed,
-            help: "seed of the initial weights and the shuffles",
-        },
-        ParamSpec {
-            name: "tol",
-            kinds: &[ParamKind::NON_NEGATIVE],
-            default: DefaultValue::Float(1e-4),
-            help: "improvement of the mean loss that counts as progress",
-        },
-        ParamSpec {
-            name: "beta_1",
-            kinds: &[DECAY],
-            default: DefaultValue::Float(0.9),
-            help: "Adam's first-moment decay",
-        },
-        ParamSpec {
-            name: "beta_2",
-            kinds: &[DECAY],
-            default: DefaultValue::Float(0.999),
-            help: "Adam's second-moment decay",
-        },
-        ParamSpec {
-            name: "epsilon",
-            kinds: &[ParamKind::POSITIVE],
-            default: DefaultValue::Float(1e-8),
-            help: "Adam's numerical-stability term",
-        },
-        ParamSpec {
-            name: "n_iter_no_change",
-            kinds: &[ParamKind::COUNT],
-            default: DefaultValue::Int(10),
-            help: "epochs without progress before stopping",
-        },
-    ],
+    params: PARAMS,
     fit: fit_mlp,
 }];
+
+/// The parameters `MLPRegressor` and `MLPClassifier` share (PyCaret sets
+/// `max_iter=500` for both).
+pub(crate) const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "hidden_layer_sizes",
+        kinds: &[ParamKind::IntList { min: 1 }],
+        default: DefaultValue::IntList(&[100]),
+        help: "neurons of each hidden layer",
+    },
+    ParamSpec {
+        name: "activation",
+        kinds: &[ParamKind::Choice(&["relu", "identity", "logistic", "tanh"])],
+        default: DefaultValue::Str("relu"),
+        help: "the hidden layers' activation",
+    },
+    ParamSpec {
+        name: "solver",
+        kinds: &[ParamKind::Choice(&["adam"])],
+        default: DefaultValue::Str("adam"),
+        help: "the optimiser (adam only)",
+    },
+    ParamSpec {
+        name: "alpha",
+        kinds: &[ParamKind::NON_NEGATIVE],
+        default: DefaultValue::Float(1e-4),
+        help: "L2 penalty",
+    },
+    ParamSpec {
+        name: "batch_size",
+        kinds: &[ParamKind::Choice(&["auto"]), ParamKind::COUNT],
+        default: DefaultValue::Str("auto"),
+        help: "rows per mini-batch (auto: min(200, rows))",
+    },
+    ParamSpec {
+        name: "learning_rate_init",
+        kinds: &[ParamKind::POSITIVE],
+        default: DefaultValue::Float(1e-3),
+        help: "Adam's step size",
+    },
+    ParamSpec { name: "max_iter", kinds: &[ParamKind::COUNT], default: DefaultValue::Int(500), help: "epochs at most" },
+    ParamSpec {
+        name: "shuffle",
+        kinds: &[ParamKind::Bool],
+        default: DefaultValue::Bool(true),
+        help: "shuffle the rows every epoch",
+    },
+    ParamSpec {
+        name: "random_state",
+        kinds: &[ParamKind::SEED],
+        default: DefaultValue::Seed,
+        help: "seed of the initial weights and the shuffles",
+    },
+    ParamSpec {
+        name: "tol",
+        kinds: &[ParamKind::NON_NEGATIVE],
+        default: DefaultValue::Float(1e-4),
+        help: "improvement of the mean loss that counts as progress",
+    },
+    ParamSpec { name: "beta_1", kinds: &[DECAY], default: DefaultValue::Float(0.9), help: "Adam's first-moment decay" },
+    ParamSpec {
+        name: "beta_2",
+        kinds: &[DECAY],
+        default: DefaultValue::Float(0.999),
+        help: "Adam's second-moment decay",
+    },
+    ParamSpec {
+        name: "epsilon",
+        kinds: &[ParamKind::POSITIVE],
+        default: DefaultValue::Float(1e-8),
+        help: "Adam's numerical-stability term",
+    },
+    ParamSpec {
+        name: "n_iter_no_change",
+        kinds: &[ParamKind::COUNT],
+        default: DefaultValue::Int(10),
+        help: "epochs without progress before stopping",
+    },
+];
 
 #[cfg(test)]
 mod tests {

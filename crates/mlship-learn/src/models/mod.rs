@@ -15,6 +15,7 @@ pub mod bayes;
 pub mod catboost;
 pub mod discriminant;
 pub mod dummy;
+pub mod gaussian_process;
 pub mod hist;
 pub mod huber;
 pub mod kernel_ridge;
@@ -23,6 +24,7 @@ mod lbfgsb;
 pub mod linear;
 pub mod logistic;
 pub mod mlp;
+pub mod mlp_classifier;
 pub mod naive_bayes;
 pub mod neighbors;
 pub mod omp;
@@ -107,11 +109,14 @@ const FAMILIES: &[&[ModelEntry]] = &[
     robust::MODELS,
     kernel_ridge::MODELS,
     svm::MODELS,
+    svm::CLASSIFIERS,
+    gaussian_process::CLASSIFIERS,
     neighbors::MODELS,
     naive_bayes::MODELS,
     tree::MODELS,
     tree::CLASSIFIERS,
     mlp::MODELS,
+    mlp_classifier::CLASSIFIERS,
     hist::MODELS,
     ridge_classifier::MODELS,
     discriminant::MODELS,
@@ -269,8 +274,12 @@ pub enum FittedModel {
     KernelRidge(kernel_ridge::FittedKernelRidge),
     /// Support vectors, dual coefficients and intercept of an SVR.
     Svm(svm::FittedSvm),
+    /// libsvm's one-vs-one C-SVCs and Platt sigmoids (SVC).
+    Svc(svm::FittedSvc),
     /// A multi-layer perceptron's layers.
     Mlp(mlp::FittedMlp),
+    /// A multi-layer perceptron classifier's layers and classes.
+    MlpClassifier(mlp_classifier::FittedMlpClassifier),
     /// A single decision tree.
     Tree(tree::FittedTree),
     /// A forest of decision trees (random forest, extra trees).
@@ -298,6 +307,8 @@ pub enum FittedModel {
     LinearClassifier(discriminant::FittedLinearClassifier),
     /// Per-class Gaussians (QuadraticDiscriminantAnalysis).
     Qda(discriminant::FittedQda),
+    /// Laplace-approximated Gaussian process classifiers (one-vs-rest).
+    Gpc(gaussian_process::FittedGpc),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
@@ -307,7 +318,9 @@ pub const FITTED_KINDS: &[&str] = &[
     "neighbors",
     "kernel_ridge",
     "svm",
+    "svc",
     "mlp",
+    "mlp_classifier",
     "tree",
     "forest",
     "boosted",
@@ -321,6 +334,7 @@ pub const FITTED_KINDS: &[&str] = &[
     "boosting",
     "linear_classifier",
     "qda",
+    "gpc",
 ];
 
 impl FittedModel {
@@ -330,7 +344,9 @@ impl FittedModel {
             FittedModel::Neighbors(model) => model,
             FittedModel::KernelRidge(model) => model,
             FittedModel::Svm(model) => model,
+            FittedModel::Svc(model) => model,
             FittedModel::Mlp(model) => model,
+            FittedModel::MlpClassifier(model) => model,
             FittedModel::Tree(model) => model,
             FittedModel::Forest(model) => model,
             FittedModel::Boosted(model) => model,
@@ -344,6 +360,7 @@ impl FittedModel {
             FittedModel::Boosting(model) => model,
             FittedModel::LinearClassifier(model) => model,
             FittedModel::Qda(model) => model,
+            FittedModel::Gpc(model) => model,
         }
     }
 

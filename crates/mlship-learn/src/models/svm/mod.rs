@@ -1,4 +1,5 @@
-//! `SVR` (PyCaret's `svm`): epsilon-support vector regression by libsvm's
+//! `SVR` (PyCaret's regression `svm`; `SVC`, classification's `rbfsvm`, is
+//! in `svc`): epsilon-support vector regression by libsvm's
 //! SMO solver (`solver`), with scikit-learn's defaults (rbf kernel, C = 1,
 //! epsilon = 0.1, gamma "scale" = 1 / (n_features · X.var()), tol = 1e-3,
 //! shrinking, no iteration limit, a 200 MB kernel cache).
@@ -16,9 +17,12 @@
 //! tie-breaking), predictions on the parity data agree to ~1e-12.
 
 mod kernel;
+mod platt;
 mod solver;
+mod svc;
 
 pub use kernel::SvmKernel;
+pub use svc::{FittedSvc, CLASSIFIERS};
 
 use crate::matrix::Matrix;
 use crate::models::linear::FittedLinear;
@@ -28,7 +32,7 @@ use crate::task::Task;
 use crate::LearnError;
 use faer::Mat;
 use serde::{Deserialize, Serialize};
-use solver::{solve_epsilon_svr, SvrOptions};
+use solver::{solve_epsilon_svr, SmoOptions};
 
 const CLASS: &str = "SVR";
 
@@ -167,16 +171,15 @@ fn fit_svm(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         return Err(LearnError::Shape(format!("X has 0 features, but {CLASS} needs at least one")));
     }
     let max_iter = params.int("max_iter")?;
-    let options = SvrOptions {
+    let options = SmoOptions {
         c: params.float("C")?,
-        epsilon: params.float("epsilon")?,
         tol: params.float("tol")?,
         shrinking: params.bool("shrinking")?,
         max_iter: usize::try_from(max_iter).ok(),
         cache_bytes: params.float("cache_size")? * (1u64 << 20) as f64,
     };
     let kernel = kernel(params, x)?;
-    let solution = solve_epsilon_svr(x, data.y, kernel, &options);
+    let solution = solve_epsilon_svr(x, data.y, kernel, params.float("epsilon")?, &options);
     let intercept = -solution.rho;
     let support: Vec<usize> = (0..x.n_rows).filter(|&i| solution.coef[i].abs() > 0.0).collect();
     if kernel == SvmKernel::Linear {

@@ -1,10 +1,11 @@
 //! libsvm's SMO `Solver` (svm.cpp, as vendored in scikit-learn) for
-//! epsilon-SVR, step for step: the 2l-variable dual
+//! epsilon-SVR and C-SVC, step for step: the dual
 //!
 //!   min ½ αᵀQα + pᵀα,  yᵀα = 0,  0 ≤ αᵢ ≤ C,
 //!
-//! with αᵢ (i < l) the positive and αᵢ₊ₗ the negative multipliers,
-//! pᵢ = ε − yᵢ and pᵢ₊ₗ = ε + yᵢ; the working set by maximal violation and
+//! over 2l variables for SVR (αᵢ, i < l, the positive and αᵢ₊ₗ the
+//! negative multipliers, pᵢ = ε − yᵢ and pᵢ₊ₗ = ε + yᵢ) and l for C-SVC
+//! (Qᵢⱼ = yᵢyⱼK(xᵢ, xⱼ), yᵢ = ±1, p = −1); the working set by maximal violation and
 //! second-order gain (Fan, Chen & Lin 2005, with τ = 1e-12 for a
 //! non-positive curvature); shrinking every min(l, 1000) iterations with the
 //! one-time un-shrink at 10·tol; the gradient rebuilt from `G_bar` before
@@ -22,10 +23,9 @@ use crate::matrix::Matrix;
 /// libsvm's τ: the curvature used when a pair's is not positive.
 const TAU: f64 = 1e-12;
 
-/// What the solver needs besides the data.
-pub(super) struct SvrOptions {
+/// What the solver needs besides the data and the problem's own constants.
+pub(super) struct SmoOptions {
     pub c: f64,
-    pub epsilon: f64,
     pub tol: f64,
     pub shrinking: bool,
     /// `None` for libsvm's −1 (no limit).
@@ -33,8 +33,8 @@ pub(super) struct SvrOptions {
     pub cache_bytes: f64,
 }
 
-/// The solution: one coefficient per training row (α⁺ − α⁻) and ρ
-/// (the intercept is −ρ).
+/// The solution: one coefficient per training row (SVR: α⁺ − α⁻; C-SVC:
+/// αy) and ρ (the intercept is −ρ).
 pub(super) struct SvrSolution {
     pub coef: Vec<f64>,
     pub rho: f64,
@@ -100,9 +100,12 @@ impl RowCache {
     }
 }
 
-/// libsvm's `SVR_Q`: Q over the 2l variables, Qᵢⱼ = sᵢsⱼK(idxᵢ, idxⱼ), with the
-/// permutation that shrinking applies.
-struct SvrQ<'a> {
+/// libsvm's `SVR_Q` and `SVC_Q`: Q over the variables, Qᵢⱼ = sᵢsⱼK(idxᵢ, idxⱼ)
+/// (SVR: 2l variables on l rows, s = ±1 by half; SVC: l variables, s = y),
+/// with the permutation that shrinking applies. Both round ±K to `float`,
+/// and the kernel rows are cached by training row here (libsvm's SVC_Q
+/// caches Q's rows by position instead: the same numbers, cached differently).
+struct KernelQ<'a> {
     x: &'a Matrix,
     kernel: SvmKernel,
     x_square: Vec<f64>,
@@ -113,26 +116,19 @@ struct SvrQ<'a> {
     dots: Vec<f64>,
 }
 
-impl<'a> SvrQ<'a> {
-    fn new(x: &'a Matrix, kernel: SvmKernel, cache_bytes: f64) -> Self {
+impl<'a> KernelQ<'a> {
+    /// Q for variables whose row is `index[k]` and sign `sign[k]`.
+    fn new(x: &'a Matrix, kernel: SvmKernel, cache_bytes: f64, sign: Vec<i8>, index: Vec<u32>) -> Self {
         let l = x.n_rows;
         let x_square: Vec<f64> = (0..l).map(|i| x.columns.iter().map(|c| c[i] * c[i]).sum()).collect();
-        let mut q = SvrQ {
-            x,
-            kernel,
-            x_square,
-            sign: (0..2 * l).map(|k| if k < l { 1 } else { -1 }).collect(),
-            index: (0..2 * l).map(|k| (k % l.max(1)) as u32).collect(),
-            qd: vec![0.0; 2 * l],
-            cache: RowCache::new(l, cache_bytes),
-            dots: vec![0.0; l],
-        };
-        for k in 0..l {
-            let diagonal = q.kernel.training_value(q.x_square[k], q.x_square[k], q.x_square[k]);
-            q.qd[k] = diagonal;
-            q.qd[k + l] = diagonal;
-        }
-        q
+        let qd = index
+            .iter()
+            .map(|&row| {
+                let square = x_square[row as usize];
+                kernel.training_value(square, square, square)
+            })
+            .collect();
+        KernelQ { x, kernel, x_square, sign, index, qd, cache: RowCache::new(l, cache_bytes), dots: vec![0.0; l] }
     }
 
     /// Column `i` of Q over the first `len` variables, into `out`.
@@ -178,7 +174,7 @@ enum Status {
 }
 
 struct Solver<'a> {
-    q: SvrQ<'a>,
+    q: KernelQ<'a>,
     l: usize,
     active_size: usize,
     y: Vec<i8>,
@@ -195,42 +191,71 @@ struct Solver<'a> {
     q_j: Vec<f32>,
 }
 
+impl<'a> Solver<'a> {
+    /// Every multiplier at 0 (at its lower bound): the gradient starts at p
+    /// and G_bar at 0.
+    fn new(q: KernelQ<'a>, p: Vec<f64>, y: Vec<i8>, options: &SmoOptions) -> Self {
+        let l = p.len();
+        Solver {
+            q,
+            l,
+            active_size: l,
+            y,
+            gradient: p.clone(),
+            gradient_bar: vec![0.0; l],
+            status: vec![Status::Lower; l],
+            alpha: vec![0.0; l],
+            p,
+            active_set: (0..l as u32).collect(),
+            c: options.c,
+            eps: options.tol,
+            unshrink: false,
+            q_i: vec![0.0; l],
+            q_j: vec![0.0; l],
+        }
+    }
+
+    /// Solves, then the multipliers in the original variable order and ρ.
+    fn run(mut self, options: &SmoOptions) -> (Vec<f64>, f64) {
+        self.solve(options.shrinking, options.max_iter);
+        let rho = self.calculate_rho();
+        let mut alpha = vec![0.0; self.l];
+        for (position, original) in self.active_set.iter().enumerate() {
+            alpha[*original as usize] = self.alpha[position];
+        }
+        (alpha, rho)
+    }
+}
+
 /// Solves epsilon-SVR on `x`, `y` (libsvm's `solve_epsilon_svr`).
-pub(super) fn solve_epsilon_svr(x: &Matrix, y: &[f64], kernel: SvmKernel, options: &SvrOptions) -> SvrSolution {
+pub(super) fn solve_epsilon_svr(
+    x: &Matrix,
+    y: &[f64],
+    kernel: SvmKernel,
+    epsilon: f64,
+    options: &SmoOptions,
+) -> SvrSolution {
     let l = x.n_rows;
     let mut p = vec![0.0; 2 * l];
     let mut signs = vec![1i8; 2 * l];
     for (i, target) in y.iter().enumerate() {
-        p[i] = options.epsilon - target;
-        p[i + l] = options.epsilon + target;
+        p[i] = epsilon - target;
+        p[i + l] = epsilon + target;
         signs[i + l] = -1;
     }
-    let mut solver = Solver {
-        q: SvrQ::new(x, kernel, options.cache_bytes),
-        l: 2 * l,
-        active_size: 2 * l,
-        y: signs,
-        // All multipliers start at 0 (every one at its lower bound), so the
-        // gradient starts at p and G_bar at 0.
-        gradient: p.clone(),
-        gradient_bar: vec![0.0; 2 * l],
-        status: vec![Status::Lower; 2 * l],
-        alpha: vec![0.0; 2 * l],
-        p,
-        active_set: (0..2 * l as u32).collect(),
-        c: options.c,
-        eps: options.tol,
-        unshrink: false,
-        q_i: vec![0.0; 2 * l],
-        q_j: vec![0.0; 2 * l],
-    };
-    solver.solve(options.shrinking, options.max_iter);
-    let rho = solver.calculate_rho();
-    let mut alpha = vec![0.0; 2 * l];
-    for (position, original) in solver.active_set.iter().enumerate() {
-        alpha[*original as usize] = solver.alpha[position];
-    }
+    let index = (0..2 * l).map(|k| (k % l.max(1)) as u32).collect();
+    let q = KernelQ::new(x, kernel, options.cache_bytes, signs.clone(), index);
+    let (alpha, rho) = Solver::new(q, p, signs, options).run(options);
     SvrSolution { coef: (0..l).map(|i| alpha[i] - alpha[i + l]).collect(), rho }
+}
+
+/// Solves C-SVC on `x` with labels `y` (±1) (libsvm's `solve_c_svc`, every
+/// row weighing C): one coefficient αᵢyᵢ per row and ρ.
+pub(super) fn solve_c_svc(x: &Matrix, y: &[i8], kernel: SvmKernel, options: &SmoOptions) -> SvrSolution {
+    let l = x.n_rows;
+    let q = KernelQ::new(x, kernel, options.cache_bytes, y.to_vec(), (0..l as u32).collect());
+    let (alpha, rho) = Solver::new(q, vec![-1.0; l], y.to_vec(), options).run(options);
+    SvrSolution { coef: alpha.iter().zip(y).map(|(a, &s)| a * f64::from(s)).collect(), rho }
 }
 
 /// libsvm's `quad_coef`, replaced by τ when not positive.
