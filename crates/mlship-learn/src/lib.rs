@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod rng;
 pub mod scale;
 pub mod select;
+pub mod smote;
 pub mod split;
 pub mod target;
 pub mod task;

@@ -28,6 +28,8 @@ mod classification;
 mod compare;
 #[path = "parity/models.rs"]
 mod models;
+#[path = "parity/smote.rs"]
+mod smote;
 
 fn model(id: &str, params: &[(&str, f64)]) -> ModelSpec {
     let given: Vec<(String, ParamValue)> = params.iter().map(|(k, v)| (k.to_string(), ParamValue::Float(*v))).collect();

@@ -27,7 +27,7 @@ pub mod naive_bayes;
 pub mod neighbors;
 pub mod omp;
 pub mod passive_aggressive;
-mod random;
+pub(crate) mod random;
 pub mod ridge_classifier;
 pub mod robust;
 pub mod svm;
