@@ -341,6 +341,12 @@ fn datasets_and_help_list_what_exists() {
     let dir = tempfile::tempdir().unwrap();
     let listed = json(&mlship(dir.path(), &["datasets", "--json"]));
     assert_eq!(listed[0]["name"], "insurance");
+    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["insurance", "iris", "breast_cancer", "wine"]);
+    assert_eq!((listed[1]["target"].as_str(), listed[1]["task"].as_str()), (Some("species"), Some("classification")));
+    assert!(listed[2]["license"].as_str().unwrap().contains("BSD-3-Clause"), "{}", listed[2]);
+    let text = stdout(&mlship(dir.path(), &["datasets"]));
+    assert!(text.lines().any(|l| l.starts_with("wine") && l.contains("classification")), "{text}");
     let commands: &[&[&str]] = &[
         &["train"],
         &["predict"],

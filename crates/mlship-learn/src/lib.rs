@@ -28,6 +28,7 @@ pub mod rng;
 pub mod scale;
 pub mod scores;
 pub mod select;
+pub mod smote;
 pub mod split;
 pub mod target;
 pub mod task;

@@ -30,6 +30,8 @@ mod compare;
 mod compare_classification;
 #[path = "parity/models.rs"]
 mod models;
+#[path = "parity/smote.rs"]
+mod smote;
 
 fn model(id: &str, params: &[(&str, f64)]) -> ModelSpec {
     let given: Vec<(String, ParamValue)> = params.iter().map(|(k, v)| (k.to_string(), ParamValue::Float(*v))).collect();

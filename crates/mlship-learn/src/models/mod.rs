@@ -29,7 +29,7 @@ pub mod naive_bayes;
 pub mod neighbors;
 pub mod omp;
 pub mod passive_aggressive;
-mod random;
+pub(crate) mod random;
 pub mod ridge_classifier;
 pub mod robust;
 mod sgd;

@@ -271,6 +271,50 @@ impl FittedNeighbors {
     }
 }
 
+/// `NearestNeighbors(n_neighbors=k).fit(x).kneighbors(x)` under the
+/// Euclidean distance: each row's `k` nearest rows of `x` (itself included),
+/// nearest first, ties to the lower row index, row-major `n_rows × k`. SMOTE
+/// asks this of each class's rows; the kd-tree (leaf size 30) serves it under
+/// scikit-learn's "auto" rule, brute force otherwise, with the same answer.
+/// The caller checks `1 <= k <= n_rows`, at least one feature, finite values
+/// and fewer than 2^32 rows.
+pub(crate) fn kneighbors_of_own_rows(x: &Matrix, k: usize) -> Result<Vec<usize>, LearnError> {
+    let (n_rows, n_features) = (x.n_rows, x.n_cols());
+    let mut rows = vec![0.0; n_rows * n_features];
+    for (feature, column) in x.columns.iter().enumerate() {
+        for (row, value) in column.iter().enumerate() {
+            rows[row * n_features + feature] = *value;
+        }
+    }
+    let mut fitted = FittedNeighbors {
+        n_neighbors: k,
+        weights: Weights::Uniform,
+        metric: Metric::Euclidean,
+        n_features,
+        rows,
+        train_index: (0..n_rows as u32).collect(),
+        y: vec![0.0; n_rows],
+        tree: None,
+        n_classes: 0,
+    };
+    if n_features <= 15 && k < n_rows / 2 {
+        let (tree, order) = KdTree::build(&fitted.rows, n_features, 30);
+        fitted.rows = order
+            .iter()
+            .flat_map(|&row| &fitted.rows[row as usize * n_features..(row as usize + 1) * n_features])
+            .copied()
+            .collect();
+        fitted.train_index = order;
+        fitted.tree = Some(tree);
+    }
+    fitted.check_consistent()?;
+    let mut neighbours = Vec::with_capacity(n_rows * k);
+    fitted.search_with(&Euclidean, x, |found| {
+        neighbours.extend(found.iter().map(|candidate| candidate.train_index as usize));
+    })?;
+    Ok(neighbours)
+}
+
 /// scikit-learn's `effective_metric_`.
 fn metric(params: &Params) -> Result<Metric, LearnError> {
     let p = params.float("p")?;
