@@ -35,14 +35,20 @@ pub fn plots(evaluation: &Evaluation) -> Vec<(&'static str, String)> {
             roc.push((format!("{} (AUC {auc:.3})", names[class]), roc_points));
             pr.push((names[class].clone(), pr_points));
         }
-        out.push(("roc", plots::curves("ROC curves (hold-out)", "False positive rate", "True positive rate", &roc, true)));
+        out.push((
+            "roc",
+            plots::curves("ROC curves (hold-out)", "False positive rate", "True positive rate", &roc, true),
+        ));
         out.push(("precision_recall", plots::curves("Precision-recall (hold-out)", "Recall", "Precision", &pr, false)));
         if n == 2 {
             let scores: Vec<f64> = probabilities.chunks(2).map(|row| row[1]).collect();
             let points = calibration(&truth, &scores);
             let series = [(names[1].clone(), points)];
             let title = "Calibration (hold-out)";
-            out.push(("calibration", plots::curves(title, "Mean predicted probability", "Fraction of positives", &series, true)));
+            out.push((
+                "calibration",
+                plots::curves(title, "Mean predicted probability", "Fraction of positives", &series, true),
+            ));
         }
     }
     out

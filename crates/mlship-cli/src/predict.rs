@@ -34,7 +34,13 @@ fn output_columns(pipeline: &FittedPipeline, raw_score: bool) -> Vec<String> {
 }
 
 /// One row's output fields, in `output_columns` order.
-fn output_fields(pipeline: &FittedPipeline, predictions: &Predictions, row: usize, raw_score: bool, out: &mut Vec<String>) {
+fn output_fields(
+    pipeline: &FittedPipeline,
+    predictions: &Predictions,
+    row: usize,
+    raw_score: bool,
+    out: &mut Vec<String>,
+) {
     out.clear();
     match predictions {
         Predictions::Regression(values) => out.push(values[row].to_string()),
@@ -141,7 +147,8 @@ fn score<W: Write>(artifact: &Artifact, args: &PredictArgs, output: W) -> Result
     let mut writer = csv::WriterBuilder::new().delimiter(csv.delimiter).from_writer(output);
     let pipeline = &artifact.pipeline;
     let outputs = output_columns(pipeline, args.raw_score);
-    let replaced: Vec<usize> = (0..reader.file_names.len()).filter(|&i| outputs.contains(&reader.file_names[i])).collect();
+    let replaced: Vec<usize> =
+        (0..reader.file_names.len()).filter(|&i| outputs.contains(&reader.file_names[i])).collect();
     let kept = |idx: &usize| !replaced.contains(idx);
     let mut header: Vec<&str> =
         reader.file_names.iter().enumerate().filter(|(i, _)| kept(i)).map(|(_, n)| n.as_str()).collect();

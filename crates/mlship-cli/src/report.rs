@@ -241,7 +241,8 @@ pub fn print_leaderboard(board: &Leaderboard<'_>, json: bool) -> Result<()> {
         println!("{row}");
     }
     for saved in board.saved {
-        let sort = saved.holdout.get(board.sort).map_or_else(String::new, |v| format!(", hold-out {} {v:.4}", board.sort));
+        let sort =
+            saved.holdout.get(board.sort).map_or_else(String::new, |v| format!(", hold-out {} {v:.4}", board.sort));
         println!("Saved {} ({}{sort})", saved.path, saved.id);
     }
     if let Some(run) = board.run {

@@ -144,7 +144,12 @@ pub struct TargetValues {
 /// Takes the target out of the table, drops the rows whose target is
 /// missing (their count is returned), decides the task (`forced`, else
 /// PyCaret's rule) and label-encodes a classification target.
-fn extract_target(table: &mut Table, target: &str, source: &str, forced: Option<Task>) -> Result<(TargetValues, usize)> {
+fn extract_target(
+    table: &mut Table,
+    target: &str,
+    source: &str,
+    forced: Option<Task>,
+) -> Result<(TargetValues, usize)> {
     let column = table
         .remove(target)
         .ok_or_else(|| anyhow!("{source}: no target column \"{target}\" (columns: {})", table.names.join(", ")))?;

@@ -205,7 +205,10 @@ fn bad_training_input_fails_with_one_clear_line() {
             &["train", "--data", "text_target.csv", "--target", "charges", "--task", "regression", "--save", "m"],
             "target \"charges\" is not numeric (data row 2, line 3, holds \"lots\")",
         ),
-        (&["train", "--data", "tiny.csv", "--target", "charges", "--task", "regression", "--save", "m"], "too few rows"),
+        (
+            &["train", "--data", "tiny.csv", "--target", "charges", "--task", "regression", "--save", "m"],
+            "too few rows",
+        ),
         (
             &["train", "--data", "insurance", "--normalize-method", "l2", "--save", "m"],
             "normalize_method must be zscore, minmax, maxabs or robust, got \"l2\"",
@@ -694,7 +697,10 @@ fn classification_trains_predicts_labels_and_probabilities() {
     assert!(scored.status.success(), "{}", stderr(&scored));
     let text = stdout(&scored);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "tenure,monthly_charges,contract,partner,support_calls,churn,prediction_label,prediction_score");
+    assert_eq!(
+        lines[0],
+        "tenure,monthly_charges,contract,partner,support_calls,churn,prediction_label,prediction_score"
+    );
     assert!(lines[1].contains(",yes,yes,0."), "a likely churner: {}", lines[1]);
     assert!(lines[2].contains(",no,no,0."), "a loyal customer: {}", lines[2]);
     let score: f64 = lines[1].rsplit(',').next().unwrap().parse().unwrap();
@@ -709,7 +715,8 @@ fn classification_trains_predicts_labels_and_probabilities() {
     assert!((fields[0] + fields[1] - 1.0).abs() < 1e-12, "{fields:?}");
 
     // A threshold moves predictions: at 0.99 nobody churns.
-    let high = json(&mlship(d, &[&args[..], &["--probability-threshold", "0.99", "--save", "strict", "--json"]].concat()));
+    let high =
+        json(&mlship(d, &[&args[..], &["--probability-threshold", "0.99", "--save", "strict", "--json"]].concat()));
     assert!(high["holdout"]["Accuracy"].as_f64().unwrap() < report["holdout"]["Accuracy"].as_f64().unwrap());
     let strict = stdout(&mlship(d, &["predict", "--model", "strict.mlship", "--data", "new.csv"]));
     assert!(strict.lines().skip(1).all(|line| line.contains(",no,0.") || line.ends_with(",no")), "{strict}");

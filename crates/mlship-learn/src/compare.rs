@@ -136,7 +136,7 @@ enum Cell {
 
 fn score_cell(input: &CompareInput<'_>, spec: &ModelSpec, fold: &PreparedFold) -> Cell {
     let started = Instant::now();
-    let fitted = match fit_model(spec, input.options, &fold.x_train, &fold.y_train, input.labels) {
+    let fitted = match fit_model(spec, &fold.x_train, &fold.y_train, input.labels) {
         Ok(fitted) => fitted,
         Err(error) => return Cell::Failed(error.to_string()),
     };

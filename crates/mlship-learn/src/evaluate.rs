@@ -77,8 +77,13 @@ fn take(values: &[f64], indices: &[usize]) -> Vec<f64> {
 }
 
 fn score(input: &EvaluationInput<'_>, train: &[usize], test: &[usize]) -> Result<Scored, LearnError> {
-    let fit =
-        input.spec.fit(&input.table.take_rows(train), input.kinds, input.target, &take(input.y, train), input.labels)?;
+    let fit = input.spec.fit(
+        &input.table.take_rows(train),
+        input.kinds,
+        input.target,
+        &take(input.y, train),
+        input.labels,
+    )?;
     let x = fit.pipeline.transform(&input.table.take_rows(test))?;
     let truth = take(input.y, test);
     let (scores, predictions) = score_matrix(&fit.pipeline.model, &x, &truth, fit.pipeline.output())?;

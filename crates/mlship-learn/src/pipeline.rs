@@ -16,6 +16,7 @@ use crate::pca::FittedPca;
 use crate::predictions::{predict_matrix, Output, Predictions};
 use crate::scale::FittedScaler;
 use crate::select::FittedColumnDrop;
+use crate::smote::smote;
 use crate::target::FittedYeoJohnson;
 use crate::task::Task;
 use crate::LearnError;
@@ -131,6 +132,9 @@ pub struct PreparedData {
     pub y_model: Vec<f64>,
 }
 
+/// imbalanced-learn's SMOTE default `k_neighbors`.
+const SMOTE_K_NEIGHBORS: usize = 5;
+
 /// Fits every step before the model on `table`, in PyCaret's order.
 pub fn fit_preprocessing(
     options: &SetupOptions,
@@ -178,6 +182,18 @@ pub fn fit_preprocessing(
         let step = FittedColumnDrop::fit_multicollinearity(&x, &y_model, options.multicollinearity_threshold);
         names = step.kept_names(&names);
         x = push(FittedStep::Multicollinearity(step), x)?;
+    }
+    // PyCaret's `fix_imbalance` step sits here, after multicollinearity and
+    // before normalize and PCA (which then fit on the resampled rows); it
+    // resamples while fitting only, so no fitted step records it.
+    let mut y_model = y_model;
+    if options.fix_imbalance {
+        let codes: Vec<usize> = y_model.iter().map(|&code| code as usize).collect();
+        let n_classes = codes.iter().max().map_or(0, |&max| max + 1);
+        let seed = options.session_id.unwrap_or(0);
+        let (resampled, resampled_codes) = smote(&x, &codes, n_classes, SMOTE_K_NEIGHBORS, seed)?;
+        x = resampled;
+        y_model = resampled_codes.into_iter().map(|code| code as f64).collect();
     }
     if options.normalize {
         x = push(FittedStep::Normalize(FittedScaler::fit(&x, options.normalize_method)), x)?;
@@ -254,7 +270,7 @@ impl PipelineSpec {
     ) -> Result<PipelineFit, LearnError> {
         self.check_target(labels)?;
         let prepared = fit_preprocessing(&self.options, table, kinds, y)?;
-        let model = fit_model(&self.model, &self.options, &prepared.x, &prepared.y_model, labels)?;
+        let model = fit_model(&self.model, &prepared.x, &prepared.y_model, labels)?;
         let threshold = self.options.probability_threshold;
         Ok(prepared.preprocessing.with_model(target, model, labels, threshold))
     }
@@ -275,18 +291,15 @@ impl PipelineSpec {
 }
 
 /// Fits the model on the preprocessed training rows (class codes of
-/// `labels` for a classifier): what `train` and `compare` both call after
-/// the preprocessing, so every later step (`fix_imbalance`) is in one place.
+/// `labels` for a classifier, with the whole target's class count): what
+/// `train` and `compare` both call after the preprocessing.
 pub fn fit_model(
     spec: &ModelSpec,
-    options: &SetupOptions,
     x: &Matrix,
     y: &[f64],
     labels: Option<&LabelEncoding>,
 ) -> Result<FittedModel, LearnError> {
-    let n_classes = labels.map_or(0, LabelEncoding::n_classes);
-    let _ = options;
-    spec.fit_task(x, y, n_classes)
+    spec.fit_task(x, y, labels.map_or(0, LabelEncoding::n_classes))
 }
 
 /// Where each `bin_numeric_features` column sits; it must be a numeric input.

@@ -144,7 +144,11 @@ pub fn predict_matrix(model: &FittedModel, x: &Matrix, output: Output<'_>) -> Re
 
 /// The scores PyCaret's AUC reads for a model: its decision function when it
 /// has one, else its probabilities (owned, with values per row).
-fn auc_scores(model: &FittedModel, x: &Matrix, predictions: &ClassPredictions) -> Result<Option<(Vec<f64>, usize)>, LearnError> {
+fn auc_scores(
+    model: &FittedModel,
+    x: &Matrix,
+    predictions: &ClassPredictions,
+) -> Result<Option<(Vec<f64>, usize)>, LearnError> {
     if let Some(decision) = model.decision_function(x).transpose()? {
         let per_row = if x.n_rows == 0 { 1 } else { decision.len() / x.n_rows };
         return Ok(Some((decision, per_row.max(1))));
@@ -167,8 +171,13 @@ pub fn score_matrix(
             let truth: Vec<usize> = y_true.iter().map(|&code| code as usize).collect();
             let auc = auc_scores(model, x, classes)?;
             let auc = auc.as_ref().map(|(values, per_row)| AucScores { values, per_row: *per_row });
-            let metrics =
-                ClassificationMetrics::compute(&truth, &classes.codes, auc, classes.n_classes, labels.zero_one_labels());
+            let metrics = ClassificationMetrics::compute(
+                &truth,
+                &classes.codes,
+                auc,
+                classes.n_classes,
+                labels.zero_one_labels(),
+            );
             Scores::classification(&metrics)
         }
         (Predictions::Classification(_), None) => {

@@ -29,9 +29,10 @@ pub fn score(state: &SharedState, model: &ServedModel, parsed: ParsedInput) -> R
     let predictions = pipeline.predict(&parsed.table).map_err(from_learn_error)?;
     let non_finite = match &predictions {
         Predictions::Regression(values) => values.iter().position(|p| !p.is_finite()),
-        Predictions::Classification(classes) => {
-            classes.probabilities.as_ref().and_then(|p| p.iter().position(|v| !v.is_finite()).map(|i| i / classes.n_classes))
-        }
+        Predictions::Classification(classes) => classes
+            .probabilities
+            .as_ref()
+            .and_then(|p| p.iter().position(|v| !v.is_finite()).map(|i| i / classes.n_classes)),
     };
     if let Some(row) = non_finite {
         return Err(ApiError::unprocessable(format!(
@@ -65,7 +66,11 @@ fn prediction_values(model: &ServedModel, predictions: &Predictions, round: bool
         }
         Predictions::Classification(classes) => {
             let labels = model.artifact.pipeline.labels.as_ref();
-            classes.codes.iter().map(|&code| labels.and_then(|l| l.label(code)).map_or(Value::Null, label_json)).collect()
+            classes
+                .codes
+                .iter()
+                .map(|&code| labels.and_then(|l| l.label(code)).map_or(Value::Null, label_json))
+                .collect()
         }
     }
 }
@@ -362,7 +367,9 @@ pub async fn v2_infer(
         "shape": [rows],
         "data": prediction_values(&model, &scored.predictions, false),
     }));
-    if let (Some(labels), Some(probabilities)) = (labels, scored.predictions.classes().and_then(|c| c.probabilities.as_ref())) {
+    if let (Some(labels), Some(probabilities)) =
+        (labels, scored.predictions.classes().and_then(|c| c.probabilities.as_ref()))
+    {
         outputs.push(json!({
             "name": "predict_proba",
             "datatype": "FP64",

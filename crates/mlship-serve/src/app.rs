@@ -7,7 +7,6 @@
 use crate::api::{self, RowsScored};
 use crate::error::ApiError;
 use crate::html::{form_page, FormView};
-use mlship_learn::Predictions;
 use crate::input;
 use crate::listen::{self, ConnectionLimits};
 use crate::state::{AppState, ServedModel, SharedState};
@@ -19,6 +18,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mlship_artifact::Artifact;
+use mlship_learn::Predictions;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;

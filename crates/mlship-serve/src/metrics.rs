@@ -98,7 +98,11 @@ impl Metrics {
 
     /// A regressor's values go to a histogram; a classifier's rows are
     /// counted per predicted class (as many series as training had classes).
-    pub fn record_predictions(&self, predictions: &mlship_learn::Predictions, labels: Option<&mlship_learn::LabelEncoding>) {
+    pub fn record_predictions(
+        &self,
+        predictions: &mlship_learn::Predictions,
+        labels: Option<&mlship_learn::LabelEncoding>,
+    ) {
         self.rows.inc_by(predictions.len() as u64);
         match (predictions, labels) {
             (mlship_learn::Predictions::Regression(values), _) => {

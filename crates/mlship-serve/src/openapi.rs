@@ -150,12 +150,19 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
             let classes: Vec<Value> = labels.classes.iter().map(crate::api::label_json).collect();
             let datatype = crate::api::label_datatype(labels);
             let proba = if pipeline.model.has_probabilities() {
-                format!(" and an FP64 tensor `predict_proba` of shape [rows, {}] (columns in the order of the classes {})",
-                    labels.n_classes(), serde_json::to_string(&classes).unwrap_or_default())
+                format!(
+                    " and an FP64 tensor `predict_proba` of shape [rows, {}] (columns in the order of the classes {})",
+                    labels.n_classes(),
+                    serde_json::to_string(&classes).unwrap_or_default()
+                )
             } else {
                 String::new()
             };
-            (json!({ "enum": classes }), "the predicted class label", format!("a {datatype} tensor `predict` of class labels{proba}"))
+            (
+                json!({ "enum": classes }),
+                "the predicted class label",
+                format!("a {datatype} tensor `predict` of class labels{proba}"),
+            )
         }
     };
     let probabilities_parameter = json!([{ "name": "probabilities", "in": "query", "required": false,

@@ -192,7 +192,13 @@ const PALETTE: [&str; 8] = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c
 
 /// Curves on the unit square, one colour per named series with a legend;
 /// `diagonal` draws y = x (chance for ROC, perfect calibration).
-pub fn curves(title: &str, x_label: &str, y_label: &str, series: &[(String, Vec<(f64, f64)>)], diagonal: bool) -> String {
+pub fn curves(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    diagonal: bool,
+) -> String {
     let plot_w = WIDTH - LEFT - RIGHT - 150.0;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let sx = |x: f64| LEFT + x.clamp(0.0, 1.0) * plot_w;
@@ -347,7 +353,8 @@ mod tests {
         assert_eq!(bars.matches("<rect x=").count(), 2);
         assert!(bars.contains("#dc2626"), "negative bars are red");
         assert!(!bars.contains("script"));
-        let roc = curves("ROC <1>", "FPR", "TPR", &[("class <a>".into(), vec![(0.0, 0.0), (0.5, 0.9), (1.0, 1.0)])], true);
+        let roc =
+            curves("ROC <1>", "FPR", "TPR", &[("class <a>".into(), vec![(0.0, 0.0), (0.5, 0.9), (1.0, 1.0)])], true);
         assert!(roc.contains("points=\"80.0,370.0 "), "{roc}");
         assert!(roc.contains("class &lt;a&gt;") && roc.contains("ROC &lt;1&gt;"));
         let names = vec!["no".to_string(), "yes".to_string()];

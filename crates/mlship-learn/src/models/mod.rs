@@ -129,9 +129,21 @@ pub fn all_models() -> impl Iterator<Item = &'static ModelEntry> {
     FAMILIES.iter().flat_map(|family| family.iter())
 }
 
+/// PyCaret's `models()` order for classification (the families' order is
+/// regression's).
+const CLASSIFICATION_ORDER: &[&str] = &[
+    "lr", "knn", "nb", "dt", "svm", "rbfsvm", "gpc", "mlp", "ridge", "rf", "qda", "ada", "gbc", "lda", "et", "xgboost",
+    "lightgbm", "catboost", "dummy",
+];
+
 /// The models of one task, in PyCaret's order.
 pub fn models_for(task: Task) -> impl Iterator<Item = &'static ModelEntry> {
-    all_models().filter(move |entry| entry.task == task)
+    let mut entries: Vec<&'static ModelEntry> = all_models().filter(|entry| entry.task == task).collect();
+    if task == Task::Classification {
+        let rank = |id: &str| CLASSIFICATION_ORDER.iter().position(|known| *known == id).unwrap_or(usize::MAX);
+        entries.sort_by_key(|entry| rank(entry.id));
+    }
+    entries.into_iter()
 }
 
 /// A model by task and id; an unknown id lists the known ones.
