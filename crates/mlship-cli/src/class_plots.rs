@@ -8,6 +8,9 @@
 use mlship_learn::{ClassPredictions, Evaluation};
 use mlship_track::plots;
 
+/// Points of a curve on the unit square.
+type Curve = Vec<(f64, f64)>;
+
 /// Calibration bins, as scikit-learn's `calibration_curve(n_bins=10)`.
 const CALIBRATION_BINS: usize = 10;
 
@@ -85,7 +88,7 @@ fn class_report(truth: &[usize], classes: &ClassPredictions, names: &[String]) -
 /// ROC points (false positive rate, true positive rate) and
 /// precision-recall points (recall, precision) at every distinct score,
 /// highest first.
-fn curves(positive: &[bool], scores: &[f64]) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn curves(positive: &[bool], scores: &[f64]) -> (Curve, Curve) {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let n_positive = positive.iter().filter(|&&p| p).count() as f64;

@@ -733,7 +733,9 @@ fn classification_mistakes_fail_or_warn_clearly() {
         rare.push_str(&format!("{i},{}\n", if i < 1 { "rare" } else { "common" }));
     }
     write(d, "rare.csv", rare.as_bytes());
-    let train = |extra: &[&str]| [&["train", "--data", "churn.csv", "--target", "churn", "--no-track"], extra].concat();
+    fn train<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        [&["train", "--data", "churn.csv", "--target", "churn", "--no-track"], extra].concat()
+    }
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["train", "--data", "one_class.csv", "--target", "y", "--no-track"], "single class (a)"),
         (vec!["train", "--data", "rare.csv", "--target", "y", "--no-track"], "at least 2"),

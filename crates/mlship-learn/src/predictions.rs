@@ -150,7 +150,7 @@ fn auc_scores(
     predictions: &ClassPredictions,
 ) -> Result<Option<(Vec<f64>, usize)>, LearnError> {
     if let Some(decision) = model.decision_function(x).transpose()? {
-        let per_row = if x.n_rows == 0 { 1 } else { decision.len() / x.n_rows };
+        let per_row = decision.len().checked_div(x.n_rows).unwrap_or(1);
         return Ok(Some((decision, per_row.max(1))));
     }
     Ok(predictions.probabilities.clone().map(|p| (p, predictions.n_classes)))
