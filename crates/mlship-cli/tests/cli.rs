@@ -234,7 +234,7 @@ fn bad_training_input_fails_with_one_clear_line() {
         (&["train", "--data", "nowhere.csv", "--target", "y", "--save", "m"], "nowhere.csv: no such file"),
         (
             &["train", "--data", "titanic", "--save", "m"],
-            "titanic: no such file, and no bundled dataset of that name (bundled: insurance)",
+            "titanic: no such file, and no bundled dataset of that name (bundled: insurance, iris, breast_cancer, wine)",
         ),
         (&["train", "--data", "insurance", "--bogus"], "unexpected argument '--bogus'"),
     ];
@@ -676,9 +676,10 @@ fn classification_trains_predicts_labels_and_probabilities() {
     assert_eq!(report["model"]["id"], "lr");
     let metrics: Vec<&String> = report["holdout"].as_object().unwrap().keys().collect();
     assert_eq!(metrics.len(), 7, "{metrics:?}");
-    // PyCaret 3.3.2's CV mean for lr on this table (fixtures/pycaret_compare_classification.py).
+    // PyCaret 3.3.2's CV mean for lr on this table (fixtures/pycaret_compare_classification.py); its
+    // float32 copy of the features swaps one pair of scores in one fold (AUC 0.0002).
     assert!((report["cv"]["mean"]["Accuracy"].as_f64().unwrap() - 0.7404).abs() < 1e-4, "{report}");
-    assert!((report["cv"]["mean"]["AUC"].as_f64().unwrap() - 0.7771).abs() < 1e-4, "{report}");
+    assert!((report["cv"]["mean"]["AUC"].as_f64().unwrap() - 0.7771).abs() < 5e-4, "{report}");
     assert_eq!(report["rows"]["train"], 489);
     let text = stdout(&mlship(d, &args));
     assert!(text.contains("Accuracy") && text.contains("Prec.") && !text.contains("RMSLE"), "{text}");
