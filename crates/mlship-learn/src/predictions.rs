@@ -146,7 +146,7 @@ pub fn predict_matrix(model: &FittedModel, x: &Matrix, output: Output<'_>) -> Re
 /// has one, else its probabilities (owned, with values per row).
 fn auc_scores(model: &FittedModel, x: &Matrix, predictions: &ClassPredictions) -> Result<Option<(Vec<f64>, usize)>, LearnError> {
     if let Some(decision) = model.decision_function(x).transpose()? {
-        let per_row = if x.n_rows == 0 { 1 } else { decision.len() / x.n_rows };
+        let per_row = decision.len().checked_div(x.n_rows).unwrap_or(1);
         return Ok(Some((decision, per_row.max(1))));
     }
     Ok(predictions.probabilities.clone().map(|p| (p, predictions.n_classes)))
