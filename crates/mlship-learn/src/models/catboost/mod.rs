@@ -1,6 +1,7 @@
-//! CatBoost's regression algorithm with `CatBoostRegressor`'s defaults on
-//! CPU (catboost 1.2.10, `catboost/private/libs/options` and
-//! `catboost/libs/train_lib/options_helper.cpp`), built in:
+//! CatBoost's algorithm with `CatBoostRegressor`'s defaults on CPU
+//! (catboost 1.2.10, `catboost/private/libs/options` and
+//! `catboost/libs/train_lib/options_helper.cpp`; `CatBoostClassifier`'s
+//! losses and defaults are in `classifier`), built in:
 //!
 //! - quantization: `GreedyLogSum` with `border_count=254` (`quantize`);
 //! - symmetric (oblivious) trees of `depth=6`, `iterations=1000`, the RMSE
