@@ -313,6 +313,8 @@ pub enum FittedModel {
     Prior(dummy::FittedPrior),
     /// CatBoost's symmetric (oblivious) trees.
     Oblivious(catboost::FittedOblivious),
+    /// CatBoost's symmetric trees for classes (Logloss or MultiClass).
+    ObliviousClassifier(catboost::FittedObliviousClassifier),
     /// Gradient-boosted trees on histograms (lightgbm, xgboost).
     Boosting(hist::FittedBoosting),
     /// Per-class linear scores (RidgeClassifier, LinearDiscriminantAnalysis).
@@ -343,6 +345,7 @@ pub const FITTED_KINDS: &[&str] = &[
     "logistic",
     "prior",
     "oblivious",
+    "oblivious_classifier",
     "boosting",
     "linear_classifier",
     "qda",
@@ -369,6 +372,7 @@ impl FittedModel {
             FittedModel::Logistic(model) => model,
             FittedModel::Prior(model) => model,
             FittedModel::Oblivious(model) => model,
+            FittedModel::ObliviousClassifier(model) => model,
             FittedModel::Boosting(model) => model,
             FittedModel::LinearClassifier(model) => model,
             FittedModel::Qda(model) => model,
@@ -431,6 +435,7 @@ impl FittedModel {
             FittedModel::BoostedClassifier(model) => Some(model.feature_importances.clone()),
             FittedModel::AdaBoostClassifier(model) => Some(model.feature_importances.clone()),
             FittedModel::Oblivious(model) => Some(model.feature_importances.clone()),
+            FittedModel::ObliviousClassifier(model) => Some(model.feature_importances.clone()),
             FittedModel::Boosting(model) => Some(model.feature_importances.clone()),
             _ => None,
         }
@@ -446,7 +451,7 @@ impl FittedModel {
             | FittedModel::AdaBoost(_)
             | FittedModel::BoostedClassifier(_)
             | FittedModel::AdaBoostClassifier(_) => Some("impurity-based"),
-            FittedModel::Oblivious(_) => Some("CatBoost's PredictionValuesChange"),
+            FittedModel::Oblivious(_) | FittedModel::ObliviousClassifier(_) => Some("CatBoost's PredictionValuesChange"),
             FittedModel::Boosting(_) => Some("gain"),
             _ => None,
         }

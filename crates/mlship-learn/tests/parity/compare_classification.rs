@@ -36,6 +36,9 @@ fn margin(id: &str, metric: &str) -> Option<f64> {
         // XGBoost's quantile sketch is not reproduced for features of more than 255 distinct
         // values (churn's monthly charges), as for the regressor.
         "xgboost" => randomised(1.5e-2, 2e-2),
+        // CatBoost's algorithm at statistical parity (its own fixture); Ordered boosting and the
+        // exact score noise are not reproduced.
+        "catboost" => randomised(2e-2, 3e-2),
         _ => None,
     }
 }

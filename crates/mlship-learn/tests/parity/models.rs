@@ -163,6 +163,66 @@ fn check_classifier(id: &str, case: &Value, data: &Dataset) {
     }
 }
 
+/// Mean accuracy and AUC of `StratifiedKFold(5)` without shuffling on the
+/// training rows (mlship's `stratified_kfold`, scikit-learn's assignment).
+fn cv_classifier(spec: &ModelSpec, data: &Dataset, n_classes: usize) -> (f64, f64) {
+    let (x, y) = data.train();
+    let n = x.n_rows;
+    let codes: Vec<usize> = y.iter().map(|&v| v as usize).collect();
+    let (folds, _) = mlship_learn::split::stratified_kfold(&codes, 5).unwrap();
+    let (mut accuracy, mut auc) = (0.0, 0.0);
+    for test in &folds {
+        let train: Vec<usize> = (0..n).filter(|i| !test.contains(i)).collect();
+        let y_train: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+        let truth: Vec<usize> = test.iter().map(|&i| y[i] as usize).collect();
+        let fitted =
+            spec.fit_task(&x.take_rows(&train), &y_train, n_classes).unwrap_or_else(|e| panic!("{}: {e}", spec.id));
+        let test_x = x.take_rows(test);
+        let predicted: Vec<usize> = fitted.predict(&test_x).unwrap().iter().map(|&p| p as usize).collect();
+        let probabilities = fitted.predict_proba(&test_x).expect("the classifier has predict_proba").unwrap();
+        let scores = mlship_learn::AucScores { values: &probabilities, per_row: n_classes };
+        let metrics = mlship_learn::ClassificationMetrics::compute(&truth, &predicted, Some(scores), n_classes, false);
+        accuracy += metrics.accuracy / 5.0;
+        auc += metrics.auc / 5.0;
+    }
+    (accuracy, auc)
+}
+
+/// A randomised classifier: its mean CV accuracy and AUC over the fixture's
+/// seeds within the tolerance of the reference library's.
+fn check_randomised_classifier(id: &str, case: &Value, data: &Dataset) {
+    let n_classes = case["n_classes"].as_u64().unwrap() as usize;
+    let seeds: Vec<u32> = case["seeds"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap() as u32).collect();
+    let mean = |key: &str| -> f64 {
+        let values = case[key].as_array().unwrap();
+        values.iter().map(|v| v.as_f64().unwrap()).sum::<f64>() / values.len() as f64
+    };
+    let given: Vec<(String, ParamValue)> = case["params"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::from_value(v.clone()).unwrap()))
+        .collect();
+    let (mut accuracy, mut auc) = (0.0, 0.0);
+    for &seed in &seeds {
+        let spec = ModelSpec::new(Task::Classification, id, &given, seed).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let (a, u) = cv_classifier(&spec, data, n_classes);
+        accuracy += a / seeds.len() as f64;
+        auc += u / seeds.len() as f64;
+    }
+    let tolerance = case["tolerance"].as_f64().unwrap();
+    let what = format!("{id} on {} with {}", case["dataset"], case["params"]);
+    let (reference_accuracy, reference_auc) = (mean("cv_accuracy"), mean("cv_auc"));
+    assert!(
+        (accuracy - reference_accuracy).abs() <= tolerance,
+        "{what}: mean CV accuracy {accuracy:.4}, reference {reference_accuracy:.4} (tolerance {tolerance})"
+    );
+    assert!(
+        (auc - reference_auc).abs() <= tolerance,
+        "{what}: mean CV AUC {auc:.4}, reference {reference_auc:.4} (tolerance {tolerance})"
+    );
+}
+
 #[test]
 fn every_classifier_matches_its_reference_library() {
     let dir = models_dir().join("classification");
@@ -173,7 +233,12 @@ fn every_classifier_matches_its_reference_library() {
         assert!(path.exists(), "{} has no parity fixture ({})", entry.id, path.display());
         let fixture = read(&path);
         for case in fixture["cases"].as_array().unwrap() {
-            check_classifier(entry.id, case, &dataset(&all, case["dataset"].as_str().unwrap()));
+            let data = dataset(&all, case["dataset"].as_str().unwrap());
+            if case.get("seeds").is_some() {
+                check_randomised_classifier(entry.id, case, &data);
+            } else {
+                check_classifier(entry.id, case, &data);
+            }
             checked += 1;
         }
     }

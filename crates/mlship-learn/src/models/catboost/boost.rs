@@ -1,9 +1,11 @@
-//! CatBoost's plain boosting of oblivious trees for the RMSE loss, as
-//! `catboost/private/libs/algo/train.cpp` (`TrainOneIteration`) and
-//! `greedy_tensor_search.cpp` run it on CPU:
+//! CatBoost's plain boosting of oblivious trees for the RMSE, Logloss and
+//! MultiClass losses, as `catboost/private/libs/algo/train.cpp`
+//! (`TrainOneIteration`) and `greedy_tensor_search.cpp` run it on CPU:
 //!
-//! 1. The gradients `der = y - approx` (RMSE's first derivative; the second
-//!    is -1, so Newton and gradient leaf steps coincide).
+//! 1. The negative gradients per approximation dimension: `y - approx`
+//!    (RMSE; the second derivative is -1, so Newton and gradient leaf steps
+//!    coincide), `y - sigmoid(approx)` (Logloss), `[y == k] - softmax_k`
+//!    (MultiClass, one dimension per class).
 //! 2. Sample weights by the bootstrap (`mvs.cpp` for the default MVS:
 //!    per block of rows a threshold `mu` such that the expected sample is
 //!    `subsample` of the rows; a row is kept with probability
@@ -20,13 +22,18 @@
 //!    `NormalWithModelSizeDecrease`); a feature's best noisy border then
 //!    competes with fresh noise against the other features' (`SelectBestCandidate`).
 //!    `rsm` keeps each feature at each level with that probability.
+//!    With several dimensions each dimension's numerator and denominator
+//!    terms are added before the square root, MVS samples by the gradient's
+//!    norm and the score noise's deviation uses all dimensions' squares.
 //! 4. Leaf values on every row with its unit weight (the averaging fold):
-//!    `sum(der) / (count + l2_leaf_reg)`, times the learning rate, added to
-//!    the approximations.
+//!    for RMSE `sum(der) / (count + l2_leaf_reg)`; for the classification
+//!    losses `leaf_iterations` Newton steps `(sum hess + l2 I)^-1 sum der`,
+//!    each kept only while the training loss falls (`AnyImprovement`
+//!    backtracking); times the learning rate, added to the approximations.
 //!
 //! The random numbers are mlship's own stream (SplitMix64), not CatBoost's
 //! `TFastRng64`: a seed reproduces mlship's fit, and parity with CatBoost
-//! is statistical (the CV R2 of the fixtures).
+//! is statistical (the CV R2, accuracy and AUC of the fixtures).
 
 use crate::LearnError;
 
@@ -41,6 +48,30 @@ pub(crate) struct BoostOptions {
     pub bootstrap: Bootstrap,
     pub rsm: f64,
     pub seed: u64,
+    pub loss: Loss,
+    /// Newton steps per leaf estimation (CatBoost's `leaf_estimation_iterations`).
+    pub leaf_iterations: usize,
+}
+
+/// The loss the trees descend, and so the approximation's dimension.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Loss {
+    /// Squared error on a real target (one dimension).
+    Rmse,
+    /// Binary log loss on 0/1 targets (one dimension, the log odds of 1).
+    Logloss,
+    /// Softmax cross-entropy over `classes` dimensions (targets `0..classes`).
+    MultiClass { classes: usize },
+}
+
+impl Loss {
+    /// The number of approximation values per row (and per leaf).
+    pub(crate) fn dimension(self) -> usize {
+        match self {
+            Loss::MultiClass { classes } => classes,
+            Loss::Rmse | Loss::Logloss => 1,
+        }
+    }
 }
 
 /// How rows are weighted for one tree's structure search.
@@ -57,8 +88,8 @@ pub(crate) enum Bootstrap {
 }
 
 /// One oblivious tree: the split of each level and `2^depth` leaf values
-/// (the learning rate applied). Row `r` falls in leaf
-/// `sum_d (bin(x[features[d]]) > borders[d]) << d`.
+/// per dimension (leaf-major: `leaf * dimension + d`; the learning rate
+/// applied). Row `r` falls in leaf `sum_d (bin(x[features[d]]) > borders[d]) << d`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct GrownTree {
     pub features: Vec<u32>,
@@ -240,30 +271,30 @@ impl Level<'_> {
         (n1 + n2, d1 + d2)
     }
 
-    /// Cosine scores of every border from the histogram (many rows per leaf and bin).
-    fn scores_from_histogram(&self, bins: &[u8], n_bins: usize) -> Vec<f64> {
+    /// The Cosine numerator and denominator of every border from the
+    /// histogram (many rows per leaf and bin).
+    fn parts_from_histogram(&self, bins: &[u8], n_bins: usize) -> Vec<(f64, f64)> {
         let histogram =
             accumulate_histogram(bins, self.leaf_of_row, self.weighted_der, self.weights, self.n_leaves, n_bins);
         let n_borders = n_bins - 1;
-        let mut numerator = vec![0.0; n_borders];
-        let mut denominator = vec![1e-100; n_borders];
+        let mut parts = vec![(0.0, 0.0); n_borders];
         for leaf in 0..self.n_leaves {
             let mut left = (0.0, 0.0);
             for (border, cell) in histogram[leaf * n_bins..leaf * n_bins + n_borders].iter().enumerate() {
                 left = (left.0 + cell.0, left.1 + cell.1);
                 let (n, d) = self.contribution(leaf, left);
-                numerator[border] += n;
-                denominator[border] += d;
+                parts[border].0 += n;
+                parts[border].1 += d;
             }
         }
-        numerator.iter().zip(&denominator).map(|(n, d)| n / d.sqrt()).collect()
+        parts
     }
 
-    /// The same scores from the rows in bin order (few rows per leaf): a
+    /// The same parts from the rows in bin order (few rows per leaf): a
     /// leaf's contribution is constant between two of its non-empty bins, so
     /// it is added once per run of borders (a difference array) rather than
     /// once per border.
-    fn scores_from_sorted_rows(&self, bins: &[u8], rows_by_bin: &[u32], n_bins: usize) -> Vec<f64> {
+    fn parts_from_sorted_rows(&self, bins: &[u8], rows_by_bin: &[u32], n_bins: usize) -> Vec<(f64, f64)> {
         let n_borders = n_bins - 1;
         let mut diff = vec![(0.0, 0.0); n_borders + 1];
         let mut add = |from: usize, to: usize, (n, d): (f64, f64)| {
@@ -298,7 +329,7 @@ impl Level<'_> {
             .iter()
             .map(|&(n, d)| {
                 running = (running.0 + n, running.1 + d);
-                running.0 / (1e-100 + running.1).sqrt()
+                running
             })
             .collect()
     }
@@ -307,24 +338,40 @@ impl Level<'_> {
 /// Rows times features above which a level's histograms are built on every core.
 const PARALLEL_WORK: usize = 200_000;
 
-/// The scores of every candidate feature's borders at one level.
+/// The Cosine score of every border from its parts summed over the
+/// approximation's dimensions (CatBoost adds each dimension's leaf terms
+/// into one numerator and denominator).
+fn cosine(parts: &[(f64, f64)]) -> Vec<f64> {
+    parts.iter().map(|&(n, d)| n / (1e-100 + d).sqrt()).collect()
+}
+
+/// The scores of every candidate feature's borders at one level; `levels`
+/// holds one state per dimension.
 fn level_scores(
     candidates: &[usize],
     columns: &[Vec<u8>],
     rows_by_bin: &[Vec<u32>],
     n_bins: &[usize],
-    level: &Level<'_>,
+    levels: &[Level<'_>],
 ) -> Vec<Vec<f64>> {
-    let n_rows = level.leaf_of_row.len();
+    let (n_rows, n_leaves) = (levels[0].leaf_of_row.len(), levels[0].n_leaves);
     let score_one = |feature: usize| {
-        if n_rows < 4 * level.n_leaves * n_bins[feature] {
-            level.scores_from_sorted_rows(&columns[feature], &rows_by_bin[feature], n_bins[feature])
-        } else {
-            level.scores_from_histogram(&columns[feature], n_bins[feature])
+        let mut total = vec![(0.0, 0.0); n_bins[feature] - 1];
+        for level in levels {
+            let parts = if n_rows < 4 * n_leaves * n_bins[feature] {
+                level.parts_from_sorted_rows(&columns[feature], &rows_by_bin[feature], n_bins[feature])
+            } else {
+                level.parts_from_histogram(&columns[feature], n_bins[feature])
+            };
+            for (sum, part) in total.iter_mut().zip(parts) {
+                sum.0 += part.0;
+                sum.1 += part.1;
+            }
         }
+        cosine(&total)
     };
     // `available_parallelism` reads cgroup files: asked only when the work is large.
-    let threads = if n_rows * candidates.len() < PARALLEL_WORK {
+    let threads = if n_rows * candidates.len() * levels.len() < PARALLEL_WORK {
         1
     } else {
         std::thread::available_parallelism().map_or(1, usize::from).min(candidates.len())
@@ -342,8 +389,209 @@ fn level_scores(
     })
 }
 
-/// Fits `options.iterations` trees to `y` from the starting value `bias`.
-/// `columns` are the binned features, `borders` their borders.
+/// The loss's negative gradients at `approx` (dimension-major, `der[d][row]`).
+fn derivatives(loss: Loss, y: &[f64], approx: &[Vec<f64>], der: &mut [Vec<f64>]) {
+    match loss {
+        Loss::Rmse => {
+            for ((d, &target), &a) in der[0].iter_mut().zip(y).zip(&approx[0]) {
+                *d = target - a;
+            }
+        }
+        Loss::Logloss => {
+            for ((d, &target), &a) in der[0].iter_mut().zip(y).zip(&approx[0]) {
+                *d = target - sigmoid(a);
+            }
+        }
+        Loss::MultiClass { classes } => {
+            let mut p = vec![0.0; classes];
+            for (row, &target) in y.iter().enumerate() {
+                softmax_into(approx.iter().map(|column| column[row]), &mut p);
+                for (class, column) in der.iter_mut().enumerate() {
+                    column[row] = f64::from(u8::from(target as usize == class)) - p[class];
+                }
+            }
+        }
+    }
+}
+
+/// The logistic function, without overflow for large negative inputs.
+pub(crate) fn sigmoid(value: f64) -> f64 {
+    if value >= 0.0 {
+        1.0 / (1.0 + (-value).exp())
+    } else {
+        let e = value.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// The softmax of `values` written into `out` (max subtracted first).
+pub(crate) fn softmax_into(values: impl Iterator<Item = f64> + Clone, out: &mut [f64]) {
+    let top = values.clone().fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for (o, v) in out.iter_mut().zip(values) {
+        *o = (v - top).exp();
+        total += *o;
+    }
+    out.iter_mut().for_each(|o| *o /= total);
+}
+
+/// The loss summed over the rows at `approx` plus each row's leaf `delta`
+/// (the backtracking objective).
+fn total_loss(loss: Loss, y: &[f64], approx: &[Vec<f64>], leaf_of_row: &[u32], delta: &[f64]) -> f64 {
+    let dimension = approx.len();
+    let mut total = 0.0;
+    let mut point = vec![0.0; dimension];
+    for (row, (&target, &leaf)) in y.iter().zip(leaf_of_row).enumerate() {
+        for (d, p) in point.iter_mut().enumerate() {
+            *p = approx[d][row] + delta[leaf as usize * dimension + d];
+        }
+        total += match loss {
+            Loss::Rmse => (target - point[0]).powi(2),
+            // -log sigmoid(a) for 1, -log(1 - sigmoid(a)) for 0: log(1 + e^a) - y a.
+            Loss::Logloss => softplus(point[0]) - target * point[0],
+            Loss::MultiClass { .. } => {
+                let top = point.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let log_sum = top + point.iter().map(|v| (v - top).exp()).sum::<f64>().ln();
+                log_sum - point[target as usize]
+            }
+        };
+    }
+    total
+}
+
+/// `ln(1 + e^x)` without overflow.
+fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+/// One Newton step per leaf at `approx + delta` (CatBoost's
+/// `CalcMethodDelta<Newton>` and, for MultiClass, `CalcDeltaNewtonMulti`):
+/// `(sum hess + l2 I)^-1 sum der` over the leaf's rows, every row weighing 1.
+fn newton_step(
+    loss: Loss,
+    y: &[f64],
+    approx: &[Vec<f64>],
+    leaf_of_row: &[u32],
+    delta: &[f64],
+    n_leaves: usize,
+    l2_leaf_reg: f64,
+) -> Vec<f64> {
+    let dimension = approx.len();
+    let mut gradient = vec![0.0; n_leaves * dimension];
+    let mut hessian = vec![0.0; n_leaves * dimension * dimension];
+    let mut p = vec![0.0; dimension];
+    for (row, (&target, &leaf)) in y.iter().zip(leaf_of_row).enumerate() {
+        let leaf = leaf as usize;
+        let at = |d: usize| approx[d][row] + delta[leaf * dimension + d];
+        match loss {
+            Loss::Rmse => {
+                gradient[leaf] += target - at(0);
+                hessian[leaf] += 1.0;
+            }
+            Loss::Logloss => {
+                let probability = sigmoid(at(0));
+                gradient[leaf] += target - probability;
+                hessian[leaf] += probability * (1.0 - probability);
+            }
+            Loss::MultiClass { .. } => {
+                softmax_into((0..dimension).map(at), &mut p);
+                let block = &mut hessian[leaf * dimension * dimension..(leaf + 1) * dimension * dimension];
+                for i in 0..dimension {
+                    gradient[leaf * dimension + i] += f64::from(u8::from(target as usize == i)) - p[i];
+                    for j in 0..dimension {
+                        block[i * dimension + j] += if i == j { p[i] * (1.0 - p[i]) } else { -p[i] * p[j] };
+                    }
+                }
+            }
+        }
+    }
+    let mut step = vec![0.0; n_leaves * dimension];
+    for leaf in 0..n_leaves {
+        let block = &mut hessian[leaf * dimension * dimension..(leaf + 1) * dimension * dimension];
+        for i in 0..dimension {
+            block[i * dimension + i] += l2_leaf_reg;
+        }
+        let solved = solve_symmetric(block, &gradient[leaf * dimension..(leaf + 1) * dimension], dimension);
+        step[leaf * dimension..(leaf + 1) * dimension].copy_from_slice(&solved);
+    }
+    step
+}
+
+/// Solves `a x = b` for a small symmetric positive definite `a` (row-major)
+/// by Cholesky; `a` is overwritten.
+fn solve_symmetric(a: &mut [f64], b: &[f64], n: usize) -> Vec<f64> {
+    if n == 1 {
+        // The scalar step exactly as `sum(der) / (sum(hess) + l2)`.
+        return vec![b[0] / a[0]];
+    }
+    for j in 0..n {
+        let mut diagonal = a[j * n + j];
+        for k in 0..j {
+            diagonal -= a[j * n + k] * a[j * n + k];
+        }
+        let diagonal = diagonal.max(1e-300).sqrt();
+        a[j * n + j] = diagonal;
+        for i in j + 1..n {
+            let mut value = a[i * n + j];
+            for k in 0..j {
+                value -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = value / diagonal;
+        }
+    }
+    let mut x = b.to_vec();
+    for i in 0..n {
+        for k in 0..i {
+            x[i] -= a[i * n + k] * x[k];
+        }
+        x[i] /= a[i * n + i];
+    }
+    for i in (0..n).rev() {
+        for k in i + 1..n {
+            x[i] -= a[k * n + i] * x[k];
+        }
+        x[i] /= a[i * n + i];
+    }
+    x
+}
+
+/// The leaf values before the learning rate: `leaf_iterations` Newton steps
+/// from 0, each kept only while the loss over the rows improves (CatBoost's
+/// `GradientWalker` with `leaf_estimation_backtracking=AnyImprovement`: a
+/// step that does not lower the loss is undone and the walk stops). RMSE's
+/// single step is the plain `sum(der) / (count + l2)`.
+fn leaf_deltas(
+    options: &BoostOptions,
+    y: &[f64],
+    approx: &[Vec<f64>],
+    leaf_of_row: &[u32],
+    n_leaves: usize,
+) -> Vec<f64> {
+    let dimension = approx.len();
+    let mut delta = vec![0.0; n_leaves * dimension];
+    if options.loss == Loss::Rmse {
+        return newton_step(options.loss, y, approx, leaf_of_row, &delta, n_leaves, options.l2_leaf_reg);
+    }
+    let mut loss = total_loss(options.loss, y, approx, leaf_of_row, &delta);
+    for _ in 0..options.leaf_iterations {
+        let step = newton_step(options.loss, y, approx, leaf_of_row, &delta, n_leaves, options.l2_leaf_reg);
+        let trial: Vec<f64> = delta.iter().zip(&step).map(|(d, s)| d + s).collect();
+        let trial_loss = total_loss(options.loss, y, approx, leaf_of_row, &trial);
+        if trial_loss.is_nan() || trial_loss >= loss {
+            break;
+        }
+        (delta, loss) = (trial, trial_loss);
+    }
+    delta
+}
+
+/// Fits `options.iterations` trees to `y` from the starting value `bias`
+/// (every dimension). `columns` are the binned features, `borders` their
+/// borders; `y` is the target (RMSE), 0/1 (Logloss) or the class index.
 pub(crate) fn boost(
     columns: &[Vec<u8>],
     borders: &[Vec<f32>],
@@ -352,6 +600,7 @@ pub(crate) fn boost(
     options: &BoostOptions,
 ) -> Result<Vec<GrownTree>, LearnError> {
     let n = y.len();
+    let dimension = options.loss.dimension();
     let n_bins: Vec<usize> = borders.iter().map(|b| b.len() + 1).collect();
     let splittable: Vec<usize> = (0..columns.len()).filter(|&f| n_bins[f] > 1).collect();
     // Each feature's rows in bin order (a counting sort, once).
@@ -375,29 +624,39 @@ pub(crate) fn boost(
         })
         .collect();
     let mut random = Random(options.seed ^ 0x5DEE_CE66_D1CE_4E5B, None);
-    let mut approx = vec![bias; n];
-    let mut der = vec![0.0; n];
+    let mut approx = vec![vec![bias; n]; dimension];
+    let mut der = vec![vec![0.0; n]; dimension];
     let mut weights = vec![1.0; n];
-    let mut weighted_der = vec![0.0; n];
+    let mut weighted_der = vec![vec![0.0; n]; dimension];
     let mut leaf_of_row = vec![0u32; n];
+    // MVS samples by each row's gradient norm (the gradient itself in one dimension).
+    let mut gradient_norm = vec![0.0; n];
     let mut trees: Vec<GrownTree> = Vec::with_capacity(options.iterations);
     for iteration in 0..options.iterations {
-        for ((d, &target), &a) in der.iter_mut().zip(y).zip(&approx) {
-            *d = target - a;
+        derivatives(options.loss, y, &approx, &mut der);
+        if dimension == 1 {
+            gradient_norm.copy_from_slice(&der[0]);
+        } else {
+            for (row, norm) in gradient_norm.iter_mut().enumerate() {
+                *norm = der.iter().map(|column| column[row] * column[row]).sum::<f64>().sqrt();
+            }
         }
         sample_weights(
             options.bootstrap,
-            &der,
+            &gradient_norm,
             trees.last().map(|t| t.leaf_values.as_slice()),
             &mut random,
             &mut weights,
         );
-        for ((wd, &d), &w) in weighted_der.iter_mut().zip(&der).zip(&weights) {
-            *wd = d * w;
+        for (weighted, column) in weighted_der.iter_mut().zip(&der) {
+            for ((wd, &d), &w) in weighted.iter_mut().zip(column).zip(&weights) {
+                *wd = d * w;
+            }
         }
         let sum_weights: f64 = weights.iter().sum();
         let l2 = options.l2_leaf_reg * sum_weights / n as f64;
-        let derivative_deviation = (der.iter().map(|d| d * d).sum::<f64>() / n as f64).sqrt();
+        let sum_squares: f64 = der.iter().flatten().map(|d| d * d).sum();
+        let derivative_deviation = (sum_squares / n as f64).sqrt();
         let model_left = ((n as f64).ln() - iteration as f64 * options.learning_rate).exp();
         let score_deviation = options.random_strength * derivative_deviation * model_left / (1.0 + model_left);
 
@@ -414,22 +673,21 @@ pub(crate) fn boost(
                 break;
             }
             let n_leaves = 1usize << level;
-            let mut totals = vec![(0.0, 0.0); n_leaves];
-            for ((&leaf, &wd), &w) in leaf_of_row.iter().zip(&weighted_der).zip(&weights) {
-                if w > 0.0 {
-                    totals[leaf as usize].0 += wd;
-                    totals[leaf as usize].1 += w;
-                }
-            }
-            let state = Level {
-                leaf_of_row: &leaf_of_row,
-                weighted_der: &weighted_der,
-                weights: &weights,
-                n_leaves,
-                totals,
-                l2,
-            };
-            let scores = level_scores(&candidates, columns, &rows_by_bin, &n_bins, &state);
+            let states: Vec<Level<'_>> = weighted_der
+                .iter()
+                .map(|weighted| {
+                    let mut totals = vec![(0.0, 0.0); n_leaves];
+                    for ((&leaf, &wd), &w) in leaf_of_row.iter().zip(weighted).zip(&weights) {
+                        if w > 0.0 {
+                            totals[leaf as usize].0 += wd;
+                            totals[leaf as usize].1 += w;
+                        }
+                    }
+                    Level { leaf_of_row: &leaf_of_row, weighted_der: weighted, weights: &weights, n_leaves, totals, l2 }
+                })
+                .collect();
+            let scores = level_scores(&candidates, columns, &rows_by_bin, &n_bins, &states);
+            drop(states);
             let mut best: Option<(f64, usize, usize)> = None;
             for (&feature, feature_scores) in candidates.iter().zip(&scores) {
                 let mut feature_best: Option<(f64, usize)> = None;
@@ -466,19 +724,20 @@ pub(crate) fn boost(
         }
 
         let n_leaves = 1usize << features.len();
-        let mut sums = vec![0.0; n_leaves];
         let mut counts = vec![0.0; n_leaves];
-        for (&leaf, &d) in leaf_of_row.iter().zip(&der) {
-            sums[leaf as usize] += d;
+        for &leaf in &leaf_of_row {
             counts[leaf as usize] += 1.0;
         }
-        let leaf_values: Vec<f64> = sums
+        let deltas = leaf_deltas(options, y, &approx, &leaf_of_row, n_leaves);
+        let leaf_values: Vec<f64> = deltas
             .iter()
-            .zip(&counts)
-            .map(|(&s, &c)| if c > 0.0 { options.learning_rate * s / (c + options.l2_leaf_reg) } else { 0.0 })
+            .enumerate()
+            .map(|(index, &v)| if counts[index / dimension] > 0.0 { options.learning_rate * v } else { 0.0 })
             .collect();
-        for (a, &leaf) in approx.iter_mut().zip(&leaf_of_row) {
-            *a += leaf_values[leaf as usize];
+        for (d, column) in approx.iter_mut().enumerate() {
+            for (a, &leaf) in column.iter_mut().zip(&leaf_of_row) {
+                *a += leaf_values[leaf as usize * dimension + d];
+            }
         }
         trees.push(GrownTree { features, borders: split_borders, leaf_values, leaf_weights: counts });
     }
@@ -518,7 +777,7 @@ mod tests {
         let bins = [0u8, 1, 2, 3];
         let der = [-1.0, -1.0, 1.0, 1.0];
         let state = level(&[0; 4], &der, &[1.0; 4], 1, 0.0);
-        let scores = state.scores_from_histogram(&bins, 4);
+        let scores = cosine(&state.parts_from_histogram(&bins, 4));
         assert!(scores[1] > scores[0] && scores[1] > scores[2], "{scores:?}");
         assert!((scores[1] - 2.0).abs() < 1e-12, "{scores:?}");
     }
@@ -535,8 +794,8 @@ mod tests {
         let mut rows: Vec<u32> = (0..n as u32).collect();
         rows.sort_by_key(|&r| bins[r as usize]);
         let state = level(&leaf_of_row, &der, &weights, 8, 1.5);
-        let a = state.scores_from_histogram(&bins, 41);
-        let b = state.scores_from_sorted_rows(&bins, &rows, 41);
+        let a = cosine(&state.parts_from_histogram(&bins, 41));
+        let b = cosine(&state.parts_from_sorted_rows(&bins, &rows, 41));
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-9 * x.abs().max(1.0), "{x} vs {y}");
         }

@@ -1,6 +1,7 @@
-//! CatBoost's regression algorithm with `CatBoostRegressor`'s defaults on
-//! CPU (catboost 1.2.10, `catboost/private/libs/options` and
-//! `catboost/libs/train_lib/options_helper.cpp`), built in:
+//! CatBoost's algorithm with `CatBoostRegressor`'s defaults on CPU
+//! (catboost 1.2.10, `catboost/private/libs/options` and
+//! `catboost/libs/train_lib/options_helper.cpp`; `CatBoostClassifier`'s
+//! losses and defaults are in `classifier`), built in:
 //!
 //! - quantization: `GreedyLogSum` with `border_count=254` (`quantize`);
 //! - symmetric (oblivious) trees of `depth=6`, `iterations=1000`, the RMSE
@@ -29,14 +30,17 @@
 //! CatBoost scales them to sum to 100; mlship to 1, like the other models.
 
 mod boost;
+mod classifier;
 mod quantize;
+
+pub use classifier::FittedObliviousClassifier;
 
 use crate::matrix::Matrix;
 use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
-use boost::{BoostOptions, Bootstrap};
+use boost::{BoostOptions, Bootstrap, Loss};
 use serde::{Deserialize, Serialize};
 
 /// One oblivious tree of a fitted model.
@@ -168,18 +172,25 @@ impl Fitted for FittedOblivious {
 /// CatBoost's automatic learning rate for RMSE on CPU without an eval set
 /// (`TAutoLRParamsGuesser`, boost from average).
 pub fn auto_learning_rate(n_rows: usize, iterations: usize) -> f64 {
-    let (size_coeff, size_const, iter_coeff) = (0.158, -4.287, -0.813);
+    auto_rate_with((0.158, -4.287, -0.813), n_rows, iterations)
+}
+
+/// `TAutoLRParamsGuesser`'s formula with one loss's coefficients
+/// `(size_coeff, size_const, iter_coeff)`: `round(min(exp(size_coeff ln n +
+/// size_const) * exp(iter_coeff (ln iterations - ln 1000)), 0.5), 6)`.
+fn auto_rate_with((size_coeff, size_const, iter_coeff): (f64, f64, f64), n_rows: usize, iterations: usize) -> f64 {
     let default_rate = (size_coeff * (n_rows as f64).ln() + size_const).exp();
     let iteration_factor = (iter_coeff * ((iterations as f64).ln() - 1000f64.ln())).exp();
     ((default_rate * iteration_factor).min(0.5) * 1e6).round() / 1e6
 }
 
-/// `PredictionValuesChange`, normalised to sum to 1 (all zero when no tree splits).
-fn prediction_values_change(trees: &[boost::GrownTree], n_features: usize) -> Vec<f64> {
+/// `PredictionValuesChange`, normalised to sum to 1 (all zero when no tree
+/// splits); for several dimensions the effects of each are added.
+fn prediction_values_change(trees: &[boost::GrownTree], n_features: usize, dimension: usize) -> Vec<f64> {
     let mut effect = vec![0.0; n_features];
     for tree in trees {
         for (level, &feature) in tree.features.iter().enumerate() {
-            for leaf in 0..tree.leaf_values.len() {
+            for leaf in 0..tree.leaf_weights.len() {
                 let other = leaf ^ (1 << level);
                 if other < leaf {
                     continue;
@@ -188,9 +199,12 @@ fn prediction_values_change(trees: &[boost::GrownTree], n_features: usize) -> Ve
                 if count1 == 0.0 || count2 == 0.0 {
                     continue;
                 }
-                let (value1, value2) = (tree.leaf_values[leaf], tree.leaf_values[other]);
-                let mean = (value1 * count1 + value2 * count2) / (count1 + count2);
-                effect[feature as usize] += (value1 - mean).powi(2) * count1 + (value2 - mean).powi(2) * count2;
+                for d in 0..dimension {
+                    let (value1, value2) =
+                        (tree.leaf_values[leaf * dimension + d], tree.leaf_values[other * dimension + d]);
+                    let mean = (value1 * count1 + value2 * count2) / (count1 + count2);
+                    effect[feature as usize] += (value1 - mean).powi(2) * count1 + (value2 - mean).powi(2) * count2;
+                }
             }
         }
     }
@@ -201,9 +215,12 @@ fn prediction_values_change(trees: &[boost::GrownTree], n_features: usize) -> Ve
     effect
 }
 
-fn bootstrap(params: &Params) -> Result<Bootstrap, LearnError> {
+/// The bootstrap the parameters ask for; `default_kind` when
+/// `bootstrap_type` is None (the classifier's loss-dependent default).
+fn bootstrap(params: &Params, model: &str, default_kind: &str) -> Result<Bootstrap, LearnError> {
     let kind = match params.value("bootstrap_type")? {
         ParamValue::Str(kind) => kind.clone(),
+        ParamValue::Null => default_kind.to_string(),
         other => return Err(LearnError::InvalidOption(format!("bootstrap_type: {other} is not a bootstrap type"))),
     };
     let subsample = match params.value("subsample")? {
@@ -214,62 +231,93 @@ fn bootstrap(params: &Params) -> Result<Bootstrap, LearnError> {
         "MVS" => Ok(Bootstrap::Mvs { subsample: subsample.unwrap_or(0.8) }),
         "Bernoulli" => Ok(Bootstrap::Bernoulli { subsample: subsample.unwrap_or(0.8) }),
         "Bayesian" | "No" if subsample.is_some() => Err(LearnError::InvalidOption(format!(
-            "CatBoostRegressor: subsample applies to bootstrap_type MVS or Bernoulli, not {kind}"
+            "{model}: subsample applies to bootstrap_type MVS or Bernoulli, not {kind}"
         ))),
         "Bayesian" => Ok(Bootstrap::Bayesian { temperature: params.float("bagging_temperature")? }),
         _ => Ok(Bootstrap::No),
     }
 }
 
-fn fit_catboost(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+/// Refuses empty or non-finite input (`model` names the estimator).
+fn check_input(data: &TrainingData<'_>, model: &str) -> Result<(), LearnError> {
     let (n_rows, n_features) = (data.x.n_rows, data.x.n_cols());
     if n_rows == 0 || n_features == 0 {
         return Err(LearnError::InvalidOption(format!(
-            "CatBoostRegressor needs at least one row and one feature (got {n_rows} rows, {n_features} features)"
+            "{model} needs at least one row and one feature (got {n_rows} rows, {n_features} features)"
         )));
     }
     if data.x.columns.iter().flatten().chain(data.y).any(|v| !v.is_finite()) {
-        return Err(LearnError::InvalidOption("CatBoostRegressor: the input has NaN or infinite values".to_string()));
+        return Err(LearnError::InvalidOption(format!("{model}: the input has NaN or infinite values")));
     }
-    if data.y.iter().any(|v| !(*v as f32).is_finite()) {
-        return Err(LearnError::InvalidOption(
-            "CatBoostRegressor: the target does not fit in float32 (CatBoost's target type)".to_string(),
-        ));
-    }
+    Ok(())
+}
+
+/// The options shared by both estimators; `rate_coefficients` are the
+/// loss's automatic learning rate coefficients.
+fn options(
+    params: &Params,
+    n_rows: usize,
+    loss: Loss,
+    rate_coefficients: (f64, f64, f64),
+    bootstrap: Bootstrap,
+    leaf_iterations: usize,
+) -> Result<BoostOptions, LearnError> {
     let iterations = params.usize("iterations")?;
     // CatBoost guesses the rate only when l2_leaf_reg is unset too; else its default 0.03.
     let l2_unset = matches!(params.value("l2_leaf_reg")?, ParamValue::Null);
     let learning_rate = match params.value("learning_rate")? {
-        ParamValue::Null if l2_unset => auto_learning_rate(n_rows, iterations),
+        ParamValue::Null if l2_unset => auto_rate_with(rate_coefficients, n_rows, iterations),
         ParamValue::Null => 0.03,
         _ => params.float("learning_rate")?,
     };
     let l2_leaf_reg = if l2_unset { 3.0 } else { params.float("l2_leaf_reg")? };
-    let options = BoostOptions {
+    Ok(BoostOptions {
         iterations,
         learning_rate,
         depth: params.usize("depth")?,
         l2_leaf_reg,
         random_strength: params.float("random_strength")?,
-        bootstrap: bootstrap(params)?,
+        bootstrap,
         rsm: params.float("rsm")?,
         seed: u64::from(params.seed("random_state")?),
-    };
-    let border_count = params.usize("border_count")?;
+        loss,
+        leaf_iterations,
+    })
+}
+
+/// Each feature's GreedyLogSum borders and its binned column.
+fn quantize_columns(x: &Matrix, border_count: usize) -> (Vec<Vec<f32>>, Vec<Vec<u8>>) {
     let borders: Vec<Vec<f32>> =
-        data.x.columns.iter().map(|column| quantize::greedy_log_sum_borders(column, border_count)).collect();
-    let columns: Vec<Vec<u8>> = data
-        .x
-        .columns
+        x.columns.iter().map(|column| quantize::greedy_log_sum_borders(column, border_count)).collect();
+    let columns = bin_columns(x, &borders);
+    (borders, columns)
+}
+
+/// The columns of `x` as bin indices under `borders`.
+fn bin_columns(x: &Matrix, borders: &[Vec<f32>]) -> Vec<Vec<u8>> {
+    x.columns
         .iter()
-        .zip(&borders)
+        .zip(borders)
         .map(|(column, borders)| column.iter().map(|&v| quantize::bin_of(borders, v as f32)).collect())
-        .collect();
+        .collect()
+}
+
+fn fit_catboost(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    let (n_rows, n_features) = (data.x.n_rows, data.x.n_cols());
+    check_input(data, "CatBoostRegressor")?;
+    if data.y.iter().any(|v| !(*v as f32).is_finite()) {
+        return Err(LearnError::InvalidOption(
+            "CatBoostRegressor: the target does not fit in float32 (CatBoost's target type)".to_string(),
+        ));
+    }
+    let bootstrap = bootstrap(params, "CatBoostRegressor", "MVS")?;
+    let options = options(params, n_rows, Loss::Rmse, (0.158, -4.287, -0.813), bootstrap, 1)?;
+    let (borders, columns) = quantize_columns(data.x, params.usize("border_count")?);
     // CatBoost stores the target as float32.
     let y: Vec<f64> = data.y.iter().map(|&v| f64::from(v as f32)).collect();
     let bias = y.iter().sum::<f64>() / n_rows as f64;
     let grown = boost::boost(&columns, &borders, &y, bias, &options)?;
-    let feature_importances = prediction_values_change(&grown, n_features);
+    let feature_importances = prediction_values_change(&grown, n_features, 1);
     let trees = grown
         .into_iter()
         .map(|tree| ObliviousTree { features: tree.features, borders: tree.borders, leaf_values: tree.leaf_values })
@@ -347,18 +395,22 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 /// PyCaret's `catboost`: `CatBoostRegressor(random_state=session_id,
-/// thread_count=n_jobs, verbose=False)`; mlship uses every core.
-pub const MODELS: &[ModelEntry] = &[ModelEntry {
-    id: "catboost",
-    name: "CatBoost Regressor",
-    class: "catboost.CatBoostRegressor",
-    family: "catboost",
-    task: Task::Regression,
-    turbo: true,
-    randomised: true,
-    params: PARAMS,
-    fit: fit_catboost,
-}];
+/// thread_count=n_jobs, verbose=False)` and `CatBoostClassifier` with the
+/// same arguments; mlship uses every core.
+pub const MODELS: &[ModelEntry] = &[
+    ModelEntry {
+        id: "catboost",
+        name: "CatBoost Regressor",
+        class: "catboost.CatBoostRegressor",
+        family: "catboost",
+        task: Task::Regression,
+        turbo: true,
+        randomised: true,
+        params: PARAMS,
+        fit: fit_catboost,
+    },
+    classifier::MODEL,
+];
 
 #[cfg(test)]
 mod tests;

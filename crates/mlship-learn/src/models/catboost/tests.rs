@@ -159,8 +159,116 @@ fn importances_are_prediction_values_change() {
     };
     // Level 0 pairs (0,1): 0.5, (2,3): 2*1.5^2*2/... = w1 w2 /(w1+w2) * d^2 = 1*9 = 9.
     // Level 1 pairs (0,2): 0, (1,3): 1*2/3 * 4 = 8/3.
-    let importances = prediction_values_change(&[tree], 2);
+    let importances = prediction_values_change(&[tree], 2, 1);
     let (f1, f0) = (0.5 + 9.0, 8.0 / 3.0);
     assert!((importances[1] - f1 / (f0 + f1)).abs() < 1e-12, "{importances:?}");
     assert!((importances[0] - f0 / (f0 + f1)).abs() < 1e-12, "{importances:?}");
+}
+
+fn classifier(given: &[(&str, ParamValue)], seed: u32) -> ModelSpec {
+    let given: Vec<(String, ParamValue)> = given.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    ModelSpec::new(Task::Classification, "catboost", &given, seed).unwrap()
+}
+
+/// Classes from the problem's first feature: below -1, -1..1, above 1
+/// (`three`), or below/above 0.3.
+fn class_problem(three: bool) -> (Matrix, Vec<f64>) {
+    let (x, _) = problem(240, 3);
+    let y = x.columns[0]
+        .iter()
+        .map(|&v| if three { f64::from(u8::from(v > -0.6) + u8::from(v > 0.6)) } else { f64::from(u8::from(v > 0.3)) })
+        .collect();
+    (x, y)
+}
+
+#[test]
+fn classifier_auto_learning_rates_are_catboosts() {
+    // catboost 1.2.10 `get_all_params()['learning_rate']` for 160 rows.
+    assert_eq!(auto_rate_with((0.427, -7.525, -0.917), 160, 1000), 0.004711);
+    assert_eq!(auto_rate_with((0.427, -7.525, -0.917), 160, 200), 0.020609);
+    assert_eq!(auto_rate_with((0.051, -2.889, -0.845), 160, 1000), 0.072066);
+    assert_eq!(auto_rate_with((0.051, -2.889, -0.845), 160, 200), 0.280778);
+}
+
+#[test]
+fn classifier_learns_two_and_three_classes() {
+    for three in [false, true] {
+        let (x, y) = class_problem(three);
+        let n_classes = if three { 3 } else { 2 };
+        let fitted = classifier(&[("iterations", ParamValue::Int(200))], 3).fit_task(&x, &y, n_classes).unwrap();
+        let predicted = fitted.predict(&x).unwrap();
+        let accuracy = predicted.iter().zip(&y).filter(|(p, t)| p == t).count() as f64 / y.len() as f64;
+        assert!(accuracy > 0.9, "three classes {three}: training accuracy {accuracy}");
+        let probabilities = fitted.predict_proba(&x).unwrap().unwrap();
+        for (row, p) in probabilities.chunks(n_classes).zip(&predicted) {
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{row:?}");
+            assert_eq!(crate::numpy::argmax(row) as f64, *p, "{row:?}");
+        }
+        assert!(fitted.decision_function(&x).is_none(), "CatBoostClassifier has no decision_function");
+        let FittedModel::ObliviousClassifier(model) = &fitted else { panic!("not a catboost classifier") };
+        assert_eq!(model.trees.len(), 200);
+        assert!(model.feature_importances[0] > 0.8, "{:?}", model.feature_importances);
+        assert!(model.validate().is_ok());
+    }
+}
+
+#[test]
+fn classifier_defaults_follow_the_class_count() {
+    // Two classes: MVS and ten Newton steps; three: Bayesian and one. An
+    // explicit choice is honoured either way.
+    let (x, y) = class_problem(false);
+    let fit = |given: &[(&str, ParamValue)]| classifier(given, 1).fit_task(&x, &y, 2).unwrap();
+    let short = [("iterations", ParamValue::Int(20))];
+    let default = fit(&short);
+    let explicit = fit(&[
+        short[0].clone(),
+        ("bootstrap_type", ParamValue::Str("MVS".into())),
+        ("leaf_estimation_iterations", ParamValue::Int(10)),
+    ]);
+    assert_eq!(default, explicit);
+    let one_step = fit(&[short[0].clone(), ("leaf_estimation_iterations", ParamValue::Int(1))]);
+    assert_ne!(default, one_step);
+    let (x3, y3) = class_problem(true);
+    let fit3 = |given: &[(&str, ParamValue)]| classifier(given, 1).fit_task(&x3, &y3, 3).unwrap();
+    assert_eq!(
+        fit3(&short),
+        fit3(&[
+            short[0].clone(),
+            ("bootstrap_type", ParamValue::Str("Bayesian".into())),
+            ("leaf_estimation_iterations", ParamValue::Int(1)),
+        ])
+    );
+}
+
+#[test]
+fn a_fold_missing_a_class_gives_it_probability_zero_and_one_class_is_an_error() {
+    let (x, y) = class_problem(false);
+    // Codes 0 and 2 of three classes: a binary fit whose second class is 2.
+    let y02: Vec<f64> = y.iter().map(|&c| 2.0 * c).collect();
+    let fitted = classifier(&[("iterations", ParamValue::Int(50))], 0).fit_task(&x, &y02, 3).unwrap();
+    let probabilities = fitted.predict_proba(&x).unwrap().unwrap();
+    assert!(probabilities.chunks(3).all(|row| row[1] == 0.0 && (row[0] + row[2] - 1.0).abs() < 1e-12));
+    assert!(fitted.predict(&x).unwrap().iter().all(|&p| p == 0.0 || p == 2.0));
+    let error = classifier(&[], 0).fit_task(&x, &vec![1.0; x.n_rows], 2).unwrap_err().to_string();
+    assert!(error.contains("one class only"), "{error}");
+}
+
+#[test]
+fn classifier_leaves_never_raise_the_training_loss() {
+    // AnyImprovement backtracking: each tree's Newton walk keeps only steps
+    // that lower the loss, so the training log loss falls tree by tree
+    // before the learning rate (here 1, so the walk's result is the step).
+    let (x, y) = class_problem(false);
+    let given = [("iterations", ParamValue::Int(15)), ("learning_rate", ParamValue::Float(1.0))];
+    let FittedModel::ObliviousClassifier(model) = classifier(&given, 2).fit_task(&x, &y, 2).unwrap() else {
+        panic!("not a catboost classifier")
+    };
+    let mut losses = Vec::new();
+    for count in 0..=model.trees.len() {
+        let partial = FittedObliviousClassifier { trees: model.trees[..count].to_vec(), ..model.clone() };
+        let p = partial.predict_proba(&x).unwrap().unwrap();
+        let loss: f64 = p.chunks(2).zip(&y).map(|(row, &t)| -row[t as usize].ln()).sum();
+        losses.push(loss);
+    }
+    assert!(losses.windows(2).all(|w| w[1] <= w[0] + 1e-9), "{losses:?}");
 }
