@@ -13,8 +13,10 @@ use mlship_serve::{Application, ServeConfig};
 use serde_json::{json, Value};
 use std::path::Path;
 
-const CHURNER: &str = r#"{"tenure": 2, "monthly_charges": 110, "contract": "month-to-month", "partner": "no", "support_calls": 5}"#;
-const LOYAL: &str = r#"{"tenure": 70, "monthly_charges": 20, "contract": "two year", "partner": "yes", "support_calls": 0}"#;
+const CHURNER: &str =
+    r#"{"tenure": 2, "monthly_charges": 110, "contract": "month-to-month", "partner": "no", "support_calls": 5}"#;
+const LOYAL: &str =
+    r#"{"tenure": 70, "monthly_charges": 20, "contract": "two year", "partner": "yes", "support_calls": 0}"#;
 
 /// `lr` (or `model`) trained on the churn table PyCaret's fixture uses, saved as an artifact.
 fn churn_artifact(dir: &Path, model: &str) -> std::path::PathBuf {
@@ -125,8 +127,7 @@ async fn a_classifier_answers_labels_and_probabilities_on_every_protocol() {
     assert_eq!(status, 400, "{body}");
     assert!(body["message"].as_str().unwrap().contains("predict, predict_proba"), "{body}");
 
-    let metadata: Value =
-        reqwest::get(format!("{base}/v2/models/churn_lr")).await.unwrap().json().await.unwrap();
+    let metadata: Value = reqwest::get(format!("{base}/v2/models/churn_lr")).await.unwrap().json().await.unwrap();
     assert_eq!(metadata["outputs"][1]["shape"], json!([-1, 2]));
     let openapi: Value = reqwest::get(format!("{base}/openapi.json")).await.unwrap().json().await.unwrap();
     let answer = &openapi["paths"]["/predict_api"]["post"]["responses"]["200"]["content"]["application/json"]["schema"];
@@ -156,7 +157,6 @@ async fn a_classifier_without_probabilities_says_so() {
     let (status, body) = post(format!("{base}/invocations?probabilities=true"), "application/json", &records).await;
     assert_eq!(status, 400, "{body}");
     assert!(body["message"].as_str().unwrap().contains("gives no probabilities"), "{body}");
-    let metadata: Value =
-        reqwest::get(format!("{base}/v2/models/churn_ridge")).await.unwrap().json().await.unwrap();
+    let metadata: Value = reqwest::get(format!("{base}/v2/models/churn_ridge")).await.unwrap().json().await.unwrap();
     assert_eq!(metadata["outputs"].as_array().unwrap().len(), 1, "{metadata}");
 }

@@ -451,7 +451,9 @@ impl FittedModel {
             | FittedModel::AdaBoost(_)
             | FittedModel::BoostedClassifier(_)
             | FittedModel::AdaBoostClassifier(_) => Some("impurity-based"),
-            FittedModel::Oblivious(_) | FittedModel::ObliviousClassifier(_) => Some("CatBoost's PredictionValuesChange"),
+            FittedModel::Oblivious(_) | FittedModel::ObliviousClassifier(_) => {
+                Some("CatBoost's PredictionValuesChange")
+            }
             FittedModel::Boosting(_) => Some("gain"),
             _ => None,
         }
