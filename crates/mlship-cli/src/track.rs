@@ -237,7 +237,8 @@ pub struct RunsListArgs {
     /// At most this many runs (0: all)
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
-    /// Metric columns to show (default: cv_r2, cv_mae, holdout_r2, holdout_mae and the sort key)
+    /// Metric columns to show (default: cv_r2, cv_mae, holdout_r2, holdout_mae, or for classification runs
+    /// cv_accuracy, cv_auc, holdout_accuracy, holdout_auc; and the sort key)
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
     #[command(flatten)]
@@ -341,10 +342,17 @@ pub fn runs(command: RunsCommand) -> Result<()> {
             if args.json {
                 return print_json(&runs);
             }
-            let mut columns = args
-                .columns
-                .clone()
-                .unwrap_or_else(|| ["cv_r2", "cv_mae", "holdout_r2", "holdout_mae"].map(str::to_string).to_vec());
+            // By default the headline metrics of the task the listed runs learnt: classification's when
+            // no run has a regression score.
+            let classifying = !runs.is_empty()
+                && runs.iter().all(|run| run.metrics.get("cv_r2").is_none())
+                && runs.iter().any(|run| run.metrics.get("cv_accuracy").is_some());
+            let defaults = if classifying {
+                ["cv_accuracy", "cv_auc", "holdout_accuracy", "holdout_auc"]
+            } else {
+                ["cv_r2", "cv_mae", "holdout_r2", "holdout_mae"]
+            };
+            let mut columns = args.columns.clone().unwrap_or_else(|| defaults.map(str::to_string).to_vec());
             if let Some(sort) = &args.sort {
                 let key = mlship_track::filter::parse_sort(sort)?;
                 if key.scope == mlship_track::filter::Scope::Metric && !columns.contains(&key.key) {

@@ -415,3 +415,37 @@ fn compare_ranks_records_parent_and_child_runs_saves_the_best_and_shows_a_leader
     assert!(rows[3].contains("<code>dummy</code>") && rows[3].contains("class=\"error\""), "{}", rows[3]);
     assert!(page.contains("sorted by R2"), "{page}");
 }
+
+#[test]
+fn a_classification_run_records_its_metrics_plots_and_sorts_by_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let churn = concat!(env!("CARGO_MANIFEST_DIR"), "/../mlship-learn/tests/fixtures/classification/churn.csv");
+    std::fs::copy(churn, dir.path().join("churn.csv")).unwrap();
+    let train = |model: &str| {
+        let args = ["train", "--data", "churn.csv", "--target", "churn", "--session-id", "123", "--model", model];
+        json(&mlship(dir.path(), &[&args[..], &["--fold", "3", "--json"]].concat()))
+    };
+    let (lr, dummy) = (train("lr"), train("dummy"));
+    let run_id = lr["run"]["id"].as_str().unwrap().to_string();
+    let detail = json(&mlship(dir.path(), &["runs", "show", &run_id, "--json"]));
+    let metrics = detail["metrics"].as_object().unwrap();
+    for key in ["cv_accuracy", "cv_auc", "cv_prec", "holdout_mcc", "cv_kappa_std"] {
+        assert!(metrics.contains_key(key), "{key} missing from {metrics:?}");
+    }
+    let files: Vec<&str> = detail["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    for plot in ["confusion_matrix", "class_report", "roc", "precision_recall", "calibration", "cv_folds"] {
+        let path = format!("runs/{run_id}/plots/{plot}.svg");
+        assert!(files.contains(&path.as_str()), "{plot} missing from {files:?}");
+    }
+    // The default columns are the task's, and accuracy sorts best first.
+    let text = ok(&mlship(dir.path(), &["runs", "list", "--sort", "holdout_accuracy"]));
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("cv_accuracy") && header.contains("holdout_auc") && !header.contains("cv_r2"), "{header}");
+    let first_run = text.lines().nth(1).unwrap();
+    assert!(
+        first_run.starts_with(&run_id[..8]),
+        "lr (accuracy {}) above dummy ({}): {text}",
+        lr["holdout"]["Accuracy"],
+        dummy["holdout"]["Accuracy"]
+    );
+}
