@@ -195,6 +195,30 @@ fn fit_svm(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
     Ok(FittedModel::Svm(FittedSvm { kernel, n_features, support_vectors, dual_coef, intercept }))
 }
 
+/// libsvm's kernel choice, shared by SVR (`svm`) and SVC (`rbfsvm`).
+pub(crate) const KERNEL: ParamSpec = ParamSpec {
+    name: "kernel",
+    kinds: &[ParamKind::Choice(&["rbf", "linear", "poly", "sigmoid"])],
+    default: DefaultValue::Str("rbf"),
+    help: "the kernel",
+};
+
+/// The degree of libsvm's polynomial kernel.
+pub(crate) const DEGREE: ParamSpec = ParamSpec {
+    name: "degree",
+    kinds: &[ParamKind::Int { min: 0, max: i32::MAX as i64 }],
+    default: DefaultValue::Int(3),
+    help: "the degree of the \"poly\" kernel",
+};
+
+/// The constant of libsvm's polynomial and sigmoid kernels.
+pub(crate) const COEF0: ParamSpec = ParamSpec {
+    name: "coef0",
+    kinds: &[ParamKind::Float { min: f64::MIN, max: f64::MAX, open_min: false }],
+    default: DefaultValue::Float(0.0),
+    help: "the constant of the \"poly\" and \"sigmoid\" kernels",
+};
+
 /// PyCaret's `svm`.
 pub const MODELS: &[ModelEntry] = &[ModelEntry {
     id: "svm",
@@ -205,30 +229,15 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
     turbo: false,
     randomised: false,
     params: &[
-        ParamSpec {
-            name: "kernel",
-            kinds: &[ParamKind::Choice(&["rbf", "linear", "poly", "sigmoid"])],
-            default: DefaultValue::Str("rbf"),
-            help: "the kernel",
-        },
-        ParamSpec {
-            name: "degree",
-            kinds: &[ParamKind::Int { min: 0, max: i32::MAX as i64 }],
-            default: DefaultValue::Int(3),
-            help: "the degree of the \"poly\" kernel",
-        },
+        KERNEL,
+        DEGREE,
         ParamSpec {
             name: "gamma",
             kinds: &[ParamKind::Choice(&["scale", "auto"]), ParamKind::NON_NEGATIVE],
             default: DefaultValue::Str("scale"),
             help: "the kernel coefficient: \"scale\" 1/(n_features·X.var()), \"auto\" 1/n_features, or a number",
         },
-        ParamSpec {
-            name: "coef0",
-            kinds: &[ParamKind::Float { min: f64::MIN, max: f64::MAX, open_min: false }],
-            default: DefaultValue::Float(0.0),
-            help: "the constant of the \"poly\" and \"sigmoid\" kernels",
-        },
+        COEF0,
         ParamSpec { name: "C", kinds: &[ParamKind::POSITIVE], default: DefaultValue::Float(1.0), help: "the penalty" },
         ParamSpec {
             name: "epsilon",

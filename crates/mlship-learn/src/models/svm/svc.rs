@@ -438,30 +438,15 @@ pub const CLASSIFIERS: &[ModelEntry] = &[ModelEntry {
     randomised: true,
     params: &[
         ParamSpec { name: "C", kinds: &[ParamKind::POSITIVE], default: DefaultValue::Float(1.0), help: "the penalty" },
-        ParamSpec {
-            name: "kernel",
-            kinds: &[ParamKind::Choice(&["rbf", "linear", "poly", "sigmoid"])],
-            default: DefaultValue::Str("rbf"),
-            help: "the kernel",
-        },
-        ParamSpec {
-            name: "degree",
-            kinds: &[ParamKind::Int { min: 0, max: i32::MAX as i64 }],
-            default: DefaultValue::Int(3),
-            help: "the degree of the \"poly\" kernel",
-        },
+        super::KERNEL,
+        super::DEGREE,
         ParamSpec {
             name: "gamma",
             kinds: &[ParamKind::Choice(&["scale", "auto"]), ParamKind::NON_NEGATIVE],
             default: DefaultValue::Str("auto"),
             help: "the kernel coefficient: \"auto\" 1/n_features (PyCaret's), \"scale\" 1/(n_features·X.var()), or a number",
         },
-        ParamSpec {
-            name: "coef0",
-            kinds: &[ParamKind::Float { min: f64::MIN, max: f64::MAX, open_min: false }],
-            default: DefaultValue::Float(0.0),
-            help: "the constant of the \"poly\" and \"sigmoid\" kernels",
-        },
+        super::COEF0,
         ParamSpec {
             name: "shrinking",
             kinds: &[ParamKind::Bool],
