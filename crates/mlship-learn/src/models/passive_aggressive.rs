@@ -165,18 +165,8 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
             default: DefaultValue::Float(1.0),
             help: "the largest step (PA-I) or the inverse regularisation (PA-II)",
         },
-        ParamSpec {
-            name: "fit_intercept",
-            kinds: &[ParamKind::Bool],
-            default: DefaultValue::Bool(true),
-            help: "learn an intercept",
-        },
-        ParamSpec {
-            name: "max_iter",
-            kinds: &[ParamKind::COUNT],
-            default: DefaultValue::Int(1000),
-            help: "passes over the data at most",
-        },
+        super::sgd::FIT_INTERCEPT,
+        super::sgd::MAX_ITER,
         ParamSpec {
             name: "tol",
             kinds: &[ParamKind::NON_NEGATIVE, ParamKind::Null],
@@ -189,12 +179,7 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
             default: DefaultValue::Int(5),
             help: "epochs without improvement before stopping",
         },
-        ParamSpec {
-            name: "shuffle",
-            kinds: &[ParamKind::Bool],
-            default: DefaultValue::Bool(true),
-            help: "shuffle the samples every epoch",
-        },
+        super::sgd::SHUFFLE,
         ParamSpec {
             name: "loss",
             kinds: &[ParamKind::Choice(&["epsilon_insensitive", "squared_epsilon_insensitive"])],

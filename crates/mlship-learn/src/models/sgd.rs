@@ -6,6 +6,31 @@
 //! the same sample orders as scikit-learn's.
 
 use crate::matrix::Matrix;
+use crate::params::{DefaultValue, ParamKind, ParamSpec};
+
+/// `fit_intercept`, as every `_plain_sgd` model declares it.
+pub(crate) const FIT_INTERCEPT: ParamSpec = ParamSpec {
+    name: "fit_intercept",
+    kinds: &[ParamKind::Bool],
+    default: DefaultValue::Bool(true),
+    help: "learn an intercept",
+};
+
+/// `max_iter`: epochs at most.
+pub(crate) const MAX_ITER: ParamSpec = ParamSpec {
+    name: "max_iter",
+    kinds: &[ParamKind::COUNT],
+    default: DefaultValue::Int(1000),
+    help: "passes over the data at most",
+};
+
+/// `shuffle`: a new sample order every epoch.
+pub(crate) const SHUFFLE: ParamSpec = ParamSpec {
+    name: "shuffle",
+    kinds: &[ParamKind::Bool],
+    default: DefaultValue::Bool(true),
+    help: "shuffle the samples every epoch",
+};
 
 /// scikit-learn's `our_rand_r` (utils/_random.pxd): a 32-bit xorshift
 /// reduced to 31 bits.

@@ -323,30 +323,15 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
             default: DefaultValue::Float(0.15),
             help: "the share of L1 in the elasticnet penalty",
         },
-        ParamSpec {
-            name: "fit_intercept",
-            kinds: &[ParamKind::Bool],
-            default: DefaultValue::Bool(true),
-            help: "learn an intercept",
-        },
-        ParamSpec {
-            name: "max_iter",
-            kinds: &[ParamKind::COUNT],
-            default: DefaultValue::Int(1000),
-            help: "passes over the data at most",
-        },
+        super::sgd::FIT_INTERCEPT,
+        super::sgd::MAX_ITER,
         ParamSpec {
             name: "tol",
             kinds: &[ParamKind::NON_NEGATIVE, ParamKind::Null],
             default: DefaultValue::Float(1e-3),
             help: "stop when the summed loss falls by less than tol * rows (None: never)",
         },
-        ParamSpec {
-            name: "shuffle",
-            kinds: &[ParamKind::Bool],
-            default: DefaultValue::Bool(true),
-            help: "shuffle the samples every epoch",
-        },
+        super::sgd::SHUFFLE,
         ParamSpec {
             name: "random_state",
             kinds: &[ParamKind::SEED],
