@@ -1,0 +1,1 @@
+//! Drift tests between a reference and a current sample of one column.
