@@ -6,5 +6,7 @@
 // Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
 #![forbid(unsafe_code)]
 
+pub mod drift;
 pub mod logs;
+pub mod profile;
 pub mod stattest;
