@@ -1,1 +1,0 @@
-//! Drift tests between a reference and a current sample of one column.
