@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use mlship_learn::Scores;
+pub use mlship_monitor::profile::ReferenceProfile;
 pub use time::utc_now_rfc3339;
 
 /// The header's `format` field: what tells a model file from any other JSON.
@@ -155,6 +156,10 @@ pub struct Artifact {
     pub metrics: Metrics,
     /// The training data it was fitted on.
     pub data: DataFingerprint,
+    /// What the training data and the predictions looked like, for `monitor`
+    /// (absent in models trained before monitoring existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ReferenceProfile>,
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> ArtifactError {

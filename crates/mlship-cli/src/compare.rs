@@ -211,8 +211,8 @@ fn save_selected(
         let evaluation = evaluate_holdout(&input, score.folds.clone()).with_context(|| data.source.clone())?;
         let file_name = if selected.len() == 1 { name.clone() } else { format!("{name}_{}", rank_idx + 1) };
         let path = mlship_artifact::artifact_path(&file_name);
-        let origin = DataOrigin { source: &data.source, loaded: &data.loaded, shape_read: data.shape_read };
-        let artifact = build_artifact(&path, &spec, &evaluation, seed, false, &origin);
+        let origin = DataOrigin { source: &data.source, loaded: &data.loaded, shape_read: data.shape_read, y: &data.y };
+        let artifact = build_artifact(&path, &spec, &evaluation, seed, false, &origin)?;
         mlship_artifact::save_bytes(&path, &artifact.to_bytes()?)?;
         saved.push(report::SavedModel {
             id: score.spec.id.clone(),

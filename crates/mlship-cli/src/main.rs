@@ -1,6 +1,6 @@
 //! The `mlship` binary: parses arguments, runs one command, prints one clear
-//! line on failure and sets the exit code (0 ok, 1 failure, 2 usage). The
-//! only crate that reads argv or exits.
+//! line on failure and sets the exit code (0 ok, 1 failure, 2 usage, 3 drift
+//! under `monitor --fail-on-drift`). The only crate that reads argv or exits.
 
 // Printing is this crate's job; the libraries return values instead.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -11,6 +11,7 @@ mod compare;
 mod datasets;
 mod diagnostics;
 mod inspect;
+mod monitor;
 mod options;
 mod predict;
 mod quickstart;
@@ -78,6 +79,11 @@ enum Command {
     /// The model registry: register versions, move aliases
     #[command(subcommand)]
     Models(track::ModelsCommand),
+    /// Compare current data with what the model was trained on: drift per column, predictions, performance
+    #[command(
+        after_help = "Examples:\n  mlship monitor --model insurance.mlship --data this_week.csv\n  mlship monitor --model insurance@production --data batch.parquet --stattest age=wasserstein --fail-on-drift --json"
+    )]
+    Monitor(Box<monitor::MonitorArgs>),
     /// The tracking UI and its JSON API (experiments, runs, compare, registry)
     #[command(after_help = "Example:\n  mlship ui --port 5001")]
     Ui(ui::UiArgs),
@@ -140,6 +146,12 @@ fn main() -> ExitCode {
         Command::Runs(command) => track::runs(command),
         Command::Models(command) => track::models(command),
         Command::Ui(args) => ui::run(args),
+        Command::Monitor(args) => match monitor::run(*args) {
+            // The report is written and printed; the status says the data set drifted.
+            Ok(true) => return ExitCode::from(monitor::DRIFT_EXIT_CODE),
+            Ok(false) => Ok(()),
+            Err(error) => Err(error),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -380,11 +380,13 @@ pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
     Ok(TrainOutcome { report, artifact: artifact_file })
 }
 
-/// Where the training data came from, for the artifact's fingerprint.
+/// Where the training data came from, for the artifact's fingerprint and reference profile.
 pub struct DataOrigin<'a> {
     pub source: &'a str,
     pub loaded: &'a LoadedTable,
     pub shape_read: (usize, usize),
+    /// The target of every row of `loaded.table` (class codes for a classifier).
+    pub y: &'a [f64],
 }
 
 /// The artifact of an evaluated pipeline, named after the file it goes to.
@@ -395,9 +397,17 @@ pub fn build_artifact(
     seed: u32,
     finalized: bool,
     origin: &DataOrigin<'_>,
-) -> Artifact {
+) -> Result<Artifact> {
     let shown = path.display().to_string();
-    Artifact {
+    let profile = crate::monitor::profile::reference_profile(
+        &evaluation.pipeline,
+        &origin.loaded.table,
+        &evaluation.split.train,
+        origin.y,
+        &evaluation.holdout_predictions,
+    )
+    .map_err(|e| anyhow!("{}: reference profile: {e}", origin.source))?;
+    Ok(Artifact {
         name: path.file_stem().and_then(|s| s.to_str()).unwrap_or(&shown).to_string(),
         created_at: utc_now_rfc3339(),
         mlship_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -422,7 +432,8 @@ pub fn build_artifact(
             n_rows: origin.shape_read.0,
             n_cols: origin.shape_read.1,
         },
-    }
+        profile: Some(profile),
+    })
 }
 
 /// Cross-validates, fits, saves `--save` and, when tracking, the run's metrics, plots and artifact.
@@ -447,8 +458,8 @@ fn fit_and_save(
         &evaluation,
         input.seed,
         args.finalize,
-        &DataOrigin { source, loaded, shape_read: (n_rows_read, n_cols_read) },
-    );
+        &DataOrigin { source, loaded, shape_read: (n_rows_read, n_cols_read), y: input.y },
+    )?;
     // Serialised once: the same bytes go to --save and to the run.
     let bytes = artifact.to_bytes()?;
     let saved = match &args.save {

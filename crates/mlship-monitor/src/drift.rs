@@ -170,7 +170,7 @@ pub fn data_drift(
         number_of_columns,
         number_of_drifted_columns,
         share_of_drifted_columns,
-        dataset_drift: number_of_columns > 0 && share_of_drifted_columns >= options.drift_share,
+        dataset_drift: stattest::dataset_drift(number_of_drifted_columns, number_of_columns, options.drift_share),
         drift_share: options.drift_share,
         drift_by_columns: columns,
     })

@@ -9,4 +9,5 @@
 pub mod drift;
 pub mod logs;
 pub mod profile;
+pub mod report;
 pub mod stattest;

@@ -191,7 +191,12 @@ pub fn categorical_profile(
     pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let other = pairs.iter().skip(cap).map(|(_, n)| n).sum();
     pairs.truncate(cap);
-    ColumnProfile { name: name.to_string(), n_rows, n_missing, distribution: Distribution::Categorical { counts: pairs, other } }
+    ColumnProfile {
+        name: name.to_string(),
+        n_rows,
+        n_missing,
+        distribution: Distribution::Categorical { counts: pairs, other },
+    }
 }
 
 fn count_sorted_unique(sorted: &[f64]) -> usize {
@@ -235,13 +240,8 @@ mod tests {
 
     #[test]
     fn categories_are_counted_on_the_chosen_rows_most_frequent_first() {
-        let column = Column::Categorical(CategoricalColumn::from_values([
-            Some("b"),
-            Some("a"),
-            None,
-            Some("a"),
-            Some("c"),
-        ]));
+        let column =
+            Column::Categorical(CategoricalColumn::from_values([Some("b"), Some("a"), None, Some("a"), Some("c")]));
         let profile = profile_column("c", &column, ColumnRole::Categorical, Some(&[0, 1, 2, 3]), SAMPLE_CAP);
         assert_eq!((profile.n_rows, profile.n_missing), (4, 1));
         let Distribution::Categorical { counts, other } = profile.distribution else { panic!("categorical") };

@@ -54,6 +54,7 @@ fn churn_artifact(dir: &Path, model: &str) -> std::path::PathBuf {
             holdout: evaluation.holdout,
         },
         data: DataFingerprint { source: csv.into(), sha256: "0".repeat(64), n_bytes: 0, n_rows: 700, n_cols: 6 },
+        profile: None,
     };
     let path = dir.join(format!("churn_{model}.mlship"));
     artifact.save(&path).unwrap();

@@ -1,0 +1,424 @@
+//! `mlship monitor`: compares what a model sees now (a data file, or the
+//! inference logs `serve` wrote) with what it was trained on (the profile in
+//! its artifact, or a reference file), column by column with Evidently's
+//! tests, and writes a self-contained HTML report and `--json`.
+//! `--fail-on-drift` makes drift an exit status for CI.
+
+pub mod current;
+pub mod profile;
+
+use crate::train::{load_data, parse_delimiter};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use mlship_artifact::Artifact;
+use mlship_data::{Column, CsvOptions};
+use mlship_learn::{FittedPipeline, Predictions};
+use mlship_monitor::drift::{column_drift, data_drift, ColumnDrift, DriftOptions, DEFAULT_DRIFT_SHARE};
+use mlship_monitor::profile::{numeric_profile, profile_table, ColumnProfile, ReferenceProfile};
+use mlship_monitor::report::{DataInfo, MetricSet, ModelInfo, MonitorReport, Performance};
+use mlship_monitor::stattest::StatTest;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The exit status of `--fail-on-drift` when the data set drifted (1 is any other failure).
+pub const DRIFT_EXIT_CODE: u8 = 3;
+
+#[derive(Args, Debug)]
+pub struct MonitorArgs {
+    /// The model (NAME.mlship), or a registry reference (NAME@ALIAS, NAME/VERSION)
+    #[arg(long, value_name = "FILE|REF")]
+    pub model: String,
+    /// The current data: a CSV or Parquet file with the model's input columns (and the target, for performance)
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Compare with this file instead of the model's profile (every row, exactly as Evidently would)
+    #[arg(long, value_name = "FILE")]
+    pub reference: Option<PathBuf>,
+    /// The test for every column (ks, chisquare, z, wasserstein, jensenshannon, psi), or COLUMN=TEST for one; repeatable
+    #[arg(long, value_name = "[COLUMN=]TEST")]
+    pub stattest: Vec<String>,
+    /// The drift threshold for every column, or COLUMN=VALUE for one; repeatable
+    #[arg(long, value_name = "[COLUMN=]VALUE")]
+    pub threshold: Vec<String>,
+    /// The share of drifted columns at which the data set drifts (Evidently's drift_share)
+    #[arg(long, default_value_t = DEFAULT_DRIFT_SHARE)]
+    pub drift_share: f64,
+    /// Where to write the HTML report
+    #[arg(long, value_name = "FILE", default_value = "monitor_report.html")]
+    pub report: PathBuf,
+    /// Exit with status 3 when the data set drifted (for CI)
+    #[arg(long)]
+    pub fail_on_drift: bool,
+    /// Print the report as JSON (Evidently's field names) instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// CSV field delimiter: one character, or "tab"
+    #[arg(long, default_value = ",")]
+    pub delimiter: String,
+    #[command(flatten)]
+    pub store: crate::track::StoreFlags,
+}
+
+/// `COLUMN=VALUE` entries and at most one bare `VALUE`.
+fn split_overrides<T>(
+    entries: &[String],
+    flag: &str,
+    parse: impl Fn(&str) -> Result<T>,
+) -> Result<(Option<T>, BTreeMap<String, T>)> {
+    let mut all = None;
+    let mut per_column = BTreeMap::new();
+    for entry in entries {
+        match entry.split_once('=') {
+            Some((column, value)) => {
+                let parsed = parse(value).with_context(|| format!("--{flag} {entry}"))?;
+                per_column.insert(column.to_string(), parsed);
+            }
+            None if all.is_some() => bail!("--{flag} {entry}: a value for every column was already given"),
+            None => all = Some(parse(entry).with_context(|| format!("--{flag} {entry}"))?),
+        }
+    }
+    Ok((all, per_column))
+}
+
+impl MonitorArgs {
+    fn drift_options(&self, pipeline: &FittedPipeline) -> Result<DriftOptions> {
+        let (stattest, per_column_stattest) =
+            split_overrides(&self.stattest, "stattest", |name| StatTest::from_name(name).map_err(|e| anyhow!("{e}")))?;
+        let (threshold, per_column_threshold) = split_overrides(&self.threshold, "threshold", |text| {
+            let value: f64 = text.trim().parse().map_err(|_| anyhow!("\"{text}\" is not a number"))?;
+            if !value.is_finite() || value < 0.0 {
+                bail!("a threshold is a finite number ≥ 0, not {value}");
+            }
+            Ok(value)
+        })?;
+        for column in per_column_stattest.keys().chain(per_column_threshold.keys()) {
+            if !pipeline.schema.iter().any(|c| &c.name == column) {
+                let known: Vec<&str> = pipeline.schema.iter().map(|c| c.name.as_str()).collect();
+                bail!("no input column \"{column}\" in the model (its columns: {})", known.join(", "));
+            }
+        }
+        if !(self.drift_share > 0.0 && self.drift_share <= 1.0) {
+            bail!("--drift-share {}: a share in (0, 1]", self.drift_share);
+        }
+        Ok(DriftOptions {
+            stattest,
+            per_column_stattest,
+            threshold,
+            per_column_threshold,
+            drift_share: self.drift_share,
+        })
+    }
+}
+
+/// One side's data: its columns' profiles, predictions and actuals.
+struct Side {
+    info: DataInfo,
+    columns: Vec<ColumnProfile>,
+    prediction: Option<ColumnProfile>,
+    target: Option<ColumnProfile>,
+    /// (truth codes or values, predictions) on the rows with an actual.
+    scored: Option<(Vec<f64>, Predictions, mlship_data::Table)>,
+    extra: Vec<String>,
+    notices: Vec<String>,
+}
+
+/// Reads a data file and profiles it whole (no sketch: current data and a
+/// reference file are compared exactly), with the model's predictions.
+fn profile_file(path: &Path, pipeline: &FittedPipeline, delimiter: &str) -> Result<Side> {
+    let shown = path.display().to_string();
+    let loaded = load_data(&shown, &CsvOptions { delimiter: parse_delimiter(delimiter)? })?;
+    let data = current::conform(loaded.table, pipeline, &shown)?;
+    let n_rows = data.table.n_rows();
+    if n_rows == 0 {
+        bail!("{shown}: no rows to monitor");
+    }
+    let columns = profile_table(&data.table, &profile::roles(pipeline), None, usize::MAX).map_err(|e| anyhow!(e))?;
+    let mut notices = Vec::new();
+    let predictions = if data.changed_type.is_empty() {
+        match pipeline.predict(&data.table) {
+            Ok(predictions) => Some(predictions),
+            Err(error) => {
+                notices.push(format!("predictions not computed: {error}"));
+                None
+            }
+        }
+    } else {
+        notices.push(format!(
+            "predictions not computed: column{} {} no longer hold{} numbers",
+            if data.changed_type.len() == 1 { "" } else { "s" },
+            data.changed_type.join(", "),
+            if data.changed_type.len() == 1 { "s" } else { "" }
+        ));
+        None
+    };
+    let prediction = predictions.as_ref().map(|p| profile::prediction_profile(p, pipeline.labels.as_ref(), usize::MAX));
+    let (target, scored) = match (&data.actuals, predictions) {
+        (Some(actuals), Some(predictions)) => {
+            let (target, scored) = actual_rows(actuals, pipeline, predictions, &data.table, &shown, &mut notices);
+            (Some(target), scored)
+        }
+        (Some(actuals), None) => (Some(actuals_profile(actuals, pipeline)), None),
+        (None, _) => (None, None),
+    };
+    Ok(Side {
+        info: DataInfo { source: shown, number_of_rows: n_rows, since: None, until: None },
+        columns,
+        prediction,
+        target,
+        scored,
+        extra: data.extra,
+        notices,
+    })
+}
+
+fn actuals_profile(actuals: &Column, pipeline: &FittedPipeline) -> ColumnProfile {
+    match actuals {
+        Column::Numeric(values) if pipeline.labels.is_none() => numeric_profile(
+            &pipeline.target,
+            values.len(),
+            values.iter().copied().filter(|v| !v.is_nan()).collect(),
+            usize::MAX,
+        ),
+        other => mlship_monitor::profile::profile_column(
+            &pipeline.target,
+            &text_column(other),
+            mlship_monitor::profile::ColumnRole::Categorical,
+            None,
+            usize::MAX,
+        ),
+    }
+}
+
+fn text_column(column: &Column) -> Column {
+    match column {
+        Column::Categorical(_) => column.clone(),
+        Column::Numeric(values) => Column::Categorical(mlship_data::CategoricalColumn::from_values(
+            values
+                .iter()
+                .map(|v| (!v.is_nan()).then(|| mlship_data::parse::canonical_number_text(*v)))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(Option::as_deref),
+        )),
+    }
+}
+
+/// The target's profile and the rows whose actual is known (and, for a classifier, a known class).
+fn actual_rows(
+    actuals: &Column,
+    pipeline: &FittedPipeline,
+    predictions: Predictions,
+    table: &mlship_data::Table,
+    shown: &str,
+    notices: &mut Vec<String>,
+) -> (ColumnProfile, Option<(Vec<f64>, Predictions, mlship_data::Table)>) {
+    let target = actuals_profile(actuals, pipeline);
+    let mut rows = Vec::new();
+    let mut truth = Vec::new();
+    let mut unknown = BTreeMap::<String, usize>::new();
+    for row in 0..actuals.len() {
+        let value = match (&pipeline.labels, actuals) {
+            (None, Column::Numeric(values)) => Some(values[row]).filter(|v| !v.is_nan()),
+            (None, Column::Categorical(c)) => c.value(row).and_then(mlship_data::parse::parse_number),
+            (Some(labels), column) => {
+                let text = match column {
+                    Column::Numeric(values) => {
+                        (!values[row].is_nan()).then(|| mlship_data::parse::canonical_number_text(values[row]))
+                    }
+                    Column::Categorical(c) => c.value(row).map(str::to_string),
+                };
+                text.and_then(|text| match labels.code_of_text(&text) {
+                    Ok(code) => Some(code as f64),
+                    Err(_) => {
+                        *unknown.entry(text).or_default() += 1;
+                        None
+                    }
+                })
+            }
+        };
+        if let Some(value) = value {
+            rows.push(row);
+            truth.push(value);
+        }
+    }
+    if !unknown.is_empty() {
+        let listed: Vec<String> = unknown.iter().take(5).map(|(l, n)| format!("{l:?} ({n} rows)")).collect();
+        notices.push(format!(
+            "{shown}: target \"{}\" holds labels never seen in training, left out of the performance: {}",
+            pipeline.target,
+            listed.join(", ")
+        ));
+    }
+    if rows.is_empty() {
+        notices.push(format!("{shown}: no row has a usable actual in \"{}\"", pipeline.target));
+        return (target, None);
+    }
+    let kept = predictions_rows(&predictions, &rows);
+    (target, Some((truth, kept, table.take_rows(&rows))))
+}
+
+fn predictions_rows(predictions: &Predictions, rows: &[usize]) -> Predictions {
+    match predictions {
+        Predictions::Regression(values) => Predictions::Regression(rows.iter().map(|&r| values[r]).collect()),
+        Predictions::Classification(classes) => {
+            let k = classes.n_classes;
+            Predictions::Classification(mlship_learn::ClassPredictions {
+                codes: rows.iter().map(|&r| classes.codes[r]).collect(),
+                probabilities: classes
+                    .probabilities
+                    .as_ref()
+                    .map(|p| rows.iter().flat_map(|&r| p[r * k..(r + 1) * k].iter().copied()).collect()),
+                n_classes: k,
+            })
+        }
+    }
+}
+
+/// The task's metrics on the rows with actuals, the way training scored the hold-out.
+fn performance(artifact: &Artifact, truth: &[f64], table: &mlship_data::Table) -> Result<Performance> {
+    let pipeline = &artifact.pipeline;
+    let x = pipeline.transform(table)?;
+    let (scores, _) = mlship_learn::predictions::score_matrix(&pipeline.model, &x, truth, pipeline.output())?;
+    let pairs = |scores: &mlship_learn::Scores| scores.iter().map(|(n, v)| (n.to_string(), v)).collect::<Vec<_>>();
+    Ok(Performance {
+        holdout: pairs(&artifact.metrics.holdout),
+        current: MetricSet { number_of_rows: truth.len(), metrics: pairs(&scores), start: None, end: None },
+        windows: Vec::new(),
+    })
+}
+
+fn reference_side(args: &MonitorArgs, artifact: &Artifact, model_shown: &str) -> Result<(usize, Side)> {
+    if let Some(path) = &args.reference {
+        let side = profile_file(path, &artifact.pipeline, &args.delimiter)?;
+        return Ok((side.info.number_of_rows, side));
+    }
+    let Some(profile) = &artifact.profile else {
+        bail!(
+            "{model_shown}: this model was trained before mlship kept a reference profile in its artifact; \
+             pass the training data (or any reference) with --reference FILE"
+        );
+    };
+    let ReferenceProfile { source, n_rows, columns, prediction, target } = profile.clone();
+    let side = Side {
+        info: DataInfo {
+            source: format!("the model's profile: {source}"),
+            number_of_rows: n_rows,
+            since: None,
+            until: None,
+        },
+        columns,
+        prediction,
+        target,
+        scored: None,
+        extra: Vec::new(),
+        notices: Vec::new(),
+    };
+    Ok((n_rows, side))
+}
+
+/// Builds the report; the caller prints, writes and records it.
+pub fn monitor(args: &MonitorArgs) -> Result<MonitorReport> {
+    let resolved = crate::track::resolve_model_arg(&args.model, &args.store)?;
+    let (artifact, digest) = Artifact::load_with_digest(resolved.path())?;
+    let pipeline = &artifact.pipeline;
+    let options = args.drift_options(pipeline)?;
+    let (reference_rows, reference) = reference_side(args, &artifact, &args.model)?;
+    let current = profile_file(&args.data, pipeline, &args.delimiter)?;
+    let data = data_drift(reference_rows, &reference.columns, &current.columns, &options).map_err(|e| anyhow!(e))?;
+    let single = |reference: &Option<ColumnProfile>, current: &Option<ColumnProfile>| -> Result<Option<ColumnDrift>> {
+        match (reference, current) {
+            (Some(r), Some(c)) => {
+                // Per-column overrides name input columns; these two take the global choice only.
+                let global = DriftOptions {
+                    per_column_stattest: BTreeMap::new(),
+                    per_column_threshold: BTreeMap::new(),
+                    ..options.clone()
+                };
+                column_drift(r.n_rows, r, c, &global).map(Some).map_err(|e| anyhow!(e))
+            }
+            _ => Ok(None),
+        }
+    };
+    let prediction_drift = single(&reference.prediction, &current.prediction)?;
+    let target_drift = single(&reference.target, &current.target)?;
+    let performance = match &current.scored {
+        Some((truth, _, table)) => Some(performance(&artifact, truth, table)?),
+        None => None,
+    };
+    let mut notices = reference.notices;
+    notices.extend(current.notices);
+    let version = match &resolved.identity {
+        Some(identity) => identity.version.to_string(),
+        None => digest.chars().take(12).collect(),
+    };
+    let name = resolved.identity.as_ref().map_or_else(|| artifact.name.clone(), |identity| identity.name.clone());
+    Ok(MonitorReport {
+        created_at: mlship_artifact::utc_now_rfc3339(),
+        model: ModelInfo { name, version, digest, task: artifact.task.clone() },
+        reference: reference.info,
+        current: current.info,
+        data_drift: data,
+        prediction_drift,
+        target_drift,
+        performance,
+        extra_columns: current.extra,
+        notices,
+    })
+}
+
+fn print_table(report: &MonitorReport, report_path: &Path) {
+    let drift = &report.data_drift;
+    println!(
+        "{}: {} of {} columns drifted ({:.1}%, the data set drifts at {:.0}%)",
+        if drift.dataset_drift { "DATASET DRIFT" } else { "no dataset drift" },
+        drift.number_of_drifted_columns,
+        drift.number_of_columns,
+        drift.share_of_drifted_columns * 100.0,
+        drift.drift_share * 100.0
+    );
+    println!("{:<24} {:<5} {:<32} {:>10} {:>10}  drift", "column", "type", "test", "threshold", "score");
+    let rows = drift.drift_by_columns.iter().chain(&report.prediction_drift);
+    for column in rows {
+        let score = column.drift_score.map_or_else(|| "—".to_string(), |s| format!("{s:.4}"));
+        let threshold = column.stattest_threshold.map_or_else(|| "—".to_string(), |s| format!("{s}"));
+        println!(
+            "{:<24} {:<5} {:<32} {:>10} {:>10}  {}{}",
+            column.column_name,
+            column.column_type,
+            column.stattest_name.as_deref().unwrap_or("—"),
+            threshold,
+            score,
+            if column.drift_detected { "DRIFT" } else { "-" },
+            column.problem.as_ref().map_or_else(String::new, |p| format!(" ({p})")),
+        );
+    }
+    if let Some(performance) = &report.performance {
+        println!("performance on {} rows with actuals (hold-out at training):", performance.current.number_of_rows);
+        for (name, value) in &performance.current.metrics {
+            let holdout = performance.holdout.iter().find(|(n, _)| n == name).map_or(f64::NAN, |(_, v)| *v);
+            println!("  {name:<8} {value:.4} ({holdout:.4})");
+        }
+    }
+    for notice in &report.notices {
+        println!("note: {notice}");
+    }
+    println!("report: {}", report_path.display());
+}
+
+/// Writes the HTML report atomically (a temporary file beside it, renamed).
+fn write_report(report: &MonitorReport, path: &Path) -> Result<()> {
+    let html = report.to_html().context("cannot render the report")?;
+    mlship_artifact::save_bytes(path, html.as_bytes())
+        .with_context(|| format!("{}: cannot write the report", path.display()))
+}
+
+pub fn run(args: MonitorArgs) -> Result<bool> {
+    let report = monitor(&args)?;
+    write_report(&report, &args.report)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_table(&report, &args.report);
+    }
+    Ok(args.fail_on_drift && report.data_drift.dataset_drift)
+}
