@@ -22,7 +22,7 @@ pub const LEVEL_CAP: usize = 1_000;
 /// What the model was trained on, per input column, and what it predicted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferenceProfile {
-    /// What the reference is, e.g. "training split (1070 rows)".
+    /// What the reference is, e.g. "training split".
     pub source: String,
     /// Rows in the reference.
     pub n_rows: usize,

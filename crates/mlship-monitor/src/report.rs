@@ -104,7 +104,7 @@ struct Chart {
     ticks: Vec<(f64, String)>,
 }
 
-const CHART_WIDTH: f64 = 360.0;
+const CHART_WIDTH: f64 = 300.0;
 const CHART_HEIGHT: f64 = 120.0;
 
 fn chart(histogram: &Histogram) -> Chart {

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod db;
+pub mod drift;
 pub mod filter;
 pub mod migrate;
 pub mod names;
@@ -23,6 +24,7 @@ mod store;
 mod summary;
 
 pub use db::Backend;
+pub use drift::{DriftSummary, NewDriftReport};
 pub use names::{parse_alias, parse_name, Name};
 pub use paths::ArtifactRoot;
 pub use registry::{AliasEvent, ModelDetail, ModelRef, ModelSource, ModelSummary, ModelVersion};

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "model name skeletons",
         sql: include_str!("../migrations/0002_model_name_skeletons.sql"),
     },
+    Migration { version: 3, description: "drift reports", sql: include_str!("../migrations/0003_drift_reports.sql") },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

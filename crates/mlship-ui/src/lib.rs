@@ -206,6 +206,7 @@ pub fn router(state: SharedUi) -> Router {
         .route("/compare", get(pages::compare))
         .route("/models", get(pages::models))
         .route("/models/{name}", get(pages::model))
+        .route("/models/{name}/drift/{id}", get(pages::drift_report))
         .route("/api/experiments", get(api::experiments))
         .route("/api/runs", get(api::runs))
         .route("/api/runs/{id}", get(api::run))

@@ -413,10 +413,47 @@ pub async fn models(State(ui): State<SharedUi>) -> Result<Html<String>, PageErro
 #[template(path = "model.html")]
 struct ModelPage {
     model: ModelDetail,
+    /// Every `mlship monitor` report recorded for this model, oldest first.
+    drift: Vec<mlship_track::DriftSummary>,
+    /// The share of drifted columns over time (SVG from mlship_track::plots), when there are reports.
+    drift_chart: Option<String>,
 }
 
 pub async fn model(State(ui): State<SharedUi>, Path(name): Path<String>) -> Result<Html<String>, PageError> {
-    render(&ModelPage { model: ui.store.model(&name).await? })
+    let model = ui.store.model(&name).await?;
+    let drift = ui.store.drift_history(&model.name).await?;
+    let drift_chart = drift_chart(&drift);
+    render(&ModelPage { model, drift, drift_chart })
+}
+
+/// Drift over time: the share of drifted columns per report, on a time axis
+/// from the first report to the last.
+fn drift_chart(reports: &[mlship_track::DriftSummary]) -> Option<String> {
+    let first = reports.first()?.created_at;
+    let span = (reports.last()?.created_at - first).max(1) as f64;
+    let x = |t: i64| if reports.len() == 1 { 0.5 } else { (t - first) as f64 / span };
+    // One series: the share of drifted columns (a prediction drift score is
+    // a p-value or a distance depending on the test, not comparable on one axis).
+    let shares = reports.iter().map(|r| (x(r.created_at), r.share_of_drifted_columns)).collect();
+    let series = vec![("drifted share".to_string(), shares)];
+    let from_to = format!("time: {} → {} UTC", format_time(first), format_time(reports.last()?.created_at));
+    Some(plots::curves("Drift over time", &from_to, "share of drifted columns", &series, false))
+}
+
+/// One recorded monitoring report, rendered as `mlship monitor` wrote it.
+pub async fn drift_report(
+    State(ui): State<SharedUi>,
+    Path((name, id)): Path<(String, i64)>,
+) -> Result<Html<String>, PageError> {
+    let json = ui.store.drift_report(&name, id).await?;
+    let report: mlship_monitor::report::MonitorReport = serde_json::from_str(&json).map_err(|error| {
+        tracing::error!(target: "mlship::ui", "drift report {id} of {name:?} does not parse: {error}");
+        PageError(UiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "cannot read the report".into() })
+    })?;
+    report.to_html().map(Html).map_err(|error| {
+        tracing::error!(target: "mlship::ui", "cannot render drift report {id}: {error}");
+        PageError(UiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "cannot render the page".into() })
+    })
 }
 
 #[cfg(test)]

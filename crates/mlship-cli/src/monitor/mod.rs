@@ -55,6 +55,9 @@ pub struct MonitorArgs {
     /// CSV field delimiter: one character, or "tab"
     #[arg(long, default_value = ",")]
     pub delimiter: String,
+    /// Do not record the report in the tracking store
+    #[arg(long)]
+    pub no_track: bool,
     #[command(flatten)]
     pub store: crate::track::StoreFlags,
 }
@@ -316,9 +319,19 @@ fn reference_side(args: &MonitorArgs, artifact: &Artifact, model_shown: &str) ->
     Ok((n_rows, side))
 }
 
+/// The report and the registered version it watched, if the model is registered.
+pub struct Monitored {
+    /// What was found.
+    pub report: MonitorReport,
+    /// The sha256 of the model file's bytes (what the registry records).
+    pub file_sha256: String,
+}
+
 /// Builds the report; the caller prints, writes and records it.
-pub fn monitor(args: &MonitorArgs) -> Result<MonitorReport> {
+pub fn monitor(args: &MonitorArgs) -> Result<Monitored> {
     let resolved = crate::track::resolve_model_arg(&args.model, &args.store)?;
+    let bytes = std::fs::read(resolved.path()).with_context(|| format!("{}: cannot read", args.model))?;
+    let file_sha256 = mlship_track::paths::sha256_hex(&bytes);
     let (artifact, digest) = Artifact::load_with_digest(resolved.path())?;
     let pipeline = &artifact.pipeline;
     let options = args.drift_options(pipeline)?;
@@ -352,7 +365,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<MonitorReport> {
         None => digest.chars().take(12).collect(),
     };
     let name = resolved.identity.as_ref().map_or_else(|| artifact.name.clone(), |identity| identity.name.clone());
-    Ok(MonitorReport {
+    let report = MonitorReport {
         created_at: mlship_artifact::utc_now_rfc3339(),
         model: ModelInfo { name, version, digest, task: artifact.task.clone() },
         reference: reference.info,
@@ -363,7 +376,36 @@ pub fn monitor(args: &MonitorArgs) -> Result<MonitorReport> {
         performance,
         extra_columns: current.extra,
         notices,
-    })
+    };
+    Ok(Monitored { report, file_sha256 })
+}
+
+/// Records the report against the model version it watched (the registry's,
+/// when the model file is a registered version); returns the report's id.
+fn record(args: &MonitorArgs, monitored: &Monitored) -> Result<i64> {
+    let runtime = crate::track::runtime()?;
+    let store = args.store.open(&runtime)?;
+    let report = &monitored.report;
+    let (model_name, model_version) = match runtime.block_on(store.version_by_file_sha256(&monitored.file_sha256))? {
+        Some((name, version)) => (name, version.to_string()),
+        None => (report.model.name.clone(), report.model.version.clone()),
+    };
+    let drift = &report.data_drift;
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let new = mlship_track::NewDriftReport {
+        model_name,
+        model_version,
+        model_digest: report.model.digest.clone(),
+        current_source: report.current.source.clone(),
+        number_of_rows: count(report.current.number_of_rows),
+        number_of_columns: count(drift.number_of_columns),
+        number_of_drifted_columns: count(drift.number_of_drifted_columns),
+        share_of_drifted_columns: drift.share_of_drifted_columns,
+        dataset_drift: drift.dataset_drift,
+        prediction_drift_score: report.prediction_drift.as_ref().and_then(|p| p.drift_score),
+        report_json: serde_json::to_string(report)?,
+    };
+    Ok(runtime.block_on(store.record_drift(&new))?)
 }
 
 fn print_table(report: &MonitorReport, report_path: &Path) {
@@ -413,7 +455,12 @@ fn write_report(report: &MonitorReport, path: &Path) -> Result<()> {
 }
 
 pub fn run(args: MonitorArgs) -> Result<bool> {
-    let report = monitor(&args)?;
+    let monitored = monitor(&args)?;
+    if !args.no_track {
+        let id = record(&args, &monitored)?;
+        eprintln!("recorded as drift report {id} in {}", args.store.location()?.shown);
+    }
+    let report = monitored.report;
     write_report(&report, &args.report)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

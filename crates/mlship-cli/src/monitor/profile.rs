@@ -76,7 +76,7 @@ pub fn reference_profile(
         None => numeric_profile(&pipeline.target, train.len(), train.iter().map(|&i| y[i]).collect(), SAMPLE_CAP),
     };
     Ok(ReferenceProfile {
-        source: format!("training split ({} rows)", train.len()),
+        source: "training split".to_string(),
         n_rows: train.len(),
         columns,
         prediction: Some(prediction_profile(holdout_predictions, labels, SAMPLE_CAP)),
