@@ -528,8 +528,11 @@ pub fn models(command: ModelsCommand) -> Result<()> {
         ModelsCommand::Show { name, store, json } => {
             let store = store.open(&runtime)?;
             let model = runtime.block_on(store.model(&name))?;
+            let drift = runtime.block_on(store.drift_history(&model.name))?;
             if json {
-                return print_json(&model);
+                let mut value = serde_json::to_value(&model)?;
+                value["drift"] = serde_json::to_value(&drift)?;
+                return print_json(&value);
             }
             println!("{} · created {} UTC by {}", model.name, format_time(model.created_at), model.created_by);
             println!(
@@ -558,6 +561,21 @@ pub fn models(command: ModelsCommand) -> Result<()> {
                         show(e.from_version),
                         show(e.to_version),
                         e.changed_by
+                    );
+                }
+            }
+            if !drift.is_empty() {
+                println!("Drift reports (mlship monitor)");
+                for r in &drift {
+                    println!(
+                        "  {:>4}  {} UTC  version {:<6} {}/{} columns drifted{}  {}",
+                        r.id,
+                        format_time(r.created_at),
+                        r.model_version,
+                        r.number_of_drifted_columns,
+                        r.number_of_columns,
+                        if r.dataset_drift == 1 { "  DATASET DRIFT" } else { "" },
+                        r.current_source
                     );
                 }
             }
