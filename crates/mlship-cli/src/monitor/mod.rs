@@ -5,6 +5,7 @@
 //! `--fail-on-drift` makes drift an exit status for CI.
 
 pub mod current;
+pub mod logs;
 pub mod profile;
 
 use crate::train::{load_data, parse_delimiter};
@@ -12,7 +13,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use mlship_artifact::Artifact;
 use mlship_data::{Column, CsvOptions};
-use mlship_learn::{FittedPipeline, Predictions};
+use mlship_learn::FittedPipeline;
 use mlship_monitor::drift::{column_drift, data_drift, ColumnDrift, DriftOptions, DEFAULT_DRIFT_SHARE};
 use mlship_monitor::profile::{numeric_profile, profile_table, ColumnProfile, ReferenceProfile};
 use mlship_monitor::report::{DataInfo, MetricSet, ModelInfo, MonitorReport, Performance};
@@ -29,8 +30,23 @@ pub struct MonitorArgs {
     #[arg(long, value_name = "FILE|REF")]
     pub model: String,
     /// The current data: a CSV or Parquet file with the model's input columns (and the target, for performance)
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "logs", conflicts_with = "logs")]
+    pub data: Option<PathBuf>,
+    /// The current data: the inference logs `serve --log-inferences DIR` wrote (this model version's rows)
+    #[arg(long, value_name = "DIR")]
+    pub logs: Option<PathBuf>,
+    /// With --logs: rows scored at or after this time (RFC 3339 in UTC, or 24h / 30m / 7d ago)
+    #[arg(long, value_name = "TIME", requires = "logs")]
+    pub since: Option<String>,
+    /// With --logs: rows scored before this time (RFC 3339 in UTC, or 24h / 30m / 7d ago)
+    #[arg(long, value_name = "TIME", requires = "logs")]
+    pub until: Option<String>,
+    /// With --logs: a CSV of actuals (request_id, actual, optional row) joined to the logged rows, beside POST /feedback's
+    #[arg(long, value_name = "FILE", requires = "logs")]
+    pub actuals: Option<PathBuf>,
+    /// With --logs: the live performance also per window of this size
+    #[arg(long, value_name = "hour|day", requires = "logs", value_parser = ["hour", "day"])]
+    pub window: Option<String>,
     /// Compare with this file instead of the model's profile (every row, exactly as Evidently would)
     #[arg(long, value_name = "FILE")]
     pub reference: Option<PathBuf>,
@@ -113,14 +129,24 @@ impl MonitorArgs {
     }
 }
 
+/// The rows of one side whose actual is known.
+struct Scored {
+    /// The actual of each row (a number, or a class code).
+    truth: Vec<f64>,
+    /// The rows' inputs.
+    table: mlship_data::Table,
+    /// Each row's time (logs only; empty for a file).
+    times: Vec<String>,
+}
+
 /// One side's data: its columns' profiles, predictions and actuals.
 struct Side {
     info: DataInfo,
     columns: Vec<ColumnProfile>,
     prediction: Option<ColumnProfile>,
     target: Option<ColumnProfile>,
-    /// (truth codes or values, predictions) on the rows with an actual.
-    scored: Option<(Vec<f64>, Predictions, mlship_data::Table)>,
+    /// The rows with an actual: truth (numbers, or class codes) and inputs.
+    scored: Option<Scored>,
     extra: Vec<String>,
     notices: Vec<String>,
 }
@@ -156,8 +182,8 @@ fn profile_file(path: &Path, pipeline: &FittedPipeline, delimiter: &str) -> Resu
     };
     let prediction = predictions.as_ref().map(|p| profile::prediction_profile(p, pipeline.labels.as_ref(), usize::MAX));
     let (target, scored) = match (&data.actuals, predictions) {
-        (Some(actuals), Some(predictions)) => {
-            let (target, scored) = actual_rows(actuals, pipeline, predictions, &data.table, &shown, &mut notices);
+        (Some(actuals), Some(_)) => {
+            let (target, scored) = actual_rows(actuals, pipeline, &data.table, &shown, &mut notices);
             (Some(target), scored)
         }
         (Some(actuals), None) => (Some(actuals_profile(actuals, pipeline)), None),
@@ -210,11 +236,10 @@ fn text_column(column: &Column) -> Column {
 fn actual_rows(
     actuals: &Column,
     pipeline: &FittedPipeline,
-    predictions: Predictions,
     table: &mlship_data::Table,
     shown: &str,
     notices: &mut Vec<String>,
-) -> (ColumnProfile, Option<(Vec<f64>, Predictions, mlship_data::Table)>) {
+) -> (ColumnProfile, Option<Scored>) {
     let target = actuals_profile(actuals, pipeline);
     let mut rows = Vec::new();
     let mut truth = Vec::new();
@@ -256,37 +281,97 @@ fn actual_rows(
         notices.push(format!("{shown}: no row has a usable actual in \"{}\"", pipeline.target));
         return (target, None);
     }
-    let kept = predictions_rows(&predictions, &rows);
-    (target, Some((truth, kept, table.take_rows(&rows))))
+    (target, Some(Scored { truth, table: table.take_rows(&rows), times: Vec::new() }))
 }
 
-fn predictions_rows(predictions: &Predictions, rows: &[usize]) -> Predictions {
-    match predictions {
-        Predictions::Regression(values) => Predictions::Regression(rows.iter().map(|&r| values[r]).collect()),
-        Predictions::Classification(classes) => {
-            let k = classes.n_classes;
-            Predictions::Classification(mlship_learn::ClassPredictions {
-                codes: rows.iter().map(|&r| classes.codes[r]).collect(),
-                probabilities: classes
-                    .probabilities
-                    .as_ref()
-                    .map(|p| rows.iter().flat_map(|&r| p[r * k..(r + 1) * k].iter().copied()).collect()),
-                n_classes: k,
-            })
-        }
-    }
+fn pairs(scores: &mlship_learn::Scores) -> Vec<(String, f64)> {
+    scores.iter().map(|(n, v)| (n.to_string(), v)).collect()
 }
 
-/// The task's metrics on the rows with actuals, the way training scored the hold-out.
-fn performance(artifact: &Artifact, truth: &[f64], table: &mlship_data::Table) -> Result<Performance> {
-    let pipeline = &artifact.pipeline;
+/// The task's metrics on some rows, the way training scored the hold-out
+/// (the model scores them again: the same digest gives the served predictions,
+/// with the probabilities AUC needs).
+fn metric_set(pipeline: &FittedPipeline, truth: &[f64], table: &mlship_data::Table) -> Result<MetricSet> {
     let x = pipeline.transform(table)?;
     let (scores, _) = mlship_learn::predictions::score_matrix(&pipeline.model, &x, truth, pipeline.output())?;
-    let pairs = |scores: &mlship_learn::Scores| scores.iter().map(|(n, v)| (n.to_string(), v)).collect::<Vec<_>>();
+    Ok(MetricSet { number_of_rows: truth.len(), metrics: pairs(&scores), start: None, end: None })
+}
+
+/// Live performance on the rows with actuals, overall and per window, beside the hold-out.
+fn performance(artifact: &Artifact, scored: &Scored, window: Option<&str>) -> Result<Performance> {
+    let pipeline = &artifact.pipeline;
+    let mut windows = Vec::new();
+    if let Some(window) = window {
+        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (row, time) in scored.times.iter().enumerate() {
+            groups.entry(logs::window_key(time, window)).or_default().push(row);
+        }
+        for rows in groups.values() {
+            let truth: Vec<f64> = rows.iter().map(|&r| scored.truth[r]).collect();
+            let mut set = metric_set(pipeline, &truth, &scored.table.take_rows(rows))?;
+            set.start = rows.first().map(|&r| scored.times[r].clone());
+            set.end = rows.last().map(|&r| scored.times[r].clone());
+            windows.push(set);
+        }
+    }
     Ok(Performance {
         holdout: pairs(&artifact.metrics.holdout),
-        current: MetricSet { number_of_rows: truth.len(), metrics: pairs(&scores), start: None, end: None },
-        windows: Vec::new(),
+        current: metric_set(pipeline, &scored.truth, &scored.table)?,
+        windows,
+    })
+}
+
+/// The current side from inference logs.
+fn profile_logs(args: &MonitorArgs, dir: &Path, pipeline: &FittedPipeline, digest: &str) -> Result<Side> {
+    let since = args.since.as_deref().map(logs::resolve_time).transpose().context("--since")?;
+    let until = args.until.as_deref().map(logs::resolve_time).transpose().context("--until")?;
+    let logged = logs::read(dir, since.as_deref(), until.as_deref(), pipeline, digest, args.actuals.as_deref())?;
+    let columns = profile_table(&logged.table, &profile::roles(pipeline), None, usize::MAX).map_err(|e| anyhow!(e))?;
+    let prediction = Some(profile::served_prediction_profile(&logged.predictions, pipeline));
+    let mut notices = logged.notices;
+    let known: Vec<usize> = (0..logged.actuals.len()).filter(|&r| logged.actuals[r].is_some()).collect();
+    let (target, scored) = if known.is_empty() {
+        (None, None)
+    } else {
+        let values: Vec<serde_json::Value> = known.iter().filter_map(|&r| logged.actuals[r].clone()).collect();
+        let target = profile::served_prediction_profile(&values, pipeline);
+        let target = ColumnProfile { name: pipeline.target.clone(), ..target };
+        let mut rows = Vec::new();
+        let mut truth = Vec::new();
+        let mut unusable = 0usize;
+        for &row in &known {
+            match logged.actuals[row].as_ref().and_then(|value| profile::truth_of(value, pipeline)) {
+                Some(value) => {
+                    rows.push(row);
+                    truth.push(value);
+                }
+                None => unusable += 1,
+            }
+        }
+        if unusable > 0 {
+            notices.push(format!(
+                "{unusable} actuals are not a {} of this model and were left out of the performance",
+                if pipeline.labels.is_some() { "known class" } else { "number" }
+            ));
+        }
+        let times = rows.iter().map(|&r| logged.times[r].clone()).collect();
+        let scored = (!rows.is_empty()).then(|| Scored { truth, table: logged.table.take_rows(&rows), times });
+        (Some(target), scored)
+    };
+    let n_rows = logged.table.n_rows();
+    Ok(Side {
+        info: DataInfo {
+            source: format!("inference logs in {}", dir.display()),
+            number_of_rows: n_rows,
+            since: Some(logged.range.0),
+            until: Some(logged.range.1),
+        },
+        columns,
+        prediction,
+        target,
+        scored,
+        extra: Vec::new(),
+        notices,
     })
 }
 
@@ -336,7 +421,11 @@ pub fn monitor(args: &MonitorArgs) -> Result<Monitored> {
     let pipeline = &artifact.pipeline;
     let options = args.drift_options(pipeline)?;
     let (reference_rows, reference) = reference_side(args, &artifact, &args.model)?;
-    let current = profile_file(&args.data, pipeline, &args.delimiter)?;
+    let current = match (&args.data, &args.logs) {
+        (Some(data), _) => profile_file(data, pipeline, &args.delimiter)?,
+        (None, Some(dir)) => profile_logs(args, dir, pipeline, &digest)?,
+        (None, None) => bail!("--data FILE or --logs DIR: what to monitor"),
+    };
     let data = data_drift(reference_rows, &reference.columns, &current.columns, &options).map_err(|e| anyhow!(e))?;
     let single = |reference: &Option<ColumnProfile>, current: &Option<ColumnProfile>| -> Result<Option<ColumnDrift>> {
         match (reference, current) {
@@ -355,7 +444,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<Monitored> {
     let prediction_drift = single(&reference.prediction, &current.prediction)?;
     let target_drift = single(&reference.target, &current.target)?;
     let performance = match &current.scored {
-        Some((truth, _, table)) => Some(performance(&artifact, truth, table)?),
+        Some(scored) => Some(performance(&artifact, scored, args.window.as_deref())?),
         None => None,
     };
     let mut notices = reference.notices;

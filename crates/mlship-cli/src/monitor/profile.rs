@@ -83,3 +83,43 @@ pub fn reference_profile(
         target: Some(target),
     })
 }
+
+/// The profile of predictions as `serve` logged them: numbers, or labels.
+pub fn served_prediction_profile(values: &[serde_json::Value], pipeline: &FittedPipeline) -> ColumnProfile {
+    if pipeline.labels.is_none() {
+        let present: Vec<f64> = values.iter().filter_map(serde_json::Value::as_f64).filter(|v| v.is_finite()).collect();
+        return numeric_profile(PREDICTION, values.len(), present, usize::MAX);
+    }
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut n_missing = 0;
+    for value in values {
+        match label_text(value) {
+            Some(text) => *counts.entry(text).or_default() += 1,
+            None => n_missing += 1,
+        }
+    }
+    categorical_profile(PREDICTION, values.len(), n_missing, counts.into_iter().collect(), usize::MAX)
+}
+
+/// A logged label or actual as text: the string, or a number in canonical form.
+fn label_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(n) => n.as_f64().map(mlship_data::parse::canonical_number_text),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// An actual as the metrics read it: the number, or the class code of a known label.
+pub fn truth_of(value: &serde_json::Value, pipeline: &FittedPipeline) -> Option<f64> {
+    match &pipeline.labels {
+        None => match value {
+            serde_json::Value::Number(n) => n.as_f64().filter(|v| v.is_finite()),
+            serde_json::Value::String(text) => mlship_data::parse::parse_number(text),
+            _ => None,
+        },
+        // Codes are class positions: far below 2^53, exact as f64.
+        Some(labels) => labels.code_of_text(&label_text(value)?).ok().map(|code| code as f64),
+    }
+}
