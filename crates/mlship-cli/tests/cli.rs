@@ -491,7 +491,10 @@ fn serve_refuses_to_start_without_a_valid_model() {
     // Logging was asked for: a folder that cannot be written is a clear start-up error.
     let golden = golden_artifact();
     write(dir.path(), "taken", b"a file, not a folder");
-    let line = failure(dir.path(), &["serve", "--model", golden.to_str().unwrap(), "--port", "0", "--log-inferences", "taken"]);
+    let line = failure(
+        dir.path(),
+        &["serve", "--model", golden.to_str().unwrap(), "--port", "0", "--log-inferences", "taken"],
+    );
     assert_eq!(line, "error: --log-inferences taken: cannot create or write the folder: File exists (os error 17)");
 }
 

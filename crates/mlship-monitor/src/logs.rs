@@ -104,7 +104,8 @@ pub fn log_files(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, LogError> {
 pub fn read_inferences(dir: &Path, since: Option<&str>, until: Option<&str>) -> Result<LogRead, LogError> {
     let mut read = read_kind::<InferenceRecord>(dir, INFERENCE_PREFIX)?;
     read.records.retain(|record| {
-        since.is_none_or(|since| record.time.as_str() >= since) && until.is_none_or(|until| record.time.as_str() < until)
+        since.is_none_or(|since| record.time.as_str() >= since)
+            && until.is_none_or(|until| record.time.as_str() < until)
     });
     Ok(read)
 }
@@ -116,7 +117,8 @@ pub fn read_feedback(dir: &Path) -> Result<LogRead<FeedbackRecord>, LogError> {
 
 fn read_kind<T: DeserializeOwned>(dir: &Path, prefix: &str) -> Result<LogRead<T>, LogError> {
     let files = log_files(dir, prefix)?;
-    let mut read = LogRead { records: Vec::new(), files: files.len(), unreadable_lines: 0, truncated_files: Vec::new() };
+    let mut read =
+        LogRead { records: Vec::new(), files: files.len(), unreadable_lines: 0, truncated_files: Vec::new() };
     for path in files {
         let (text, complete) = decompress(&path)?;
         if !complete {
@@ -139,8 +141,8 @@ fn read_kind<T: DeserializeOwned>(dir: &Path, prefix: &str) -> Result<LogRead<T>
 /// at every flush), and whether it ended cleanly. A stream cut short gives
 /// every byte decoded before the cut.
 fn decompress(path: &Path) -> Result<(Vec<u8>, bool), LogError> {
-    let file = std::fs::File::open(path)
-        .map_err(|source| LogError::File { path: path.display().to_string(), source })?;
+    let file =
+        std::fs::File::open(path).map_err(|source| LogError::File { path: path.display().to_string(), source })?;
     let mut decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
     let mut text = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
@@ -154,7 +156,9 @@ fn decompress(path: &Path) -> Result<(Vec<u8>, bool), LogError> {
             Err(error)
                 if matches!(
                     error.kind(),
-                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::InvalidInput
+                        | std::io::ErrorKind::InvalidData
                 ) =>
             {
                 return Ok((text, false))
@@ -239,7 +243,9 @@ mod tests {
     fn feedback_and_broken_lines_are_counted_not_fatal() {
         let dir = tempfile::tempdir().unwrap();
         let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
-        encoder.write_all(b"{\"time\":\"t\",\"request_id\":\"a\",\"row\":0,\"actual\":3}\nnot json\n{\"time\":1}\n").unwrap();
+        encoder
+            .write_all(b"{\"time\":\"t\",\"request_id\":\"a\",\"row\":0,\"actual\":3}\nnot json\n{\"time\":1}\n")
+            .unwrap();
         std::fs::write(dir.path().join("feedback-20261201T100000.000Z-000001.jsonl.gz"), encoder.finish().unwrap())
             .unwrap();
         let read = read_feedback(dir.path()).unwrap();

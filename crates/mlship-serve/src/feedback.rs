@@ -116,7 +116,11 @@ fn items(body: Value) -> Result<Vec<Value>, ApiError> {
         Value::Array(list) => list,
         Value::Object(mut object) if object.contains_key("feedback") => match object.remove("feedback") {
             Some(Value::Array(list)) => list,
-            _ => return Err(ApiError::unprocessable("\"feedback\" must be a list of {\"request_id\", \"actual\"} objects")),
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "\"feedback\" must be a list of {\"request_id\", \"actual\"} objects",
+                ))
+            }
         },
         Value::Object(object) => vec![Value::Object(object)],
         _ => {
@@ -133,7 +137,9 @@ fn items(body: Value) -> Result<Vec<Value>, ApiError> {
 
 fn item(idx: usize, value: Value) -> Result<Item, ApiError> {
     let Value::Object(mut fields) = value else {
-        return Err(ApiError::unprocessable(format!("feedback[{idx}] must be an object with \"request_id\" and \"actual\"")));
+        return Err(ApiError::unprocessable(format!(
+            "feedback[{idx}] must be an object with \"request_id\" and \"actual\""
+        )));
     };
     let request_id = match fields.remove("request_id") {
         Some(Value::String(id)) if crate::request_id::is_sane(id.as_bytes()) => id,
@@ -148,7 +154,9 @@ fn item(idx: usize, value: Value) -> Result<Item, ApiError> {
     };
     let row = match fields.remove("row") {
         None | Some(Value::Null) => 0,
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|r| r <= u64::from(u32::MAX)) => n.as_u64().unwrap_or(0) as usize,
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|r| r <= u64::from(u32::MAX)) => {
+            n.as_u64().unwrap_or(0) as usize
+        }
         Some(other) => {
             return Err(ApiError::field("row", format!("feedback[{idx}].row must be a row number from 0, got {other}")))
         }

@@ -374,25 +374,7 @@ impl Writer {
             let wait = FLUSH_INTERVAL.saturating_sub(last_flush.elapsed());
             match receiver.recv_timeout(wait) {
                 Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => break,
-                Ok(message) => {
-                    self.queued.fetch_sub(message.rows(), Ordering::SeqCst);
-                    match message {
-                        Message::Scored(scored) => {
-                            let rows = self.inference_lines(&scored);
-                            self.write(Kind::Inferences, rows);
-                        }
-                        Message::Feedback(records) => {
-                            self.line.clear();
-                            for record in &records {
-                                // A record of strings and JSON values always serializes.
-                                let _ = serde_json::to_writer(&mut self.line, record);
-                                self.line.push(b'\n');
-                            }
-                            self.write(Kind::Feedback, records.len() as u64);
-                        }
-                        Message::Close => {}
-                    }
-                }
+                Ok(message) => self.handle(message),
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if last_flush.elapsed() >= FLUSH_INTERVAL {
@@ -400,9 +382,33 @@ impl Writer {
                 last_flush = Instant::now();
             }
         }
+        // Rows a request still handed over while Close was on its way are written too.
+        while let Ok(message) = receiver.try_recv() {
+            self.handle(message);
+        }
         // Everything queued before Close is written: finish, sync and close.
         self.finish_members(true);
         tracing::info!(target: "mlship::inference_log", "inference log closed: every queued row is written");
+    }
+
+    fn handle(&mut self, message: Message) {
+        self.queued.fetch_sub(message.rows(), Ordering::SeqCst);
+        match message {
+            Message::Scored(scored) => {
+                let rows = self.inference_lines(&scored);
+                self.write(Kind::Inferences, rows);
+            }
+            Message::Feedback(records) => {
+                self.line.clear();
+                for record in &records {
+                    // A record of strings and JSON values always serializes.
+                    let _ = serde_json::to_writer(&mut self.line, record);
+                    self.line.push(b'\n');
+                }
+                self.write(Kind::Feedback, records.len() as u64);
+            }
+            Message::Close => {}
+        }
     }
 
     /// The lines for one request's rows, in `self.line`; the number of rows.
@@ -420,10 +426,14 @@ impl Writer {
                 .zip(&scored.table.columns)
                 .map(|(name, column)| {
                     let value = match column {
-                        Column::Numeric(values) => values.get(row).copied().map_or(serde_json::Value::Null, number_json),
-                        Column::Categorical(column) => {
-                            column.codes.get(row).and_then(|_| column.value(row)).map_or(serde_json::Value::Null, |v| serde_json::json!(v))
+                        Column::Numeric(values) => {
+                            values.get(row).copied().map_or(serde_json::Value::Null, number_json)
                         }
+                        Column::Categorical(column) => column
+                            .codes
+                            .get(row)
+                            .and_then(|_| column.value(row))
+                            .map_or(serde_json::Value::Null, |v| serde_json::json!(v)),
                     };
                     (name.clone(), value)
                 })
@@ -586,8 +596,10 @@ impl Writer {
     /// Removes the oldest closed log files (both kinds, by the time in their
     /// names) while the folder's log files hold more than `max_bytes`.
     fn enforce_budget(&self) {
-        let open: Vec<&Path> =
-            [&self.inferences, &self.feedback].iter().filter_map(|s| s.open.as_ref().map(|o| o.path.as_path())).collect();
+        let open: Vec<&Path> = [&self.inferences, &self.feedback]
+            .iter()
+            .filter_map(|s| s.open.as_ref().map(|o| o.path.as_path()))
+            .collect();
         let Ok(entries) = std::fs::read_dir(&self.config.dir) else { return };
         let mut files: Vec<(String, PathBuf, u64)> = entries
             .filter_map(Result::ok)

@@ -11,8 +11,8 @@ mod api;
 mod app;
 mod error;
 mod feedback;
-mod inference_log;
 mod html;
+mod inference_log;
 mod input;
 mod json_input;
 // Public for `mlship ui`, which serves its pages through the same loop.

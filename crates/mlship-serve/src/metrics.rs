@@ -96,7 +96,11 @@ impl Metrics {
             "Scored or feedback rows the inference log dropped, by reason (queue_full, disk_full, unwritable, shutdown)",
             log.dropped.clone(),
         );
-        registry.register("feedback_records", "Actual values from POST /feedback written to the log", log.feedback.clone());
+        registry.register(
+            "feedback_records",
+            "Actual values from POST /feedback written to the log",
+            log.feedback.clone(),
+        );
         Metrics { registry, requests, latency, predictions, classes, rows, info, panics, log }
     }
 

@@ -97,9 +97,7 @@ fn with_request_id(mut ok: Value, where_else: &str) -> Value {
 /// `POST /feedback`: the body shapes and every answer (`logging`: whether
 /// this server was started with --log-inferences).
 fn feedback_operation(logging: bool) -> Value {
-    let error = |description: &str| {
-        json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
-    };
+    let error = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let item = json!({ "$ref": "#/components/schemas/Feedback" });
     let list = json!({ "type": "array", "items": item, "minItems": 1 });
     let state = if logging {

@@ -85,7 +85,13 @@ impl AppState {
         model.render_documents(body_limit, log.is_some());
         let metrics = Metrics::new(&model);
         let inference_log = log.map(|config| InferenceLog::start(config, metrics.log.clone())).transpose()?;
-        Ok(AppState { model: ArcSwap::from_pointee(model), metrics, body_limit, ready: AtomicBool::new(true), inference_log })
+        Ok(AppState {
+            model: ArcSwap::from_pointee(model),
+            metrics,
+            body_limit,
+            ready: AtomicBool::new(true),
+            inference_log,
+        })
     }
 
     /// The inference log, when the server was started with one.

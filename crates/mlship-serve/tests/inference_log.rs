@@ -78,7 +78,8 @@ async fn post(url: &str, content_type: &str, body: &str, request_id: Option<&str
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    let id = response.headers().get("x-request-id").expect("every answer has x-request-id").to_str().unwrap().to_string();
+    let id =
+        response.headers().get("x-request-id").expect("every answer has x-request-id").to_str().unwrap().to_string();
     let text = response.text().await.unwrap();
     (status, id, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
@@ -111,7 +112,8 @@ async fn every_prediction_route_logs_its_rows_with_the_request_id() {
         { "age": 40, "sex": "male", "bmi": null, "children": 2, "smoker": "no", "region": "northeast" },
         { "age": 61, "sex": "female", "bmi": 30.1, "children": 1, "smoker": "no", "region": "atlantis" }
     ]});
-    let (status, batch_id, body) = post(&server.url("/invocations"), "application/json", &records.to_string(), None).await;
+    let (status, batch_id, body) =
+        post(&server.url("/invocations"), "application/json", &records.to_string(), None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(batch_id.len(), 32, "a new id: 128 bits in hex");
     assert_eq!(body.as_object().unwrap().keys().collect::<Vec<_>>(), ["predictions", "warnings"], "MLflow's shape");
@@ -160,7 +162,9 @@ async fn every_prediction_route_logs_its_rows_with_the_request_id() {
 
     let batch = rows_of(&read.records, &batch_id);
     assert_eq!(batch.iter().map(|r| r.row).collect::<Vec<_>>(), [0, 1, 2]);
-    for (record, (sent, predicted)) in batch.iter().zip(records["dataframe_records"].as_array().unwrap().iter().zip(&predictions)) {
+    for (record, (sent, predicted)) in
+        batch.iter().zip(records["dataframe_records"].as_array().unwrap().iter().zip(&predictions))
+    {
         assert_eq!(&Value::Object(record.inputs.clone()), sent, "the row as received, missing as null");
         assert_eq!(&record.prediction, predicted, "the same number the client got");
     }
@@ -299,7 +303,8 @@ async fn feedback_is_all_or_nothing_and_every_mistake_has_its_status() {
     // One item, a list, and {"feedback": [...]}.
     let one = json!({ "request_id": second, "actual": 20000.5 });
     assert_eq!(post(&feedback, "application/json", &one.to_string(), None).await.2, json!({ "accepted": 1 }));
-    let list = json!([{ "request_id": first, "row": 0, "actual": 1 }, { "request_id": first, "row": 2, "actual": 3.5 }]);
+    let list =
+        json!([{ "request_id": first, "row": 0, "actual": 1 }, { "request_id": first, "row": 2, "actual": 3.5 }]);
     assert_eq!(post(&feedback, "application/json", &list.to_string(), None).await.2, json!({ "accepted": 2 }));
     let wrapped = json!({ "feedback": [{ "request_id": first, "row": 1, "actual": 2 }] });
     assert_eq!(post(&feedback, "application/json", &wrapped.to_string(), None).await.2, json!({ "accepted": 1 }));
@@ -411,7 +416,10 @@ async fn an_unwritable_folder_stops_start_up_and_one_that_breaks_later_only_drop
     std::fs::write(&file, b"not a folder").unwrap();
     let config = ServeConfig { port: 0, inference_log: Some(InferenceLogConfig::new(&file)), ..ServeConfig::default() };
     let error = Application::build(&model, config).await.err().expect("refused").to_string();
-    assert!(error.starts_with(&format!("--log-inferences {}: cannot create or write the folder", file.display())), "{error}");
+    assert!(
+        error.starts_with(&format!("--log-inferences {}: cannot create or write the folder", file.display())),
+        "{error}"
+    );
 
     // Every member closes its file (rotation at 1 byte), so every request opens a new one.
     let mut config = log_config(dir.path());

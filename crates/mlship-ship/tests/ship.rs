@@ -91,7 +91,12 @@ fn the_image_runs_the_server_as_non_root_with_labels() {
         .map(|e| {
             let e = e.unwrap();
             let header = e.header();
-            (e.path().unwrap().display().to_string(), header.mode().unwrap(), header.mtime().unwrap(), header.uid().unwrap())
+            (
+                e.path().unwrap().display().to_string(),
+                header.mode().unwrap(),
+                header.mtime().unwrap(),
+                header.uid().unwrap(),
+            )
         })
         .collect();
     let names: Vec<&str> = entries.iter().map(|(n, ..)| n.as_str()).collect();
