@@ -587,7 +587,7 @@ impl Writer {
                     })
                 }
                 // Another server writing to the same folder took the name.
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists && self.sequence % 1000 != 0 => {}
+                Err(error) if error.kind() == io::ErrorKind::AlreadyExists && !self.sequence.is_multiple_of(1000) => {}
                 Err(error) => return Err(error),
             }
         }

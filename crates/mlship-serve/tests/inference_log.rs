@@ -351,14 +351,14 @@ async fn feedback_is_all_or_nothing_and_every_mistake_has_its_status() {
     let read = read_feedback(&dir.path().join("logs")).unwrap();
     let mut got: Vec<(String, u32, Value)> =
         read.records.iter().map(|r| (r.request_id.clone(), r.row, r.actual.clone())).collect();
-    got.sort_by(|a, b| (a.0.clone(), a.1).cmp(&(b.0.clone(), b.1)));
+    got.sort_by_key(|a| (a.0.clone(), a.1));
     let mut expected = vec![
         (first.clone(), 0, json!(1)),
         (first.clone(), 1, json!(2)),
         (first.clone(), 2, json!(3.5)),
         ("second".to_string(), 0, json!(20000.5)),
     ];
-    expected.sort_by(|a, b| (a.0.clone(), a.1).cmp(&(b.0.clone(), b.1)));
+    expected.sort_by_key(|a| (a.0.clone(), a.1));
     assert_eq!(got, expected, "only accepted batches are written");
 }
 
