@@ -1,11 +1,11 @@
 //! `mlship serve`: loads the model, binds, prints the URL, serves until
-//! SIGTERM or SIGINT, then drains and exits 0. Logs one JSON line per request
-//! on standard error.
+//! SIGTERM or SIGINT, then drains (the inference log's queue too) and exits 0.
+//! Logs one JSON line per request on standard error.
 
 use anyhow::{Context, Result};
 use clap::Args;
 use mlship_artifact::Artifact;
-use mlship_serve::{Application, ServeConfig, ServedModel};
+use mlship_serve::{Application, InferenceLogConfig, ServeConfig, ServedModel};
 use mlship_track::{ModelRef, ModelVersion, Store};
 use std::time::Duration;
 
@@ -58,6 +58,24 @@ pub struct ServerFlags {
     /// Seconds /readyz answers 503 after SIGTERM or SIGINT, while everything else is still served, before the listener closes
     #[arg(long, default_value_t = 5.0)]
     pub drain_seconds: f64,
+    /// Log every scored row (inputs, prediction, request id, model version, time) to gzip JSON-lines files in DIR, written off the request path; POST /feedback needs it. A folder that cannot be written stops the server at start
+    #[arg(long, value_name = "DIR")]
+    pub log_inferences: Option<std::path::PathBuf>,
+    /// Close a log file once it holds this many bytes and start the next (default 64 MiB)
+    #[arg(long, default_value_t = mlship_serve::DEFAULT_ROTATE_BYTES, requires = "log_inferences")]
+    pub log_rotate_bytes: u64,
+    /// Disk budget of the log folder: when its log files hold more, the oldest are removed (default 1 GiB; at least twice --log-rotate-bytes)
+    #[arg(long, default_value_t = mlship_serve::DEFAULT_MAX_BYTES, requires = "log_inferences")]
+    pub log_max_bytes: u64,
+    /// Rows waiting for the log writer at most; beyond it rows are dropped and counted (mlship_inference_log_dropped_total{reason="queue_full"}), predictions still answered
+    #[arg(long, default_value_t = mlship_serve::DEFAULT_QUEUE_ROWS, requires = "log_inferences")]
+    pub log_queue_rows: usize,
+    /// Request ids remembered for POST /feedback; older ones are forgotten (404)
+    #[arg(long, default_value_t = mlship_serve::DEFAULT_FEEDBACK_IDS, requires = "log_inferences")]
+    pub feedback_ids: usize,
+    /// Seconds after a prediction that POST /feedback accepts its actual values (later: 410)
+    #[arg(long, default_value_t = mlship_serve::DEFAULT_FEEDBACK_MAX_AGE.as_secs_f64(), requires = "log_inferences")]
+    pub feedback_max_age: f64,
 }
 
 impl ServerFlags {
@@ -76,6 +94,22 @@ impl ServerFlags {
         if !(self.drain_seconds.is_finite() && (0.0..=3600.0).contains(&self.drain_seconds)) {
             anyhow::bail!("invalid option: --drain-seconds must be 0 to 3600 seconds, got {}", self.drain_seconds);
         }
+        let inference_log = match &self.log_inferences {
+            None => None,
+            Some(dir) => {
+                if self.log_queue_rows == 0 {
+                    anyhow::bail!("invalid option: --log-queue-rows must be at least 1, got 0");
+                }
+                Some(InferenceLogConfig {
+                    dir: dir.clone(),
+                    rotate_bytes: self.log_rotate_bytes,
+                    max_bytes: self.log_max_bytes,
+                    queue_rows: self.log_queue_rows,
+                    feedback_ids: self.feedback_ids,
+                    feedback_max_age: seconds(self.feedback_max_age, "feedback-max-age")?,
+                })
+            }
+        };
         Ok(ServeConfig {
             host: self.host.clone(),
             port: self.port,
@@ -90,6 +124,7 @@ impl ServerFlags {
             idle_timeout: seconds(self.idle_timeout, "idle-timeout")?.max(request_timeout),
             max_connections: self.max_connections,
             drain_period: Duration::from_secs_f64(self.drain_seconds),
+            inference_log,
         })
     }
 }
@@ -115,6 +150,13 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Says where inference logs go, so a user sees it beside the URL.
+fn log_line(flags: &ServerFlags) {
+    if let Some(dir) = &flags.log_inferences {
+        println!("Logging every scored row to {} (POST /feedback takes actual values)", dir.display());
+    }
+}
+
 pub fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .json()
@@ -137,6 +179,7 @@ pub fn serve_file(model: &std::path::Path, flags: &ServerFlags) -> Result<()> {
             "Serving {} (version {}) on http://{address}/  · form: /  · docs: /docs  · Ctrl-C to stop",
             model.name, model.version
         );
+        log_line(flags);
         application.run_until_stopped(shutdown_signal()).await.context("server error")?;
         println!("Stopped.");
         Ok(())
@@ -191,6 +234,7 @@ fn serve_registry(reference: ModelRef, args: &ServeArgs) -> Result<()> {
             "Serving {reference} (version {}) on http://{address}/  · form: /  · docs: /docs  · Ctrl-C to stop",
             version.version
         );
+        log_line(&args.server);
         let state = application.state();
         let flags = args.server.clone();
         let follow = reference.clone();

@@ -433,6 +433,51 @@ fn quickstart_serves_the_seed_model_until_sigterm() {
     assert!(dir.path().join("deployment_28042020.mlship").exists());
 }
 
+/// SIGTERM while logging: every request answered before it is in the files
+/// when the process has exited, and the files end cleanly.
+#[test]
+fn serve_logs_inferences_and_loses_nothing_acknowledged_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlship"))
+        .current_dir(dir.path())
+        .args(["serve", "--model", golden_artifact().to_str().unwrap(), "--port", "0", "--drain-seconds", "0"])
+        .arg("--log-inferences")
+        .arg(&logs)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("Serving")).expect("a Serving line");
+    let address = serving.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let logging = lines.next().unwrap().unwrap();
+    assert!(logging.starts_with("Logging every scored row to "), "{logging}");
+    let body = r#"{"age": 19, "sex": "female", "bmi": 27.9, "children": 0, "smoker": "yes", "region": "southwest"}"#;
+    let mut answered = Vec::new();
+    for idx in 0..50 {
+        let id = format!("sigterm-{idx}");
+        let response = http(
+            &address,
+            &format!("POST /predict_api HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-request-id: {id}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()),
+        );
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains(&format!("x-request-id: {id}\r\n")), "{response}");
+        answered.push(id);
+    }
+    // At once, well inside the writer's one-second flush: only the shutdown drain can save these rows.
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
+    let read = mlship_monitor::logs::read_inferences(&logs, None, None).unwrap();
+    assert_eq!((read.unreadable_lines, read.truncated_files.len()), (0, 0), "finished gzip streams");
+    let logged: Vec<&str> = read.records.iter().map(|r| r.request_id.as_str()).collect();
+    assert_eq!(logged, answered, "every answered request, once, in order");
+    assert!(read.records.iter().all(|r| r.prediction.as_f64().is_some_and(|p| (p - 23624.0786).abs() < 5e-5)));
+}
+
 #[test]
 fn serve_refuses_to_start_without_a_valid_model() {
     let dir = tempfile::tempdir().unwrap();
@@ -443,6 +488,14 @@ fn serve_refuses_to_start_without_a_valid_model() {
     assert_eq!(line, "error: junk.bin: not an mlship model file");
     let line = failure(dir.path(), &["serve", "--model", "junk.bin", "--grace-period", "0"]);
     assert!(line.contains("--grace-period must be a positive number of seconds"), "{line}");
+    // Logging was asked for: a folder that cannot be written is a clear start-up error.
+    let golden = golden_artifact();
+    write(dir.path(), "taken", b"a file, not a folder");
+    let line = failure(
+        dir.path(),
+        &["serve", "--model", golden.to_str().unwrap(), "--port", "0", "--log-inferences", "taken"],
+    );
+    assert_eq!(line, "error: --log-inferences taken: cannot create or write the folder: File exists (os error 17)");
 }
 
 #[test]

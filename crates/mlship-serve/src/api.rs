@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use mlship_learn::{ClassLabel, LabelEncoding, Predictions};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// Rows scored by a request, for the request log line.
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +25,14 @@ pub struct Scored {
     pub warnings: Warnings,
 }
 
-pub fn score(state: &SharedState, model: &ServedModel, parsed: ParsedInput) -> Result<Scored, ApiError> {
+/// Scores `parsed` with `model`; with an inference log, the rows go to it
+/// under `request_id` (moved, not copied: the table is not needed after scoring).
+pub fn score(
+    state: &SharedState,
+    model: &Arc<ServedModel>,
+    parsed: ParsedInput,
+    request_id: &str,
+) -> Result<Scored, ApiError> {
     let pipeline = &model.artifact.pipeline;
     let predictions = pipeline.predict(&parsed.table).map_err(from_learn_error)?;
     let non_finite = match &predictions {
@@ -40,6 +48,9 @@ pub fn score(state: &SharedState, model: &ServedModel, parsed: ParsedInput) -> R
         )));
     }
     state.metrics.record_predictions(&predictions, pipeline.labels.as_ref());
+    if let Some(log) = state.inference_log() {
+        log.scored(request_id, model.clone(), parsed.table, &predictions);
+    }
     Ok(Scored { predictions, warnings: parsed.warnings })
 }
 
@@ -167,7 +178,9 @@ pub async fn predict_api(
 ) -> Result<Response, ApiError> {
     require_json(&headers, true)?;
     let model = state.model();
-    let scored = score(&state, &model, json_input::single_record(&model.artifact.pipeline.schema, &body)?)?;
+    let request_id = crate::request_id::of(&headers);
+    let scored =
+        score(&state, &model, json_input::single_record(&model.artifact.pipeline.schema, &body)?, &request_id)?;
     let value = prediction_values(&model, &scored.predictions, true).into_iter().next().unwrap_or(Value::Null);
     let mut response = Json(value).into_response();
     warning_header(&mut response, &scored.warnings);
@@ -192,7 +205,7 @@ pub async fn invocations(
         Some(other) => return Err(ApiError::unsupported_media_type(other, "application/json or text/csv")),
         None => return Err(ApiError::unsupported_media_type("(none)", "application/json or text/csv")),
     };
-    let scored = score(&state, &model, parsed)?;
+    let scored = score(&state, &model, parsed, &crate::request_id::of(&headers))?;
     let rows = scored.predictions.len();
     let mut body = json!({ "predictions": prediction_values(&model, &scored.predictions, false) });
     if with_probabilities {
@@ -356,7 +369,8 @@ pub async fn v2_infer(
         return Err(ApiError::unprocessable("the request needs an \"inputs\" array of tensors"));
     };
     let requested = requested_outputs(&request)?;
-    let scored = score(&state, &model, input::from_tensors(&model.artifact.pipeline.schema, inputs)?)?;
+    let request_id = crate::request_id::of(&headers);
+    let scored = score(&state, &model, input::from_tensors(&model.artifact.pipeline.schema, inputs)?, &request_id)?;
     let rows = scored.predictions.len();
     let mut outputs = Vec::new();
     let labels = model.artifact.pipeline.labels.as_ref();
@@ -392,9 +406,9 @@ pub async fn v2_infer(
         "model_version": model.version,
         "outputs": outputs,
     });
-    if let Some(id) = request.get("id").and_then(Value::as_str) {
-        response["id"] = json!(id);
-    }
+    // KServe: a request's `id` must come back; without one, the request id
+    // (the x-request-id header) is the id, so a V2 client sees it in the body too.
+    response["id"] = json!(request.get("id").and_then(Value::as_str).unwrap_or(&request_id));
     if !scored.warnings.is_empty() {
         response["parameters"] = json!({ "warnings": scored.warnings });
     }

@@ -7,6 +7,7 @@
 use crate::api::{self, RowsScored};
 use crate::error::ApiError;
 use crate::html::{form_page, FormView};
+use crate::inference_log::{InferenceLogConfig, InferenceLogError};
 use crate::input;
 use crate::listen::{self, ConnectionLimits};
 use crate::state::{AppState, ServedModel, SharedState};
@@ -55,6 +56,8 @@ pub struct ServeConfig {
     /// else is still served, so load balancers stop sending before the
     /// listener closes. Zero here; `mlship serve` defaults to 5 s.
     pub drain_period: Duration,
+    /// Where and how to log every scored row (`--log-inferences`); none by default.
+    pub inference_log: Option<InferenceLogConfig>,
 }
 
 impl Default for ServeConfig {
@@ -71,6 +74,7 @@ impl Default for ServeConfig {
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             drain_period: Duration::ZERO,
+            inference_log: None,
         }
     }
 }
@@ -86,6 +90,8 @@ pub enum ServeError {
     Model(#[from] mlship_artifact::ArtifactError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
+    #[error(transparent)]
+    InferenceLog(#[from] InferenceLogError),
 }
 
 /// The server, bound to its address with its model loaded, ready to serve.
@@ -119,7 +125,7 @@ impl Application {
 
     /// Serves a model already resolved (e.g. from the registry) and binds the address.
     pub async fn with_model(model: ServedModel, config: ServeConfig) -> Result<Self, ServeError> {
-        let state = Arc::new(AppState::new(model, config.body_limit));
+        let state = Arc::new(AppState::new(model, config.body_limit, config.inference_log.clone())?);
         let address = format!("{}:{}", config.host, config.port);
         let listener =
             TcpListener::bind(&address).await.map_err(|e| ServeError::Bind { address: address.clone(), source: e })?;
@@ -156,7 +162,14 @@ impl Application {
             idle_timeout: self.config.idle_timeout,
             max_connections: self.config.max_connections,
         };
-        listen::serve(self.listener, app, connections, stop, self.config.grace_period).await
+        let served = listen::serve(self.listener, app, connections, stop, self.config.grace_period).await;
+        // Every request is answered: drain the log's queue and finish its
+        // files, so nothing a client was answered for is lost.
+        let state = self.state.clone();
+        if tokio::task::spawn_blocking(move || state.close_inference_log()).await.is_err() {
+            tracing::error!(target: "mlship::serve", "closing the inference log failed");
+        }
+        served
     }
 }
 
@@ -174,6 +187,7 @@ fn router(state: SharedState, limits: Limits) -> Router {
         .route("/v2/models/{name}", get(api::v2_model))
         .route("/v2/models/{name}/ready", get(api::v2_model_ready))
         .route("/v2/models/{name}/infer", post(api::v2_infer))
+        .route("/feedback", post(crate::feedback::feedback))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs))
         .route("/metrics", get(metrics))
@@ -189,6 +203,8 @@ fn router(state: SharedState, limits: Limits) -> Router {
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), close_when_draining))
         .layer(middleware::from_fn(security_headers))
+        // Every answer, errors included, carries its x-request-id.
+        .layer(middleware::from_fn(crate::request_id::assign))
         // Outermost: a panic in any middleware above is a JSON 500 too.
         .layer(middleware::from_fn_with_state(state.clone(), crate::panic::catch_panic))
         .with_state(state)
@@ -204,12 +220,13 @@ async fn observe(
     let started = Instant::now();
     let method = request.method().clone();
     let route = matched.map_or_else(|| request.uri().path().to_string(), |m| m.as_str().to_string());
+    let request_id = crate::request_id::of(request.headers());
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let rows = response.extensions().get::<RowsScored>().map_or(0, |r| r.0);
     let seconds = started.elapsed().as_secs_f64();
     state.metrics.record_request(&route, method.as_str(), status, seconds);
-    tracing::info!(target: "mlship::request", method = %method, route = %route, status, latency_ms = seconds * 1000.0, rows);
+    tracing::info!(target: "mlship::request", method = %method, route = %route, status, latency_ms = seconds * 1000.0, rows, request_id);
     response
 }
 
@@ -327,7 +344,7 @@ async fn form_post(State(state): State<SharedState>, headers: HeaderMap, body: B
         Ok(parsed) => parsed,
         Err(errors) => return Ok(page_with_errors(errors)),
     };
-    let scored = match api::score(&state, &model, parsed) {
+    let scored = match api::score(&state, &model, parsed, &crate::request_id::of(&headers)) {
         Ok(scored) => scored,
         Err(error) if error.status.is_client_error() => return Ok(page_with_errors(vec![error])),
         Err(error) => return Err(error),

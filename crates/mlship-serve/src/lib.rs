@@ -10,7 +10,9 @@
 mod api;
 mod app;
 mod error;
+mod feedback;
 mod html;
+mod inference_log;
 mod input;
 mod json_input;
 // Public for `mlship ui`, which serves its pages through the same loop.
@@ -18,13 +20,19 @@ pub mod listen;
 mod metrics;
 mod openapi;
 mod panic;
+mod request_id;
 mod state;
 mod warnings;
 
 pub use app::{Application, ServeConfig, ServeError, SECURITY_HEADERS};
 pub use error::ApiError;
+pub use inference_log::{
+    InferenceLogConfig, InferenceLogError, DEFAULT_FEEDBACK_IDS, DEFAULT_FEEDBACK_MAX_AGE, DEFAULT_MAX_BYTES,
+    DEFAULT_QUEUE_ROWS, DEFAULT_ROTATE_BYTES,
+};
 pub use input::MAX_ABS_VALUE;
 pub use panic::catching;
+pub use request_id::HEADER as REQUEST_ID_HEADER;
 pub use state::ServedModel;
 
 // The unit tests' fuzz targets measure what the parsers allocate.

@@ -3,6 +3,7 @@
 //! predicted class (classification), rows scored, and the model
 //! being served (name, version) as an info gauge.
 
+use crate::inference_log::LogCounters;
 use crate::state::ServedModel;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -21,6 +22,11 @@ pub struct RequestLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -45,6 +51,8 @@ pub struct Metrics {
     rows: Counter,
     info: Family<ModelLabels, Gauge>,
     panics: Counter,
+    /// The inference log's counters (zero without `--log-inferences`).
+    pub log: LogCounters,
 }
 
 fn model_labels(model: &ServedModel) -> ModelLabels {
@@ -77,7 +85,23 @@ impl Metrics {
         registry.register("model_info", "The model being served", info.clone());
         let panics = Counter::default();
         registry.register("panics", "Requests whose handler panicked (answered 500)", panics.clone());
-        Metrics { registry, requests, latency, predictions, classes, rows, info, panics }
+        let log = LogCounters::default();
+        registry.register(
+            "inference_log_records",
+            "Scored rows written to the inference log (counted when their gzip member is finished)",
+            log.records.clone(),
+        );
+        registry.register(
+            "inference_log_dropped",
+            "Scored or feedback rows the inference log dropped, by reason (queue_full, disk_full, unwritable, shutdown)",
+            log.dropped.clone(),
+        );
+        registry.register(
+            "feedback_records",
+            "Actual values from POST /feedback written to the log",
+            log.feedback.clone(),
+        );
+        Metrics { registry, requests, latency, predictions, classes, rows, info, panics, log }
     }
 
     /// Only the model now served is reported, so dashboards see the switch.

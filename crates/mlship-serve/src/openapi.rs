@@ -84,7 +84,49 @@ fn model_name_parameter(name: &str) -> Value {
     json!([{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" }, "example": name }])
 }
 
-pub fn document(model: &ServedModel, body_limit: usize) -> Value {
+/// The `x-request-id` answer header every prediction route documents.
+fn with_request_id(mut ok: Value, where_else: &str) -> Value {
+    ok["headers"] = json!({ "x-request-id": { "$ref": "#/components/headers/RequestId" } });
+    if !where_else.is_empty() {
+        let description = ok["description"].as_str().unwrap_or_default().to_string();
+        ok["description"] = json!(format!("{description}; {where_else}"));
+    }
+    ok
+}
+
+/// `POST /feedback`: the body shapes and every answer (`logging`: whether
+/// this server was started with --log-inferences).
+fn feedback_operation(logging: bool) -> Value {
+    let error = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let item = json!({ "$ref": "#/components/schemas/Feedback" });
+    let list = json!({ "type": "array", "items": item, "minItems": 1 });
+    let state = if logging {
+        "This server logs inferences."
+    } else {
+        "This server was started without --log-inferences, so it answers 409."
+    };
+    json!({
+        "summary": "Actual values for earlier predictions, by request id (the x-request-id answered with the prediction)",
+        "description": format!("One item, a list of them, or {{\"feedback\": [...]}}; all or nothing. The actual is a number for a regressor, one of the classes for a classifier. Accepted items are written to the inference log's feedback files. {state}"),
+        "requestBody": { "required": true, "content": { "application/json": {
+            "schema": { "oneOf": [item, list, { "type": "object", "required": ["feedback"], "additionalProperties": false, "properties": { "feedback": list } }] },
+            "example": { "request_id": "0123456789abcdef0123456789abcdef", "actual": 1 }
+        } } },
+        "responses": {
+            "200": ok_json("every item was accepted", json!({ "type": "object", "required": ["accepted"], "properties": { "accepted": { "type": "integer", "minimum": 1 } } })),
+            "400": error("malformed JSON"),
+            "404": error("a request id this server did not give or no longer remembers (each is named); nothing was recorded"),
+            "409": error("the server was started without --log-inferences"),
+            "410": error("a request id older than --feedback-max-age; nothing was recorded"),
+            "413": error("body over the size limit"),
+            "415": error("unsupported content type"),
+            "422": error("an item is not {request_id, actual, row?}, its actual is not of the model's task or class, or its row is out of range"),
+            "503": error("the log's queue is full or the server is stopping; nothing was recorded, retry")
+        }
+    })
+}
+
+pub fn document(model: &ServedModel, body_limit: usize, logging: bool) -> Value {
     let schema = &model.artifact.pipeline.schema;
     let properties: Map<String, Value> = schema.iter().map(|c| (c.name.clone(), field_schema(c))).collect();
     let required: Vec<&str> = schema.iter().map(|c| c.name.as_str()).collect();
@@ -185,7 +227,7 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
             "title": format!("mlship: {}", model.name),
             "version": model.version,
             "description": format!(
-                "Predicts \"{}\" with {} (mlship {}). Every API scores the same pipeline. Bodies over {} bytes are refused with 413. Every error, also a 405 (wrong method), 414 (URL too long), 431 (headers too large), a malformed request's 400 and an internal 500, has the Error shape.",
+                "Predicts \"{}\" with {} (mlship {}). Every API scores the same pipeline. Bodies over {} bytes are refused with 413. Every error, also a 405 (wrong method), 414 (URL too long), 431 (headers too large), a malformed request's 400 and an internal 500, has the Error shape. Every answer carries an x-request-id header (the one sent, when sane, else a new one).",
                 model.artifact.pipeline.target, model.artifact.model_name, env!("CARGO_PKG_VERSION"), body_limit
             ),
         },
@@ -195,7 +237,7 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
             "/predict_api": { "post": operation(
                 "The seed's contract: one JSON record in, one JSON value out (a number rounded to 4 decimals as PyCaret's predict_model, or a class label)",
                 Some(json_body(json!({ "$ref": "#/components/schemas/Record" }), example.clone())),
-                ok_json(prediction_text, prediction),
+                with_request_id(ok_json(prediction_text, prediction), "the body is the bare value the seed answers, so the request id is only in the x-request-id header"),
                 &["400", "413", "415", "422"],
             ) },
             "/invocations": { "post": {
@@ -206,7 +248,7 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
                     "text/csv": { "schema": { "type": "string" } }
                 } },
                 "responses": {
-                    "200": ok_json("one prediction per row", invocations_ok),
+                    "200": with_request_id(ok_json("one prediction per row", invocations_ok), "MLflow's body shape is kept, so the request id is only in the x-request-id header"),
                     "400": error_responses(&["400"])["400"], "413": error_responses(&["413"])["413"],
                     "415": error_responses(&["415"])["415"], "422": error_responses(&["422"])["422"]
                 }
@@ -245,15 +287,16 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
                                     "inputs": { "type": "array", "items": tensor, "minItems": 1 }, "outputs": { "type": "array" } }
                 }), v2_example),
                 "responses": {
-                    "200": ok_json(&format!("the predictions as {v2_text}"), json!({
+                    "200": with_request_id(ok_json(&format!("the predictions as {v2_text}; `id` is the request's `id` when it sent one, else the request id (x-request-id)"), json!({
                         "type": "object", "required": ["model_name", "outputs"],
                         "properties": { "model_name": { "type": "string" }, "model_version": { "type": "string" }, "id": { "type": "string" },
                                         "outputs": { "type": "array" }, "parameters": { "type": "object" } }
-                    })),
+                    })), ""),
                     "400": error_responses(&["400"])["400"], "404": error_responses(&["404"])["404"], "413": error_responses(&["413"])["413"],
                     "415": error_responses(&["415"])["415"], "422": error_responses(&["422"])["422"]
                 }
             } },
+            "/feedback": { "post": feedback_operation(logging) },
             "/openapi.json": { "get": operation("This document", None, ok_json("OpenAPI 3.1", json!({ "type": "object" })), &[]) },
             "/docs": { "get": operation("API documentation (works offline)", None, html("the documentation page"), &[]) },
             "/metrics": { "get": { "summary": "Prometheus metrics", "responses": { "200": { "description": "OpenMetrics text",
@@ -264,7 +307,13 @@ pub fn document(model: &ServedModel, body_limit: usize) -> Value {
                 "responses": { "200": ok_json("ready", ready.clone()), "503": ok_json("not ready (shutting down)", ready) }
             } },
         },
-        "components": { "schemas": {
+        "components": {
+          "headers": { "RequestId": { "description": "The request's id: the x-request-id sent when it is 1 to 128 visible ASCII characters, else a new one (32 hex digits). Inference log lines and POST /feedback use it.", "schema": { "type": "string" } } },
+          "schemas": {
+            "Feedback": { "type": "object", "required": ["request_id", "actual"], "properties": {
+                "request_id": { "type": "string", "minLength": 1, "maxLength": 128 },
+                "actual": { "description": "a number (regression) or one of the classes (classification)" },
+                "row": { "type": "integer", "minimum": 0, "default": 0, "description": "the row of that request, from 0" } } },
             "Record": record,
             "Warning": { "type": "object", "required": ["field", "message", "count", "examples"],
                 "description": "Every value of one column with the same problem: a count and the first few values (truncated)",

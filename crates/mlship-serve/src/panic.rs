@@ -80,7 +80,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_json_500_and_is_counted() {
         let artifact = mlship_artifact::Artifact::load(&mlship_testkit::golden_artifact()).unwrap();
-        let state = Arc::new(AppState::new(ServedModel::new(artifact, "0", None, None), 1024));
+        let state = Arc::new(AppState::new(ServedModel::new(artifact, "0", None, None), 1024, None).unwrap());
         let app = Router::new()
             .route("/boom", get(boom))
             .route("/fine", get(|| async { "fine" }))

@@ -2,6 +2,7 @@
 //! server runs, for registry aliases that move), readiness, metrics and the
 //! serving configuration.
 
+use crate::inference_log::{InferenceLog, InferenceLogConfig, InferenceLogError};
 use crate::metrics::Metrics;
 use arc_swap::ArcSwap;
 use mlship_artifact::Artifact;
@@ -17,6 +18,8 @@ pub struct ServedModel {
     pub artifact: Artifact,
     /// Its name in URLs and pages.
     pub name: String,
+    /// Its payload sha256: which exact model scores.
+    pub digest: String,
     /// Its version: a digest prefix for a file, the version number for the registry.
     pub version: String,
     /// What the form calls the prediction.
@@ -37,6 +40,7 @@ impl ServedModel {
         let label = label.unwrap_or_else(|| artifact.pipeline.target.clone());
         ServedModel {
             version: digest.chars().take(12).collect(),
+            digest: digest.to_string(),
             artifact,
             name,
             label,
@@ -53,8 +57,8 @@ impl ServedModel {
         self
     }
 
-    fn render_documents(&mut self, body_limit: usize) {
-        let document = crate::openapi::document(self, body_limit);
+    fn render_documents(&mut self, body_limit: usize, logging: bool) {
+        let document = crate::openapi::document(self, body_limit, logging);
         self.docs_html = crate::html::docs_page(&document);
         self.openapi_json = serde_json::to_string_pretty(&document).unwrap_or_default();
     }
@@ -65,15 +69,41 @@ pub struct AppState {
     pub metrics: Metrics,
     body_limit: usize,
     ready: AtomicBool,
+    inference_log: Option<InferenceLog>,
 }
 
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    pub fn new(mut model: ServedModel, body_limit: usize) -> Self {
-        model.render_documents(body_limit);
+    /// The state for `model`; with `log`, inference logging starts (a folder
+    /// that cannot be written is an error: the user asked for the logs).
+    pub fn new(
+        mut model: ServedModel,
+        body_limit: usize,
+        log: Option<InferenceLogConfig>,
+    ) -> Result<Self, InferenceLogError> {
+        model.render_documents(body_limit, log.is_some());
         let metrics = Metrics::new(&model);
-        AppState { model: ArcSwap::from_pointee(model), metrics, body_limit, ready: AtomicBool::new(true) }
+        let inference_log = log.map(|config| InferenceLog::start(config, metrics.log.clone())).transpose()?;
+        Ok(AppState {
+            model: ArcSwap::from_pointee(model),
+            metrics,
+            body_limit,
+            ready: AtomicBool::new(true),
+            inference_log,
+        })
+    }
+
+    /// The inference log, when the server was started with one.
+    pub fn inference_log(&self) -> Option<&InferenceLog> {
+        self.inference_log.as_ref()
+    }
+
+    /// Drains the inference log's queue and finishes its files (blocking: call off the runtime).
+    pub fn close_inference_log(&self) {
+        if let Some(log) = &self.inference_log {
+            log.close();
+        }
     }
 
     /// The model now; a request takes it once, so it parses and scores with one model
@@ -84,7 +114,7 @@ impl AppState {
 
     /// Serves `model` from the next request on; requests in flight finish with the old one.
     pub fn replace_model(&self, mut model: ServedModel) {
-        model.render_documents(self.body_limit);
+        model.render_documents(self.body_limit, self.inference_log.is_some());
         self.metrics.set_model(&model);
         self.model.store(Arc::new(model));
     }

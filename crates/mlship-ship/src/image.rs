@@ -3,7 +3,9 @@
 //! for a dynamically linked mlship (the default release build), the dynamic
 //! loader and exactly the shared libraries its ELF headers name (`elf.rs`),
 //! each at the path the loader looks it up at; a config whose entrypoint
-//! serves the model on 0.0.0.0:5000 as uid 65532; labels with the model's
+//! serves the model on 0.0.0.0:5000 as uid 65532 and logs every scored row
+//! to the volume `/var/log/mlship` (its folder in the layer owned by that
+//! user, so Docker's volume for it is writable); labels with the model's
 //! name, version, metrics and data fingerprint. A static binary (a cross-built
 //! one given with `--binary`) gets no libraries.
 //!
@@ -13,7 +15,7 @@
 //! libraries and model always give the same manifest digest.
 
 use crate::elf::{self, RuntimeFiles};
-use crate::manifests::NON_ROOT_ID;
+use crate::manifests::{LOG_DIR, NON_ROOT_ID};
 use crate::ShipError;
 use flate2::{Compression, GzBuilder};
 use mlship_artifact::Artifact;
@@ -157,12 +159,17 @@ fn append_file(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str, mode: u32, 
 }
 
 fn append_dir(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str) -> std::io::Result<()> {
+    append_dir_owned(builder, path, 0)
+}
+
+/// A folder owned by `owner` (uid and gid), mode 755.
+fn append_dir_owned(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str, owner: u32) -> std::io::Result<()> {
     let mut header = tar::Header::new_ustar();
     header.set_path(path)?;
     header.set_size(0);
     header.set_mode(0o755);
-    header.set_uid(0);
-    header.set_gid(0);
+    header.set_uid(owner.into());
+    header.set_gid(owner.into());
     header.set_mtime(0);
     header.set_entry_type(tar::EntryType::Directory);
     header.set_cksum();
@@ -172,6 +179,8 @@ fn append_dir(builder: &mut tar::Builder<&mut Vec<u8>>, path: &str) -> std::io::
 /// A layer entry: a folder, or a file with its mode and bytes.
 enum Entry<'a> {
     Dir,
+    /// A folder the non-root user writes to (the inference log volume).
+    OwnedDir,
     File(u32, &'a [u8]),
 }
 
@@ -210,11 +219,19 @@ fn layer(binary: &[u8], model: &[u8], runtime: &RuntimeFiles) -> Result<Vec<u8>,
     for library in &runtime.libraries {
         files.push((library.image_path.trim_start_matches('/').to_string(), 0o755, library.bytes.as_slice()));
     }
-    let entries = layer_entries(files)?;
+    let mut entries = layer_entries(files)?;
+    // The log volume's folder, owned by the user the server runs as: Docker
+    // copies it (owner included) into the volume it creates for it.
+    let log_dir = LOG_DIR.trim_start_matches('/');
+    for (idx, _) in log_dir.match_indices('/') {
+        entries.entry(log_dir[..=idx].to_string()).or_insert(Entry::Dir);
+    }
+    entries.insert(format!("{log_dir}/"), Entry::OwnedDir);
     let mut tar_bytes = Vec::new();
     let mut builder = tar::Builder::new(&mut tar_bytes);
     let written: std::io::Result<()> = entries.iter().try_for_each(|(path, entry)| match entry {
         Entry::Dir => append_dir(&mut builder, path),
+        Entry::OwnedDir => append_dir_owned(&mut builder, path, NON_ROOT_ID),
         Entry::File(mode, bytes) => append_file(&mut builder, path, *mode, bytes),
     });
     written.and_then(|()| builder.finish()).map_err(|e| ShipError::Invalid(format!("cannot write the layer: {e}")))?;
@@ -290,8 +307,11 @@ fn config_json(labels: &ImageLabels, port: u16, created: &str, library_path: &[S
         "config": {
             "User": format!("{NON_ROOT_ID}:{NON_ROOT_ID}"),
             "Entrypoint": ["/mlship"],
-            "Cmd": ["serve", "--model", "/model.mlship", "--host", "0.0.0.0", "--port", port.to_string()],
+            "Cmd": ["serve", "--model", "/model.mlship", "--host", "0.0.0.0", "--port", port.to_string(), "--log-inferences", LOG_DIR],
             "ExposedPorts": { format!("{port}/tcp"): {} },
+            // Inference logs go to a volume: Docker gives each container one
+            // unless the user mounts their own.
+            "Volumes": { LOG_DIR: {} },
             "WorkingDir": "/",
             "Labels": label_map,
         },

@@ -8,6 +8,16 @@ use serde_json::{json, Value};
 
 /// The uid/gid the image runs as (distroless' "nonroot").
 pub const NON_ROOT_ID: u32 = 65532;
+/// The folder images log every scored row to (`serve --log-inferences`): a
+/// volume in the image config, owned by the non-root user in the image, and
+/// an `emptyDir` in the Kubernetes manifest, so a read-only root file system
+/// still has somewhere to write.
+pub const LOG_DIR: &str = "/var/log/mlship";
+/// The Kubernetes manifest's disk budget for the logs (`--log-max-bytes`, 512 MiB),
+/// half the `emptyDir`'s size limit, so the kubelet never evicts the pod for its logs.
+pub const K8S_LOG_MAX_BYTES: u64 = 512 * 1024 * 1024;
+/// The `emptyDir`'s size limit for the logs.
+pub const K8S_LOG_VOLUME_LIMIT: &str = "1Gi";
 /// The port images serve on unless built with another.
 pub const DEFAULT_PORT: u16 = 5000;
 /// Seconds a terminating pod keeps serving before it gets SIGTERM (the
@@ -112,7 +122,11 @@ impl DeploySpec {
             "--grace-period",
             self.drain_seconds.to_string(),
             "--drain-seconds",
-            drain.to_string()
+            drain.to_string(),
+            "--log-inferences",
+            LOG_DIR,
+            "--log-max-bytes",
+            K8S_LOG_MAX_BYTES.to_string()
         ])
     }
 }
@@ -202,8 +216,12 @@ pub fn kubernetes(spec: &DeploySpec) -> Result<String, ShipError> {
                                 "allowPrivilegeEscalation": false,
                                 "readOnlyRootFilesystem": true,
                                 "capabilities": { "drop": ["ALL"] }
-                            }
-                        }]
+                            },
+                            "volumeMounts": [{ "name": "inference-logs", "mountPath": LOG_DIR }]
+                        }],
+                        // The pod's own scratch space: the logs live as long as the pod
+                        // (ship them elsewhere, or mount a PersistentVolumeClaim here, to keep them).
+                        "volumes": [{ "name": "inference-logs", "emptyDir": { "sizeLimit": K8S_LOG_VOLUME_LIMIT } }]
                     }
                 }
         }),

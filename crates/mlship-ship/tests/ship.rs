@@ -85,18 +85,34 @@ fn the_image_runs_the_server_as_non_root_with_labels() {
     assert!(labels["io.mlship.metrics.holdout.r2"].as_str().unwrap().starts_with("0.8556"));
     assert_eq!(config["rootfs"]["diff_ids"][0], built.diff_id());
     let mut archive = tar::Archive::new(built.layer_tar.as_slice());
-    let entries: Vec<(String, u32, u64)> = archive
+    let entries: Vec<(String, u32, u64, u64)> = archive
         .entries()
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
-            (e.path().unwrap().display().to_string(), e.header().mode().unwrap(), e.header().mtime().unwrap())
+            let header = e.header();
+            (
+                e.path().unwrap().display().to_string(),
+                header.mode().unwrap(),
+                header.mtime().unwrap(),
+                header.uid().unwrap(),
+            )
         })
         .collect();
-    let names: Vec<&str> = entries.iter().map(|(n, _, _)| n.as_str()).collect();
-    assert_eq!(names, ["etc/", "etc/group", "etc/passwd", "mlship", "model.mlship"], "no shell, nothing else");
-    assert!(entries.iter().all(|(_, _, mtime)| *mtime == 0));
+    let names: Vec<&str> = entries.iter().map(|(n, ..)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["etc/", "etc/group", "etc/passwd", "mlship", "model.mlship", "var/", "var/log/", "var/log/mlship/"],
+        "no shell, nothing else"
+    );
+    assert!(entries.iter().all(|(_, _, mtime, _)| *mtime == 0));
     assert_eq!(entries[3].1, 0o755);
+    // Inference logs on by default, into a volume the non-root user owns.
+    let owners: Vec<u64> = entries.iter().map(|(.., uid)| *uid).collect();
+    assert_eq!(owners, [0, 0, 0, 0, 0, 0, 0, 65532], "only the log folder is the server's");
+    assert_eq!(config["config"]["Volumes"], serde_json::json!({ "/var/log/mlship": {} }));
+    let cmd: Vec<&str> = config["config"]["Cmd"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(cmd.windows(2).any(|w| w == ["--log-inferences", "/var/log/mlship"]), "{cmd:?}");
 }
 
 #[test]
@@ -216,6 +232,11 @@ fn kubernetes_manifests_carry_probes_limits_and_autoscaling() {
         // Kubernetes' own sleep action (1.30+): the image has no shell to run `sleep`.
         "lifecycle:\n          preStop:\n            sleep:\n              seconds: 5",
         "\"--drain-seconds\"\n        - \"0\"",
+        // Inference logs into the pod's emptyDir, under a budget half its size limit.
+        "\"--log-inferences\"\n        - \"/var/log/mlship\"",
+        "\"--log-max-bytes\"\n        - \"536870912\"",
+        "mountPath: \"/var/log/mlship\"",
+        "sizeLimit: \"1Gi\"",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
