@@ -261,3 +261,130 @@ fn each_report_is_recorded_against_the_registered_version() {
     assert_eq!(shown["drift"].as_array().map(Vec::len), Some(2), "{shown}");
     assert_eq!(shown["drift"][1]["model_version"], "1", "a registered file is recorded as its version");
 }
+
+fn http(address: &str, method_path: &str, id: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let request = format!(
+        "{method_path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-request-id: {id}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// The loop on call: serve with logging, shifted traffic, actuals through
+/// POST /feedback, SIGTERM; then `monitor --logs` finds the drift, joins the
+/// actuals and scores the live performance; another version's logs are told apart.
+#[test]
+fn inference_logs_and_feedback_are_monitored() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    train_insurance(dir.path());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mlship"))
+        .current_dir(dir.path())
+        .args(["serve", "--model", "ins.mlship", "--port", "0", "--drain-seconds", "0", "--log-inferences", "logs"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("Serving")).unwrap();
+    let address = serving.split("http://").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let rows = insurance_rows();
+    let header = &rows[0];
+    let mut feedback = Vec::new();
+    for request in 0..60 {
+        let id = format!("req-{request}");
+        let records: Vec<String> = (0..5)
+            .map(|r| {
+                let row = &rows[1 + request * 5 + r];
+                // Everyone is 20 years older, heavier and a smoker now: 3 of 6 columns.
+                let age = row[0].parse::<f64>().unwrap() + 20.0;
+                let bmi = row[2].parse::<f64>().unwrap() * 1.3;
+                format!(
+                    r#"{{"{}": {age}, "{}": "{}", "{}": {}, "{}": {}, "{}": "yes", "{}": "{}"}}"#,
+                    header[0], header[1], row[1], header[2], bmi, header[3], row[3], header[4], header[5], row[5]
+                )
+            })
+            .collect();
+        let body = format!(r#"{{"dataframe_records": [{}]}}"#, records.join(","));
+        let response = http(&address, "POST /invocations", &id, &body);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        if request % 2 == 0 {
+            for r in 0..5 {
+                let actual = &rows[1 + request * 5 + r][6];
+                feedback.push(format!(r#"{{"request_id": "{id}", "row": {r}, "actual": {actual}}}"#));
+            }
+        }
+    }
+    let response = http(&address, "POST /feedback", "fb-1", &format!("[{}]", feedback.join(",")));
+    assert!(response.starts_with("HTTP/1.1 2"), "{response}");
+    let unknown = http(&address, "POST /feedback", "fb-2", r#"{"request_id": "never-seen", "actual": 1.0}"#);
+    assert!(unknown.starts_with("HTTP/1.1 404") && unknown.contains("never-seen"), "{unknown}");
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let monitored = mlship(
+        dir.path(),
+        &[
+            "monitor",
+            "--model",
+            "ins.mlship",
+            "--logs",
+            "logs",
+            "--since",
+            "1d",
+            "--window",
+            "hour",
+            "--json",
+            "--no-track",
+            "--fail-on-drift",
+        ],
+    );
+    assert_eq!(monitored.status.code(), Some(3), "{}", stderr(&monitored));
+    let report: Value = serde_json::from_slice(&monitored.stdout).unwrap();
+    assert_eq!(report["current"]["number_of_rows"], 300);
+    assert!(report["current"]["since"].as_str().unwrap() <= report["current"]["until"].as_str().unwrap());
+    assert_eq!(column(&report, "age")["drift_detected"], true);
+    assert_eq!(column(&report, "bmi")["drift_detected"], true);
+    assert_eq!(column(&report, "smoker")["drift_detected"], true);
+    assert_eq!(column(&report, "region")["drift_detected"], false);
+    assert_eq!(report["data_drift"]["share_of_drifted_columns"], 0.5);
+    assert_eq!(report["prediction_drift"]["drift_detected"], true, "older smokers cost more");
+    let performance = &report["performance"];
+    assert_eq!(performance["current"]["number_of_rows"], 150, "the rows with feedback");
+    assert_eq!(performance["windows"].as_array().unwrap().len(), 1, "one hour");
+    assert_eq!(report["target_drift"]["column_name"], "charges");
+
+    // A window with nothing in it, and the logs of another model version.
+    let empty = failure(&mlship(
+        dir.path(),
+        &["monitor", "--model", "ins.mlship", "--logs", "logs", "--until", "2001-01-01T00:00:00Z", "--no-track"],
+    ));
+    assert!(empty.contains("an empty window"), "{empty}");
+    ok(&mlship(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "insurance",
+            "--target",
+            "charges",
+            "--session-id",
+            "7",
+            "--model",
+            "lr",
+            "--save",
+            "other",
+            "--no-track",
+        ],
+    ));
+    let other = failure(&mlship(dir.path(), &["monitor", "--model", "other.mlship", "--logs", "logs", "--no-track"]));
+    assert!(other.contains("scored by this model") && other.contains("(300 rows)"), "{other}");
+    let bad_time =
+        failure(&mlship(dir.path(), &["monitor", "--model", "ins.mlship", "--logs", "logs", "--since", "yesterday"]));
+    assert!(bad_time.contains("\"yesterday\""), "{bad_time}");
+}
