@@ -12,7 +12,10 @@
 # MLSHIP_STORE (the tracking store: a folder, or postgres://… for a team;
 # default $OUT/store), REGISTRY (localhost:5001), MLSHIP (mlship on PATH),
 # BINARY (the mlship put in the image; defaults to $MLSHIP), OUT (ci-out),
-# PROMOTE (1: point `production` at the new version once it is pushed).
+# PROMOTE (1: point `production` at the new version once it is pushed),
+# TRAIN_DATA (insurance: the bundled data; a CSV of recent labelled rows when
+# retraining), LIVE_R2 (when set, by examples/monitor-retrain.sh: production's
+# R2 on live traffic; the candidate must beat it instead of production's hold-out).
 set -euo pipefail
 MLSHIP=${MLSHIP:-mlship}
 BINARY=${BINARY:-$(command -v "$MLSHIP")}
@@ -22,12 +25,14 @@ MAX_R2_DROP=${MAX_R2_DROP:-0.005}
 MODEL_NAME=${MODEL_NAME:-insurance}
 REGISTRY=${REGISTRY:-localhost:5001}
 PROMOTE=${PROMOTE:-1}
+TRAIN_DATA=${TRAIN_DATA:-insurance}
+LIVE_R2=${LIVE_R2:-}
 export MLSHIP_STORE=${MLSHIP_STORE:-$OUT/store}
 mkdir -p "$OUT"
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$@"; }
 
 echo "== train"
-"$MLSHIP" train --data insurance --target charges --session-id 123 --normalize --polynomial-features \
+"$MLSHIP" train --data "$TRAIN_DATA" --target charges --session-id 123 --normalize --polynomial-features \
   --bin-numeric-features age,bmi --model lr --experiment "$MODEL_NAME" --tag "commit=${GITHUB_SHA:-local}" \
   --json > "$OUT/candidate.json"
 r2=$(json "$OUT/candidate.json" "['holdout']['R2']")
@@ -36,7 +41,12 @@ echo "run $run: hold-out R2 $r2"
 
 echo "== gate"
 python3 -c "import sys; r2, floor = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if r2 >= floor else f'hold-out R2 {r2:.4f} is below the floor {floor}')" "$r2" "$MIN_R2"
-if "$MLSHIP" inspect "$MODEL_NAME@production" --json > "$OUT/production.json" 2> "$OUT/production.err"; then
+if [ -n "$LIVE_R2" ]; then
+  # Retraining after drift: production's hold-out no longer describes the traffic; its live R2 does.
+  python3 -c "import sys; c, p = map(float, sys.argv[1:]); sys.exit(0 if c > p else f'candidate R2 {c:.4f} does not beat production live R2 {p:.4f}')" \
+    "$r2" "$LIVE_R2"
+  echo "beats $MODEL_NAME@production on live traffic (R2 $LIVE_R2)"
+elif "$MLSHIP" inspect "$MODEL_NAME@production" --json > "$OUT/production.json" 2> "$OUT/production.err"; then
   production=$(json "$OUT/production.json" "['metrics']['holdout']['R2']")
   python3 -c "import sys; c, p, d = map(float, sys.argv[1:]); sys.exit(0 if c >= p - d else f'candidate R2 {c:.4f} is worse than production {p:.4f}')" \
     "$r2" "$production" "$MAX_R2_DROP"

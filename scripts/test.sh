@@ -163,6 +163,9 @@ label() { docker inspect -f "{{index .Config.Labels \"$1\"}}" "localhost:$open_p
 docker rmi "localhost:$open_port/insurance:2" > /dev/null
 echo "gated, registered versions 1 and 2, images pushed from insurance@staging (labelled version 2), production → 2"
 
+echo "== the loop closed (examples/monitor-retrain.sh): serve production with logs, shifted traffic and feedback, drift found, retrained, gated on live R2, promoted; the server follows"
+MLSHIP="$release" REGISTRY="localhost:$open_port" STORE="$ci/store" WORK="$work/loop" bash scripts/e2e_loop.sh
+
 echo "== three replicas behind nginx: one killed under load, then a rolling update to a new model under load"
 MLSHIP=target/debug/mlship RELEASE="$release" REGISTRY="localhost:$open_port" WORK="$work/replicas" bash scripts/e2e_replicas.sh
 

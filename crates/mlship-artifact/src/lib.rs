@@ -248,7 +248,9 @@ impl Artifact {
         Self::from_bytes_with_digest(bytes, shown).map(|(artifact, _)| artifact)
     }
 
-    fn from_bytes_with_digest(bytes: &[u8], shown: &str) -> Result<(Self, String), ArtifactError> {
+    /// Reads and verifies a model file in memory, with its payload's sha256 (what identifies the model,
+    /// whatever file or registry version holds it).
+    pub fn from_bytes_with_digest(bytes: &[u8], shown: &str) -> Result<(Self, String), ArtifactError> {
         let path = shown.to_string();
         let newline =
             bytes.iter().position(|&b| b == b'\n').ok_or(ArtifactError::NotAnArtifact { path: path.clone() })?;

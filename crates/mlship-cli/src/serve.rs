@@ -201,9 +201,10 @@ fn load_version(
     flags: &ServerFlags,
 ) -> Result<ServedModel> {
     let bytes = store.version_bytes(version)?;
-    let artifact = Artifact::from_bytes(&bytes, &version.artifact_path)?;
+    // The payload's sha256, as for a model file: inference logs name the model by it, whatever holds it.
+    let (artifact, digest) = Artifact::from_bytes_with_digest(&bytes, &version.artifact_path)?;
     let name = flags.name.clone().or_else(|| Some(version.model.clone()));
-    Ok(ServedModel::new(artifact, &version.artifact_sha256, name, flags.label.clone())
+    Ok(ServedModel::new(artifact, &digest, name, flags.label.clone())
         .from_registry(version.version, reference.to_string()))
 }
 
