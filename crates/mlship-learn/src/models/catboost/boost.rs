@@ -299,7 +299,7 @@ pub(crate) fn boost(
         let model_left = ((n as f64).ln() - iteration as f64 * options.learning_rate).exp();
         let score_deviation = options.random_strength * derivative_deviation * model_left / (1.0 + model_left);
 
-        sample.refill(columns, &n_bins, &weighted_der, &weights);
+        sample.refill(columns, &n_bins, options.depth, &weighted_der, &weights);
         let (features, split_borders) =
             grow_structure(options, &splittable, &n_bins, &mut sample, &mut random, l2, score_deviation)?;
         // Every row's leaf, from the chosen splits (leaf estimation uses all rows).

@@ -8,9 +8,9 @@
 //! derivatives (for the next step). They are taken in one pass: for Logloss
 //! one `exp(-|a|)` per row gives both the sigmoid and the softplus, so a
 //! step costs one transcendental pair per row rather than a pass for the
-//! loss and another for the derivatives. The per-row values are computed on
-//! every core into buffers and then summed in row order on one, so the sums
-//! (and the fit) are the same whatever the thread count.
+//! loss and another for the derivatives. On large sets the per-row values
+//! are computed on every core into buffers and then summed in row order on
+//! one, so the sums (and the fit) are the same whatever the thread count.
 
 use super::boost::{BoostOptions, Loss};
 
@@ -65,11 +65,16 @@ fn logloss_at(a: f64, target: f64) -> (f64, f64, f64) {
     (softplus - target * a, target - probability, probability * (1.0 - probability))
 }
 
-/// Rows per task of the parallel Logloss pass (and the least for a second thread).
-const PASS_BLOCK: usize = 4096;
+/// Rows from which a Logloss pass runs on every core. Below, the pass (some
+/// 0.5 ms for 20,000 rows) is too short for a fork and join per Newton
+/// step to pay: on a shared 2-core machine a 19,000-row fit spent more CPU
+/// and more wall time on two threads than on one, every pass waiting for
+/// the slower thread; and `compare` already fits folds in parallel.
+const PARALLEL_ROWS: usize = 65_536;
 
-/// The Logloss evaluation at `approx + delta[leaf]`: per-row values on
-/// every core, then summed in row order.
+/// The Logloss evaluation at `approx + delta[leaf]`, the sums in row order.
+/// On one core in one pass; on several, the per-row values are computed on
+/// every core into `scratch` and then summed on one (the same sums).
 fn evaluate_logloss(
     y: &[f64],
     approx: &[f64],
@@ -79,6 +84,17 @@ fn evaluate_logloss(
     scratch: &mut LeafScratch,
 ) -> Evaluation {
     let n = y.len();
+    let mut evaluation = Evaluation { loss: 0.0, gradient: vec![0.0; n_leaves], hessian: vec![0.0; n_leaves] };
+    let threads = if n < PARALLEL_ROWS { 1 } else { crate::models::hist::n_threads(2) };
+    if threads <= 1 {
+        for ((&a, &target), &leaf) in approx.iter().zip(y).zip(leaf_of_row) {
+            let (l, d, h) = logloss_at(a + delta[leaf as usize], target);
+            evaluation.loss += l;
+            evaluation.gradient[leaf as usize] += d;
+            evaluation.hessian[leaf as usize] += h;
+        }
+        return evaluation;
+    }
     for buffer in [&mut scratch.loss, &mut scratch.der, &mut scratch.hess] {
         buffer.resize(n, 0.0);
     }
@@ -88,24 +104,18 @@ fn evaluate_logloss(
             (*l, *d, *h) = logloss_at(approx[row] + delta[leaf_of_row[row] as usize], y[row]);
         }
     };
-    let threads = if n < 2 * PASS_BLOCK { 1 } else { crate::models::hist::n_threads(n.div_ceil(PASS_BLOCK)) };
-    if threads <= 1 {
-        rows(0, &mut scratch.loss, &mut scratch.der, &mut scratch.hess);
-    } else {
-        let per_thread = n.div_ceil(threads);
-        let rows = &rows;
-        std::thread::scope(|scope| {
-            let parts = scratch
-                .loss
-                .chunks_mut(per_thread)
-                .zip(scratch.der.chunks_mut(per_thread))
-                .zip(scratch.hess.chunks_mut(per_thread));
-            for (part, ((loss, der), hess)) in parts.enumerate() {
-                scope.spawn(move || rows(part * per_thread, loss, der, hess));
-            }
-        });
-    }
-    let mut evaluation = Evaluation { loss: 0.0, gradient: vec![0.0; n_leaves], hessian: vec![0.0; n_leaves] };
+    let per_thread = n.div_ceil(threads);
+    let rows = &rows;
+    std::thread::scope(|scope| {
+        let parts = scratch
+            .loss
+            .chunks_mut(per_thread)
+            .zip(scratch.der.chunks_mut(per_thread))
+            .zip(scratch.hess.chunks_mut(per_thread));
+        for (part, ((loss, der), hess)) in parts.enumerate() {
+            scope.spawn(move || rows(part * per_thread, loss, der, hess));
+        }
+    });
     for (((&leaf, &l), &d), &h) in leaf_of_row.iter().zip(&scratch.loss).zip(&scratch.der).zip(&scratch.hess) {
         evaluation.loss += l;
         evaluation.gradient[leaf as usize] += d;

@@ -30,8 +30,17 @@ pub(crate) struct Sample {
 
 impl Sample {
     /// Refills the sample from every row's bins, `weight * der` (per
-    /// dimension) and weights; the rows all start in leaf 0.
-    pub(crate) fn refill(&mut self, columns: &[Vec<u8>], n_bins: &[usize], weighted_der: &[Vec<f64>], weights: &[f64]) {
+    /// dimension) and weights; the rows all start in leaf 0. The rows in
+    /// bin order are sorted only for the features a tree of `max_depth`
+    /// levels may score from them.
+    pub(crate) fn refill(
+        &mut self,
+        columns: &[Vec<u8>],
+        n_bins: &[usize],
+        max_depth: usize,
+        weighted_der: &[Vec<f64>],
+        weights: &[f64],
+    ) {
         self.n_rows = weights.len();
         let sampled: Vec<u32> = (0..weights.len() as u32).filter(|&row| weights[row as usize] > 0.0).collect();
         let gather = |out: &mut Vec<f64>, from: &[f64]| {
@@ -55,6 +64,9 @@ impl Sample {
                 continue;
             }
             bins.extend(sampled.iter().map(|&row| column[row as usize]));
+            if !uses_sorted_rows(self.n_rows, 1 << max_depth.saturating_sub(1), n_bins[feature]) {
+                continue;
+            }
             // A stable counting sort: within a bin the rows stay in row order.
             let mut starts = vec![0usize; n_bins[feature] + 1];
             for &bin in bins.iter() {
@@ -204,8 +216,11 @@ impl Level<'_> {
     }
 }
 
-/// Rows times features above which a level's histograms are built on every core.
-const PARALLEL_WORK: usize = 200_000;
+/// Sampled rows times candidate features times dimensions from which a
+/// level's features are scored on every core: below (a 19,000-row fit's
+/// 300,000), a fork and join per level cost more than they saved on a
+/// shared 2-core machine (see `leaves::PARALLEL_ROWS`).
+const PARALLEL_WORK: usize = 2_000_000;
 
 /// The Cosine score of every border from its parts summed over the
 /// approximation's dimensions (CatBoost adds each dimension's leaf terms
@@ -214,10 +229,15 @@ fn cosine(parts: &[(f64, f64)]) -> Vec<f64> {
     parts.iter().map(|&(n, d)| n / (1e-100 + d).sqrt()).collect()
 }
 
+/// Whether a feature of `n_bins` bins is scored over `n_leaves` leaves from
+/// its rows in bin order (their leaves and bins outnumber a quarter of
+/// `n_rows`, the rows before sampling) rather than from its histogram.
+fn uses_sorted_rows(n_rows: usize, n_leaves: usize, n_bins: usize) -> bool {
+    n_rows < 4 * n_leaves * n_bins
+}
+
 /// The scores of every candidate feature's borders at one level; `levels`
-/// holds one state per dimension. A feature whose leaves and bins outnumber
-/// a quarter of `n_rows` (the rows before sampling) is scored from its rows
-/// in bin order, else from its histogram.
+/// holds one state per dimension.
 fn level_scores(
     candidates: &[usize],
     columns: &[Vec<u8>],
@@ -230,7 +250,7 @@ fn level_scores(
     let score_one = |feature: usize, histogram: &mut Vec<(f64, f64)>| {
         let mut total = vec![(0.0, 0.0); n_bins[feature] - 1];
         for level in levels {
-            let parts = if n_rows < 4 * n_leaves * n_bins[feature] {
+            let parts = if uses_sorted_rows(n_rows, n_leaves, n_bins[feature]) {
                 level.parts_from_sorted_rows(&columns[feature], &rows_by_bin[feature], n_bins[feature])
             } else {
                 level.parts_from_histogram(&columns[feature], n_bins[feature], histogram)
