@@ -23,7 +23,8 @@
 //! and the missing ones get probability 0. One class only is an error, as
 //! in CatBoost.
 
-use super::boost::{self, sigmoid, softmax_into, Loss};
+use super::boost::{self, Loss};
+use super::leaves::{sigmoid, softmax_into};
 use super::{bin_columns, bootstrap, check_input, options, prediction_values_change, quantize_columns};
 use super::{ObliviousTree, PARAMS};
 use crate::matrix::Matrix;

@@ -31,7 +31,9 @@
 
 mod boost;
 mod classifier;
+mod leaves;
 mod quantize;
+mod score;
 
 pub use classifier::FittedObliviousClassifier;
 
