@@ -58,6 +58,9 @@ pub struct ServerFlags {
     /// Seconds /readyz answers 503 after SIGTERM or SIGINT, while everything else is still served, before the listener closes
     #[arg(long, default_value_t = 5.0)]
     pub drain_seconds: f64,
+    /// Scored rows kept for live drift gauges on /metrics, compared with the model's reference profile (0 turns live drift off)
+    #[arg(long, value_name = "ROWS", default_value_t = mlship_serve::live::DEFAULT_WINDOW)]
+    pub drift_window: usize,
 }
 
 impl ServerFlags {
@@ -76,6 +79,13 @@ impl ServerFlags {
         if !(self.drain_seconds.is_finite() && (0.0..=3600.0).contains(&self.drain_seconds)) {
             anyhow::bail!("invalid option: --drain-seconds must be 0 to 3600 seconds, got {}", self.drain_seconds);
         }
+        if self.drift_window > mlship_serve::live::MAX_WINDOW {
+            anyhow::bail!(
+                "invalid option: --drift-window must be 0 to {} rows, got {}",
+                mlship_serve::live::MAX_WINDOW,
+                self.drift_window
+            );
+        }
         Ok(ServeConfig {
             host: self.host.clone(),
             port: self.port,
@@ -90,6 +100,7 @@ impl ServerFlags {
             idle_timeout: seconds(self.idle_timeout, "idle-timeout")?.max(request_timeout),
             max_connections: self.max_connections,
             drain_period: Duration::from_secs_f64(self.drain_seconds),
+            drift_window: self.drift_window,
         })
     }
 }

@@ -40,6 +40,7 @@ pub fn score(state: &SharedState, model: &ServedModel, parsed: ParsedInput) -> R
         )));
     }
     state.metrics.record_predictions(&predictions, pipeline.labels.as_ref());
+    state.live.observe(&parsed.table, &predictions);
     Ok(Scored { predictions, warnings: parsed.warnings })
 }
 

@@ -55,6 +55,8 @@ pub struct ServeConfig {
     /// else is still served, so load balancers stop sending before the
     /// listener closes. Zero here; `mlship serve` defaults to 5 s.
     pub drain_period: Duration,
+    /// Scored rows kept for live drift on `/metrics` (0 turns it off).
+    pub drift_window: usize,
 }
 
 impl Default for ServeConfig {
@@ -71,6 +73,7 @@ impl Default for ServeConfig {
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             drain_period: Duration::ZERO,
+            drift_window: crate::live::DEFAULT_WINDOW,
         }
     }
 }
@@ -120,6 +123,7 @@ impl Application {
     /// Serves a model already resolved (e.g. from the registry) and binds the address.
     pub async fn with_model(model: ServedModel, config: ServeConfig) -> Result<Self, ServeError> {
         let state = Arc::new(AppState::new(model, config.body_limit));
+        state.live.configure(&state.model(), config.drift_window);
         let address = format!("{}:{}", config.host, config.port);
         let listener =
             TcpListener::bind(&address).await.map_err(|e| ServeError::Bind { address: address.clone(), source: e })?;

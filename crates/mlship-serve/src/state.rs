@@ -63,6 +63,8 @@ impl ServedModel {
 pub struct AppState {
     model: ArcSwap<ServedModel>,
     pub metrics: Metrics,
+    /// Live drift and performance (issue 14): fed by `api::score`, read on scrape.
+    pub live: Arc<crate::live::LiveSignals>,
     body_limit: usize,
     ready: AtomicBool,
 }
@@ -72,8 +74,10 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     pub fn new(mut model: ServedModel, body_limit: usize) -> Self {
         model.render_documents(body_limit);
-        let metrics = Metrics::new(&model);
-        AppState { model: ArcSwap::from_pointee(model), metrics, body_limit, ready: AtomicBool::new(true) }
+        let mut metrics = Metrics::new(&model);
+        let live = Arc::new(crate::live::LiveSignals::new(&model));
+        metrics.register_collector(live.collector());
+        AppState { model: ArcSwap::from_pointee(model), metrics, live, body_limit, ready: AtomicBool::new(true) }
     }
 
     /// The model now; a request takes it once, so it parses and scores with one model
@@ -86,6 +90,7 @@ impl AppState {
     pub fn replace_model(&self, mut model: ServedModel) {
         model.render_documents(self.body_limit);
         self.metrics.set_model(&model);
+        self.live.set_model(&model);
         self.model.store(Arc::new(model));
     }
 
