@@ -5,9 +5,9 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use mlship_artifact::Artifact;
+use mlship_ship::alerts::{self, AlertSpec};
 use mlship_ship::dockerfile::{dockerfile, dockerignore, MODEL_FILE_NAME};
 use mlship_ship::image::{self, ImageLabels};
-use mlship_ship::alerts::{self, AlertSpec};
 use mlship_ship::manifests::{self, DeploySpec};
 use mlship_ship::registry::{self, Credentials, Reference};
 use std::io::{Read, Write};

@@ -93,7 +93,8 @@ impl ColumnWindow {
                 let map: Vec<u32> =
                     categorical.levels.iter().map(|level| intern(levels, index, level.as_str())).collect();
                 for &code in &categorical.codes {
-                    let code = if code == MISSING_CODE { MISSING } else { map.get(code as usize).copied().unwrap_or(MISSING) };
+                    let code =
+                        if code == MISSING_CODE { MISSING } else { map.get(code as usize).copied().unwrap_or(MISSING) };
                     ring.push(code);
                 }
             }
@@ -418,8 +419,7 @@ mod tests {
 
     fn table(rows: std::ops::Range<usize>, shift: f64, colour: &str) -> (Table, Predictions) {
         let x: Vec<f64> = rows.clone().map(|i| (i % 100) as f64 + shift).collect();
-        let colours: Vec<Option<&str>> =
-            rows.clone().map(|i| Some(if i % 3 == 0 { "red" } else { colour })).collect();
+        let colours: Vec<Option<&str>> = rows.clone().map(|i| Some(if i % 3 == 0 { "red" } else { colour })).collect();
         let predictions = Predictions::Regression(x.iter().map(|v| v * 2.0).collect());
         let table = Table {
             names: vec!["x".to_string(), "colour".to_string()],
@@ -474,8 +474,7 @@ mod tests {
         let (inputs, predictions) = table(0..120, 7.5, "blue");
         monitor.observe(&inputs, &predictions);
         let (last, _) = table(70..120, 7.5, "blue");
-        let current =
-            profile_column("x", last.column("x").expect("x"), ColumnRole::Numeric, None, usize::MAX);
+        let current = profile_column("x", last.column("x").expect("x"), ColumnRole::Numeric, None, usize::MAX);
         let expected = column_drift(500, &profile.columns[0], &current, &DriftOptions::default()).expect("drift");
         assert_eq!(monitor.compute().columns[0], expected);
     }

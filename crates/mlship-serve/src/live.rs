@@ -30,7 +30,6 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
-use prometheus_client::metrics::TypedMetric;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -165,7 +164,12 @@ impl Collector for LiveCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let holdout = self.0.holdout.load();
         let metric = |(name, value): &(String, f64)| (MetricLabels { metric: name.clone() }, *value);
-        family(&mut encoder, "holdout_metric", "The served model's hold-out metrics, by tracking key", holdout.iter().map(metric))?;
+        family(
+            &mut encoder,
+            "holdout_metric",
+            "The served model's hold-out metrics, by tracking key",
+            holdout.iter().map(metric),
+        )?;
         let Some(snapshot) = self.0.snapshot() else { return Ok(()) };
         gauge(&mut encoder, "drift_window_rows", "Rows in the live drift window", snapshot.window_rows as f64)?;
         let scored = snapshot.columns.iter().filter_map(|c| c.drift_score.map(|s| (c, s)));
@@ -192,14 +196,24 @@ impl Collector for LiveCollector {
                 flag(prediction.drift_detected),
             )?;
         }
-        gauge(&mut encoder, "dataset_drift_share", "Share of input columns that drifted on the window", snapshot.drift_share)?;
+        gauge(
+            &mut encoder,
+            "dataset_drift_share",
+            "Share of input columns that drifted on the window",
+            snapshot.drift_share,
+        )?;
         gauge(
             &mut encoder,
             "dataset_drift",
             "1 when at least half the input columns drifted (Evidently's data-set verdict)",
             flag(snapshot.dataset_drift),
         )?;
-        gauge(&mut encoder, "feedback_window_rows", "(prediction, actual) pairs in the live performance window", snapshot.feedback_rows as f64)?;
+        gauge(
+            &mut encoder,
+            "feedback_window_rows",
+            "(prediction, actual) pairs in the live performance window",
+            snapshot.feedback_rows as f64,
+        )?;
         family(
             &mut encoder,
             "live_metric",

@@ -63,7 +63,9 @@ impl AlertSpec {
 
     /// Checks every value, so a bad flag is an error naming it rather than a rule Prometheus rejects.
     pub fn validate(&self) -> Result<(), ShipError> {
-        for (flag, value) in [("drift-for", &self.drift_for), ("alert-for", &self.alert_for), ("rate-window", &self.rate_window)] {
+        for (flag, value) in
+            [("drift-for", &self.drift_for), ("alert-for", &self.alert_for), ("rate-window", &self.rate_window)]
+        {
             check_duration(flag, value)?;
         }
         if !(self.error_rate.is_finite() && self.error_rate > 0.0 && self.error_rate < 1.0) {
@@ -105,7 +107,8 @@ fn check_duration(flag: &str, value: &str) -> Result<(), ShipError> {
             return Err(invalid());
         }
         rest = &rest[digits..];
-        let unit = ["ms", "s", "m", "h", "d", "w", "y"].into_iter().find(|u| rest.starts_with(u)).ok_or_else(invalid)?;
+        let unit =
+            ["ms", "s", "m", "h", "d", "w", "y"].into_iter().find(|u| rest.starts_with(u)).ok_or_else(invalid)?;
         rest = &rest[unit.len()..];
     }
     Ok(())
@@ -131,7 +134,8 @@ pub fn rule_group(name: &str, spec: &AlertSpec) -> Result<Value, ShipError> {
     let w = &spec.rate_window;
     let on = "on(job, instance, metric)";
     let margin = spec.performance_margin;
-    let enough_feedback = format!("and on(job, instance) mlship_feedback_window_rows{{{s}}} >= {}", spec.min_feedback_rows);
+    let enough_feedback =
+        format!("and on(job, instance) mlship_feedback_window_rows{{{s}}} >= {}", spec.min_feedback_rows);
     let performance = format!(
         "(mlship_live_metric{{{s}, metric=~\"{higher}\"}} < {on} (mlship_holdout_metric{{{s}}} - abs(mlship_holdout_metric{{{s}}}) * {margin}) {enough_feedback})\nor\n(mlship_live_metric{{{s}, metric=~\"{lower}\"}} > {on} (mlship_holdout_metric{{{s}}} + abs(mlship_holdout_metric{{{s}}}) * {margin}) {enough_feedback})",
         higher = metric_keys(true),
@@ -249,9 +253,14 @@ mod tests {
     #[test]
     fn the_rules_file_holds_the_four_alerts() {
         let text = rules_file("insurance", &AlertSpec::for_job("insurance")).expect("rules");
-        for alert in ["MlshipDataDrift", "MlshipHighErrorRate", "MlshipHighLatencyP99", "MlshipLivePerformanceBelowHoldout"] {
+        for alert in
+            ["MlshipDataDrift", "MlshipHighErrorRate", "MlshipHighLatencyP99", "MlshipLivePerformanceBelowHoldout"]
+        {
             assert!(text.contains(alert), "{alert} in {text}");
         }
-        assert!(text.contains("mlship_dataset_drift{job=\\\"insurance\\\"}") || text.contains("mlship_dataset_drift{job=\"insurance\"}"));
+        assert!(
+            text.contains("mlship_dataset_drift{job=\\\"insurance\\\"}")
+                || text.contains("mlship_dataset_drift{job=\"insurance\"}")
+        );
     }
 }
