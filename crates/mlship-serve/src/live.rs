@@ -132,14 +132,14 @@ impl LiveSignals {
 #[derive(Debug)]
 struct LiveCollector(Arc<LiveSignals>);
 
-fn gauge(encoder: &mut DescriptorEncoder, name: &str, help: &str, value: f64) -> Result<(), std::fmt::Error> {
+fn gauge(encoder: &mut DescriptorEncoder<'_>, name: &str, help: &str, value: f64) -> Result<(), std::fmt::Error> {
     let gauge = ConstGauge::new(value);
     let metric = encoder.encode_descriptor(name, help, None, gauge.metric_type())?;
     gauge.encode(metric)
 }
 
 fn family<L: EncodeLabelSet + Clone + std::hash::Hash + Eq + std::fmt::Debug>(
-    encoder: &mut DescriptorEncoder,
+    encoder: &mut DescriptorEncoder<'_>,
     name: &str,
     help: &str,
     values: impl IntoIterator<Item = (L, f64)>,
@@ -161,7 +161,7 @@ fn flag(value: bool) -> f64 {
 }
 
 impl Collector for LiveCollector {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let holdout = self.0.holdout.load();
         let metric = |(name, value): &(String, f64)| (MetricLabels { metric: name.clone() }, *value);
         family(
