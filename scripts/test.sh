@@ -15,6 +15,8 @@ command -v htpasswd > /dev/null || need_apt+=(apache2-utils)
 command -v nginx > /dev/null || need_apt+=(nginx-light)
 command -v wrk > /dev/null || need_apt+=(wrk)
 command -v bc > /dev/null || need_apt+=(bc)
+# promtool and a Prometheus server for the alert-rule tests (tests/alerts.rs).
+{ command -v promtool && command -v prometheus; } > /dev/null || need_apt+=(prometheus)
 [ -n "${MLSHIP_TEST_POSTGRES:-}" ] || ls /usr/lib/postgresql/*/bin/postgres > /dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (Debian)"

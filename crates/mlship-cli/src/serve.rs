@@ -76,6 +76,9 @@ pub struct ServerFlags {
     /// Seconds after a prediction that POST /feedback accepts its actual values (later: 410)
     #[arg(long, default_value_t = mlship_serve::DEFAULT_FEEDBACK_MAX_AGE.as_secs_f64(), requires = "log_inferences")]
     pub feedback_max_age: f64,
+    /// Scored rows kept for live drift gauges on /metrics, compared with the model's reference profile (0 turns live drift off)
+    #[arg(long, value_name = "ROWS", default_value_t = mlship_serve::live::DEFAULT_WINDOW)]
+    pub drift_window: usize,
 }
 
 impl ServerFlags {
@@ -110,6 +113,13 @@ impl ServerFlags {
                 })
             }
         };
+        if self.drift_window > mlship_serve::live::MAX_WINDOW {
+            anyhow::bail!(
+                "invalid option: --drift-window must be 0 to {} rows, got {}",
+                mlship_serve::live::MAX_WINDOW,
+                self.drift_window
+            );
+        }
         Ok(ServeConfig {
             host: self.host.clone(),
             port: self.port,
@@ -125,6 +135,7 @@ impl ServerFlags {
             max_connections: self.max_connections,
             drain_period: Duration::from_secs_f64(self.drain_seconds),
             inference_log,
+            drift_window: self.drift_window,
         })
     }
 }

@@ -5,6 +5,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use mlship_artifact::Artifact;
+use mlship_ship::alerts::{self, AlertSpec};
 use mlship_ship::dockerfile::{dockerfile, dockerignore, MODEL_FILE_NAME};
 use mlship_ship::image::{self, ImageLabels};
 use mlship_ship::manifests::{self, DeploySpec};
@@ -88,6 +89,67 @@ pub enum DeployCommand {
         after_help = "Example:\n  mlship deploy compose --image localhost:5001/insurance:1 --replicas 3 > compose.yaml"
     )]
     Compose(ComposeArgs),
+    /// Print a Prometheus rules file with mlship's alerts (drift, error rate, p99 latency, live performance), for a Prometheus without the operator
+    #[command(
+        name = "prometheus-rules",
+        after_help = "Example:\n  mlship deploy prometheus-rules --job insurance > mlship-rules.yaml\n  promtool check rules mlship-rules.yaml"
+    )]
+    PrometheusRules(PrometheusRulesArgs),
+}
+
+/// Thresholds and durations of the alert rules (`--alerts`, `prometheus-rules`).
+#[derive(Args, Debug)]
+pub struct AlertFlags {
+    /// How long the data set must drift (live window, Evidently's verdict) before the drift alert fires
+    #[arg(long, default_value = alerts::DEFAULT_DRIFT_FOR)]
+    pub drift_for: String,
+    /// How long the error-rate, latency and performance conditions must hold before their alerts fire
+    #[arg(long, default_value = alerts::DEFAULT_ALERT_FOR)]
+    pub alert_for: String,
+    /// Range of the rates behind the error-rate and latency alerts
+    #[arg(long, default_value = alerts::DEFAULT_RATE_WINDOW)]
+    pub rate_window: String,
+    /// Share of requests answered 5xx (0 to 1) above which the error-rate alert fires
+    #[arg(long, default_value_t = alerts::DEFAULT_ERROR_RATE)]
+    pub error_rate: f64,
+    /// p99 request latency in seconds above which the latency alert fires
+    #[arg(long, default_value_t = alerts::DEFAULT_LATENCY_P99_SECONDS)]
+    pub latency_p99: f64,
+    /// How much worse than the hold-out a live metric may be, relative to the hold-out value (0.1 = 10 %)
+    #[arg(long, default_value_t = alerts::DEFAULT_PERFORMANCE_MARGIN)]
+    pub performance_margin: f64,
+    /// Feedback pairs the live window needs before the performance alert may fire
+    #[arg(long, default_value_t = alerts::DEFAULT_MIN_FEEDBACK_ROWS)]
+    pub min_feedback_rows: u32,
+    /// The series the rules watch, as PromQL label matchers without braces (default: job="NAME")
+    #[arg(long)]
+    pub alert_selector: Option<String>,
+}
+
+impl AlertFlags {
+    fn spec(&self, job: &str) -> AlertSpec {
+        let mut spec = AlertSpec::for_job(job);
+        if let Some(selector) = &self.alert_selector {
+            spec.selector = selector.clone();
+        }
+        spec.drift_for = self.drift_for.clone();
+        spec.alert_for = self.alert_for.clone();
+        spec.rate_window = self.rate_window.clone();
+        spec.error_rate = self.error_rate;
+        spec.latency_p99_seconds = self.latency_p99;
+        spec.performance_margin = self.performance_margin;
+        spec.min_feedback_rows = self.min_feedback_rows;
+        spec
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct PrometheusRulesArgs {
+    /// The scrape job the model's series carry (the rules select job="JOB" unless --alert-selector says otherwise)
+    #[arg(long)]
+    pub job: String,
+    #[command(flatten)]
+    pub alerts: AlertFlags,
 }
 
 #[derive(Args, Debug)]
@@ -137,6 +199,11 @@ pub struct KubernetesArgs {
     /// ClusterIP, NodePort or LoadBalancer
     #[arg(long, default_value = "ClusterIP")]
     pub service_type: String,
+    /// Also print a ServiceMonitor and a PrometheusRule (Prometheus Operator) with mlship's alerts
+    #[arg(long)]
+    pub alerts: bool,
+    #[command(flatten)]
+    pub alert_flags: AlertFlags,
 }
 
 #[derive(Args, Debug)]
@@ -305,8 +372,15 @@ pub fn deploy(command: DeployCommand) -> Result<()> {
             spec.cpu_request = args.cpu_request;
             spec.memory_request = args.memory_request;
             spec.service_type = args.service_type;
-            manifests::kubernetes(&spec)?
+            let mut text = manifests::kubernetes(&spec)?;
+            if args.alerts {
+                // Under the operator the job label is the Service's name.
+                let resources = alerts::operator_resources(&spec, &args.alert_flags.spec(&spec.name))?;
+                text = format!("{text}---\n{}", mlship_ship::yaml::to_yaml_documents(&resources));
+            }
+            text
         }
+        DeployCommand::PrometheusRules(args) => alerts::rules_file(&args.job, &args.alerts.spec(&args.job))?,
         DeployCommand::Compose(args) => {
             let mut spec = spec(&args.common)?;
             spec.replicas = args.replicas;

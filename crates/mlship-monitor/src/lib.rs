@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod drift;
+pub mod live;
 pub mod logs;
 pub mod profile;
 pub mod report;

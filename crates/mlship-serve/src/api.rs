@@ -48,6 +48,7 @@ pub fn score(
         )));
     }
     state.metrics.record_predictions(&predictions, pipeline.labels.as_ref());
+    state.live.observe(&parsed.table, &predictions);
     if let Some(log) = state.inference_log() {
         log.scored(request_id, model.clone(), parsed.table, &predictions);
     }

@@ -58,6 +58,8 @@ pub struct ServeConfig {
     pub drain_period: Duration,
     /// Where and how to log every scored row (`--log-inferences`); none by default.
     pub inference_log: Option<InferenceLogConfig>,
+    /// Scored rows kept for live drift on `/metrics` (0 turns it off).
+    pub drift_window: usize,
 }
 
 impl Default for ServeConfig {
@@ -75,6 +77,7 @@ impl Default for ServeConfig {
             max_connections: 1024,
             drain_period: Duration::ZERO,
             inference_log: None,
+            drift_window: crate::live::DEFAULT_WINDOW,
         }
     }
 }
@@ -126,6 +129,7 @@ impl Application {
     /// Serves a model already resolved (e.g. from the registry) and binds the address.
     pub async fn with_model(model: ServedModel, config: ServeConfig) -> Result<Self, ServeError> {
         let state = Arc::new(AppState::new(model, config.body_limit, config.inference_log.clone())?);
+        state.live.configure(&state.model(), config.drift_window);
         let address = format!("{}:{}", config.host, config.port);
         let listener =
             TcpListener::bind(&address).await.map_err(|e| ServeError::Bind { address: address.clone(), source: e })?;

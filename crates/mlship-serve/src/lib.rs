@@ -17,6 +17,8 @@ mod input;
 mod json_input;
 // Public for `mlship ui`, which serves its pages through the same loop.
 pub mod listen;
+// Live drift and performance gauges (issue 14).
+pub mod live;
 mod metrics;
 mod openapi;
 mod panic;

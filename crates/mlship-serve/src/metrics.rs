@@ -146,6 +146,11 @@ impl Metrics {
         }
     }
 
+    /// Live drift gauges computed on scrape (`live.rs`).
+    pub fn register_collector(&mut self, collector: Box<dyn prometheus_client::collector::Collector>) {
+        self.registry.register_collector(collector);
+    }
+
     pub fn encode(&self) -> String {
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {

@@ -67,6 +67,8 @@ impl ServedModel {
 pub struct AppState {
     model: ArcSwap<ServedModel>,
     pub metrics: Metrics,
+    /// Live drift and performance (issue 14): fed by `api::score`, read on scrape.
+    pub live: Arc<crate::live::LiveSignals>,
     body_limit: usize,
     ready: AtomicBool,
     inference_log: Option<InferenceLog>,
@@ -83,11 +85,14 @@ impl AppState {
         log: Option<InferenceLogConfig>,
     ) -> Result<Self, InferenceLogError> {
         model.render_documents(body_limit, log.is_some());
-        let metrics = Metrics::new(&model);
+        let mut metrics = Metrics::new(&model);
+        let live = Arc::new(crate::live::LiveSignals::new(&model));
+        metrics.register_collector(live.collector());
         let inference_log = log.map(|config| InferenceLog::start(config, metrics.log.clone())).transpose()?;
         Ok(AppState {
             model: ArcSwap::from_pointee(model),
             metrics,
+            live,
             body_limit,
             ready: AtomicBool::new(true),
             inference_log,
@@ -116,6 +121,7 @@ impl AppState {
     pub fn replace_model(&self, mut model: ServedModel) {
         model.render_documents(self.body_limit, self.inference_log.is_some());
         self.metrics.set_model(&model);
+        self.live.set_model(&model);
         self.model.store(Arc::new(model));
     }
 

@@ -7,6 +7,7 @@
 // Only the binary may hold unsafe code (its SIGPIPE reset); a library never.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod dockerfile;
 pub mod elf;
 pub mod image;

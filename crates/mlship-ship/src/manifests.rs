@@ -105,7 +105,7 @@ impl DeploySpec {
         Ok(())
     }
 
-    fn labels(&self) -> Value {
+    pub(crate) fn labels(&self) -> Value {
         json!({ "app.kubernetes.io/name": self.name, "app.kubernetes.io/managed-by": "mlship" })
     }
 
