@@ -324,6 +324,12 @@ fn inference_logs_and_feedback_are_monitored() {
     assert!(response.starts_with("HTTP/1.1 2"), "{response}");
     let unknown = http(&address, "POST /feedback", "fb-2", r#"{"request_id": "never-seen", "actual": 1.0}"#);
     assert!(unknown.starts_with("HTTP/1.1 404") && unknown.contains("never-seen"), "{unknown}");
+    // The feedback also feeds the live gauges, next to the hold-out ones, and the live drift sees the shift.
+    let metrics = http(&address, "GET /metrics", "m-1", "");
+    assert!(metrics.contains("mlship_feedback_window_rows 150"), "{metrics}");
+    assert!(metrics.contains("mlship_live_metric{metric=\"r2\"}"), "{metrics}");
+    assert!(metrics.contains("mlship_holdout_metric{metric=\"r2\"}"), "{metrics}");
+    assert!(metrics.contains("mlship_dataset_drift 1"), "{metrics}");
     std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(child.wait().unwrap().success());
 

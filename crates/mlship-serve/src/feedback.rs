@@ -17,6 +17,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use mlship_learn::ClassLabel;
+use mlship_monitor::live::Outcome;
 use mlship_monitor::logs::FeedbackRecord;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
@@ -40,8 +41,13 @@ pub enum Seen {
     },
 }
 
+/// Predictions kept per request for live performance: the first rows only, so
+/// memory stays bounded by the id count (a batch's other rows are still logged
+/// with their feedback, for `mlship monitor`).
+pub const PREDICTIONS_KEPT: usize = 16;
+
 struct Remembered {
-    ids: HashMap<Arc<str>, (Instant, usize)>,
+    ids: HashMap<Arc<str>, (Instant, usize, Arc<[Outcome]>)>,
     order: VecDeque<(Arc<str>, Instant)>,
 }
 
@@ -65,17 +71,19 @@ impl RecentRequests {
         }
     }
 
-    /// Remembers `id`, scored now with `rows` rows (a reused id is renewed).
-    pub fn remember(&self, id: &str, rows: usize) {
+    /// Remembers `id`, scored now with `rows` rows whose first predictions are
+    /// `predictions` (a reused id is renewed).
+    pub fn remember(&self, id: &str, rows: usize, predictions: &[Outcome]) {
         let Ok(mut inner) = self.inner.lock() else { return };
         let now = Instant::now();
         let id: Arc<str> = Arc::from(id);
-        inner.ids.insert(id.clone(), (now, rows));
+        let kept: Arc<[Outcome]> = predictions.iter().take(PREDICTIONS_KEPT).copied().collect();
+        inner.ids.insert(id.clone(), (now, rows, kept));
         inner.order.push_back((id, now));
         while inner.order.len() > self.capacity {
             if let Some((old, at)) = inner.order.pop_front() {
                 // A renewed id has a newer time in the map: keep it.
-                if inner.ids.get(&old).is_some_and(|(seen, _)| *seen == at) {
+                if inner.ids.get(&old).is_some_and(|(seen, _, _)| *seen == at) {
                     inner.ids.remove(&old);
                 }
             }
@@ -87,9 +95,15 @@ impl RecentRequests {
         let Ok(inner) = self.inner.lock() else { return Seen::Unknown };
         match inner.ids.get(id) {
             None => Seen::Unknown,
-            Some((at, _)) if at.elapsed() > self.max_age => Seen::Expired,
-            Some((_, rows)) => Seen::Recent { rows: *rows },
+            Some((at, _, _)) if at.elapsed() > self.max_age => Seen::Expired,
+            Some((_, rows, _)) => Seen::Recent { rows: *rows },
         }
+    }
+
+    /// The prediction served for `row` of request `id`, when it is still kept.
+    pub fn prediction(&self, id: &str, row: usize) -> Option<Outcome> {
+        let inner = self.inner.lock().ok()?;
+        inner.ids.get(id).and_then(|(_, _, kept)| kept.get(row).copied())
     }
 
     /// How many ids are remembered at most.
@@ -288,13 +302,38 @@ pub async fn feedback(
         })
         .collect();
     let accepted = records.len();
+    // (prediction, actual) pairs for the live performance gauges, before the records move to the writer.
+    let pairs: Vec<(Outcome, Outcome)> = records
+        .iter()
+        .filter_map(|r| {
+            let prediction = log.recent.prediction(&r.request_id, r.row as usize)?;
+            Some((prediction, outcome(&r.actual, model.artifact.pipeline.labels.as_ref())?))
+        })
+        .collect();
     if let Err(reason) = log.feedback(records) {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the inference log cannot take feedback now ({reason}); no feedback was recorded, retry later"),
         ));
     }
+    for (prediction, actual) in pairs {
+        state.live.record_actual(prediction, actual);
+    }
     Ok(Json(json!({ "accepted": accepted })))
+}
+
+/// A checked actual as the live metrics read it: the number, or the class code.
+fn outcome(actual: &Value, labels: Option<&mlship_learn::LabelEncoding>) -> Option<Outcome> {
+    match labels {
+        None => actual.as_f64().map(Outcome::Number),
+        Some(labels) => {
+            let text = match actual {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            labels.code_of_text(&text).ok().map(Outcome::Class)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -304,17 +343,17 @@ mod tests {
     #[test]
     fn ids_are_remembered_up_to_the_count_and_age() {
         let recent = RecentRequests::new(2, Duration::from_secs(3600));
-        recent.remember("a", 1);
-        recent.remember("b", 3);
+        recent.remember("a", 1, &[]);
+        recent.remember("b", 3, &[Outcome::Number(1.0), Outcome::Number(2.0)]);
         assert_eq!(recent.seen("b"), Seen::Recent { rows: 3 });
-        recent.remember("a", 2);
-        recent.remember("c", 1);
+        recent.remember("a", 2, &[]);
+        recent.remember("c", 1, &[]);
         // "b" is the oldest now that "a" was renewed.
         assert_eq!(recent.seen("b"), Seen::Unknown);
         assert_eq!(recent.seen("a"), Seen::Recent { rows: 2 });
         assert_eq!(recent.seen("c"), Seen::Recent { rows: 1 });
         let expiring = RecentRequests::new(10, Duration::ZERO);
-        expiring.remember("old", 1);
+        expiring.remember("old", 1, &[]);
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(expiring.seen("old"), Seen::Expired);
     }

@@ -17,12 +17,13 @@
 //! members finished before the server exits.
 
 use crate::api::label_json;
-use crate::feedback::RecentRequests;
+use crate::feedback::{RecentRequests, PREDICTIONS_KEPT};
 use crate::state::ServedModel;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use mlship_data::{Column, Table};
 use mlship_learn::Predictions;
+use mlship_monitor::live::Outcome;
 use mlship_monitor::logs::{FeedbackRecord, InferenceRecord, FEEDBACK_PREFIX, INFERENCE_PREFIX, LOG_SUFFIX};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -253,7 +254,15 @@ impl InferenceLog {
     /// feedback; never fails the request (a drop is counted and logged).
     pub fn scored(&self, request_id: &str, model: Arc<ServedModel>, table: Table, predictions: &Predictions) {
         let rows = predictions.len();
-        self.recent.remember(request_id, rows);
+        let outcomes: Vec<Outcome> = match predictions {
+            Predictions::Regression(values) => {
+                values.iter().take(PREDICTIONS_KEPT).map(|&v| Outcome::Number(v)).collect()
+            }
+            Predictions::Classification(classes) => {
+                classes.codes.iter().take(PREDICTIONS_KEPT).map(|&c| Outcome::Class(c)).collect()
+            }
+        };
+        self.recent.remember(request_id, rows, &outcomes);
         let message = Message::Scored(ScoredRows {
             time: SystemTime::now(),
             request_id: request_id.to_string(),
