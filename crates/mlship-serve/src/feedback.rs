@@ -46,8 +46,18 @@ pub enum Seen {
 /// with their feedback, for `mlship monitor`).
 pub const PREDICTIONS_KEPT: usize = 16;
 
+/// What is kept of one scored request.
+struct Scored {
+    /// When it was scored.
+    at: Instant,
+    /// Its row count.
+    rows: usize,
+    /// The predictions of its first rows.
+    predictions: Arc<[Outcome]>,
+}
+
 struct Remembered {
-    ids: HashMap<Arc<str>, (Instant, usize, Arc<[Outcome]>)>,
+    ids: HashMap<Arc<str>, Scored>,
     order: VecDeque<(Arc<str>, Instant)>,
 }
 
@@ -78,12 +88,12 @@ impl RecentRequests {
         let now = Instant::now();
         let id: Arc<str> = Arc::from(id);
         let kept: Arc<[Outcome]> = predictions.iter().take(PREDICTIONS_KEPT).copied().collect();
-        inner.ids.insert(id.clone(), (now, rows, kept));
+        inner.ids.insert(id.clone(), Scored { at: now, rows, predictions: kept });
         inner.order.push_back((id, now));
         while inner.order.len() > self.capacity {
             if let Some((old, at)) = inner.order.pop_front() {
                 // A renewed id has a newer time in the map: keep it.
-                if inner.ids.get(&old).is_some_and(|(seen, _, _)| *seen == at) {
+                if inner.ids.get(&old).is_some_and(|scored| scored.at == at) {
                     inner.ids.remove(&old);
                 }
             }
@@ -95,15 +105,15 @@ impl RecentRequests {
         let Ok(inner) = self.inner.lock() else { return Seen::Unknown };
         match inner.ids.get(id) {
             None => Seen::Unknown,
-            Some((at, _, _)) if at.elapsed() > self.max_age => Seen::Expired,
-            Some((_, rows, _)) => Seen::Recent { rows: *rows },
+            Some(scored) if scored.at.elapsed() > self.max_age => Seen::Expired,
+            Some(scored) => Seen::Recent { rows: scored.rows },
         }
     }
 
     /// The prediction served for `row` of request `id`, when it is still kept.
     pub fn prediction(&self, id: &str, row: usize) -> Option<Outcome> {
         let inner = self.inner.lock().ok()?;
-        inner.ids.get(id).and_then(|(_, _, kept)| kept.get(row).copied())
+        inner.ids.get(id).and_then(|scored| scored.predictions.get(row).copied())
     }
 
     /// How many ids are remembered at most.

@@ -237,6 +237,7 @@ fn churn_artifact(dir: &Path) -> PathBuf {
             holdout: evaluation.holdout,
         },
         data: DataFingerprint { source: csv.into(), sha256: "0".repeat(64), n_bytes: 0, n_rows: 700, n_cols: 6 },
+        profile: None,
     };
     let path = dir.join("churn_lr.mlship");
     artifact.save(&path).unwrap();
