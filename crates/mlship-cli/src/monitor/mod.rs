@@ -13,7 +13,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use mlship_artifact::Artifact;
 use mlship_data::{Column, CsvOptions};
-use mlship_learn::FittedPipeline;
+use mlship_learn::{FittedPipeline, Predictions};
 use mlship_monitor::drift::{column_drift, data_drift, ColumnDrift, DriftOptions, DEFAULT_DRIFT_SHARE};
 use mlship_monitor::profile::{numeric_profile, profile_table, ColumnProfile, ReferenceProfile};
 use mlship_monitor::report::{DataInfo, MetricSet, ModelInfo, MonitorReport, Performance};
@@ -151,6 +151,43 @@ struct Side {
     notices: Vec<String>,
 }
 
+/// Rows the model scores at once: the transformed matrix of a batch (the
+/// one-hot and polynomial features) is what would otherwise grow with the file.
+const PREDICT_BATCH_ROWS: usize = 16_384;
+
+/// The pipeline's predictions for every row of `table`, `batch` rows at a time.
+fn predict_in_batches(pipeline: &FittedPipeline, table: &mlship_data::Table, batch: usize) -> Result<Predictions> {
+    let n = table.n_rows();
+    if n <= batch {
+        return Ok(pipeline.predict(table)?);
+    }
+    let mut all: Option<Predictions> = None;
+    for start in (0..n).step_by(batch) {
+        let rows: Vec<usize> = (start..(start + batch).min(n)).collect();
+        let part = pipeline.predict(&table.take_rows(&rows))?;
+        all = Some(match (all, part) {
+            (None, part) => part,
+            (Some(Predictions::Regression(mut values)), Predictions::Regression(more)) => {
+                values.extend(more);
+                Predictions::Regression(values)
+            }
+            (Some(Predictions::Classification(mut classes)), Predictions::Classification(more)) => {
+                classes.codes.extend(more.codes);
+                classes.probabilities = match (classes.probabilities, more.probabilities) {
+                    (Some(mut p), Some(q)) => {
+                        p.extend(q);
+                        Some(p)
+                    }
+                    _ => None,
+                };
+                Predictions::Classification(classes)
+            }
+            _ => bail!("the model changed task between two batches"),
+        });
+    }
+    all.ok_or_else(|| anyhow!("no rows to predict"))
+}
+
 /// Reads a data file and profiles it whole (no sketch: current data and a
 /// reference file are compared exactly), with the model's predictions.
 fn profile_file(path: &Path, pipeline: &FittedPipeline, delimiter: &str) -> Result<Side> {
@@ -164,7 +201,7 @@ fn profile_file(path: &Path, pipeline: &FittedPipeline, delimiter: &str) -> Resu
     let columns = profile_table(&data.table, &profile::roles(pipeline), None, usize::MAX).map_err(|e| anyhow!(e))?;
     let mut notices = Vec::new();
     let predictions = if data.changed_type.is_empty() {
-        match pipeline.predict(&data.table) {
+        match predict_in_batches(pipeline, &data.table, PREDICT_BATCH_ROWS) {
             Ok(predictions) => Some(predictions),
             Err(error) => {
                 notices.push(format!("predictions not computed: {error}"));
@@ -557,4 +594,19 @@ pub fn run(args: MonitorArgs) -> Result<bool> {
         print_table(&report, &args.report);
     }
     Ok(args.fail_on_drift && report.data_drift.dataset_drift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batched_predictions_are_the_whole_tables() {
+        let data = mlship_testkit::seed::insurance();
+        let spec = mlship_testkit::seed::spec();
+        let fit = spec.fit(&data.table, &data.kinds, "charges", &data.y, None).expect("the seed pipeline fits");
+        let whole = fit.pipeline.predict(&data.table).expect("predicts");
+        let batched = predict_in_batches(&fit.pipeline, &data.table, 100).expect("predicts in batches");
+        assert_eq!(batched, whole);
+    }
 }
