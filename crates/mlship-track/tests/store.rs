@@ -454,6 +454,11 @@ async fn stored_paths_cannot_leave_the_artifact_folder(store: &Store) {
     }
 }
 
+/// Every migration's version, once each: what a store opened any number of times at once must hold.
+fn every_migration() -> Vec<i64> {
+    mlship_track::migrate::MIGRATIONS.iter().map(|m| m.version).collect()
+}
+
 /// Opens `location` from eight tasks at once and returns the migrations the store then holds.
 async fn open_eight_at_once(location: &StoreLocation) -> Vec<i64> {
     let opens: Vec<_> = (0..8)
@@ -466,11 +471,14 @@ async fn open_eight_at_once(location: &StoreLocation) -> Vec<i64> {
         open.await.unwrap().unwrap();
     }
     let mut connection = sqlx::AnyConnection::connect(&location.url).await.unwrap();
-    sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut connection).await.unwrap()
+    sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut connection)
+        .await
+        .unwrap()
 }
 
 async fn migrations_apply_once_when_stores_open_together(store: &Store) {
-    assert_eq!(open_eight_at_once(&store.location).await, [1, 2]);
+    assert_eq!(open_eight_at_once(&store.location).await, every_migration());
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
 }
 
@@ -480,7 +488,7 @@ async fn a_new_sqlite_store_opened_eight_times_at_once_is_migrated_once() {
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(dir.path().join("fresh").to_str().unwrap(), None).unwrap();
-    assert_eq!(open_eight_at_once(&location).await, [1, 2]);
+    assert_eq!(open_eight_at_once(&location).await, every_migration());
     let mut connection = sqlx::AnyConnection::connect(&location.url).await.unwrap();
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut connection).await.unwrap();
     assert_eq!(mode, "wal");
@@ -492,5 +500,5 @@ async fn a_new_postgres_store_opened_eight_times_at_once_is_migrated_once() {
     let Some(url) = postgres_database().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let location = StoreLocation::parse(&url, Some(&dir.path().join("artifacts"))).unwrap();
-    assert_eq!(open_eight_at_once(&location).await, [1, 2]);
+    assert_eq!(open_eight_at_once(&location).await, every_migration());
 }
