@@ -31,21 +31,23 @@ pub struct Logged {
 /// `24h`, `30m`, `7d`, `90s` ago, or an RFC 3339 time (or its prefix) as given.
 pub fn resolve_time(text: &str) -> Result<String> {
     let text = text.trim();
-    let unit = text.chars().last().unwrap_or(' ');
-    let multiplier = match unit {
-        's' => Some(1),
-        'm' => Some(60),
-        'h' => Some(3_600),
-        'd' => Some(86_400),
-        _ => None,
-    };
-    if let (Some(multiplier), Ok(amount)) = (multiplier, text[..text.len() - 1].parse::<i64>()) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let t = mlship_data::date::UtcTime::from_unix_seconds(now - amount * multiplier);
-        // Milliseconds as the logs write them, so the text comparison is exact.
-        return Ok(format!("{}T{:02}:{:02}:{:02}.000Z", t.date.iso(), t.hour, t.minute, t.second));
+    if let Some((at, unit)) = text.char_indices().last() {
+        let multiplier: Option<i64> = match unit {
+            's' => Some(1),
+            'm' => Some(60),
+            'h' => Some(3_600),
+            'd' => Some(86_400),
+            _ => None,
+        };
+        let ago = multiplier.and_then(|m| text[..at].parse::<u32>().ok().map(|amount| i64::from(amount) * m));
+        if let Some(ago) = ago {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            let t = mlship_data::date::UtcTime::from_unix_seconds(now.saturating_sub(ago));
+            // Milliseconds as the logs write them, so the text comparison is exact.
+            return Ok(format!("{}T{:02}:{:02}:{:02}.000Z", t.date.iso(), t.hour, t.minute, t.second));
+        }
     }
     let looks_like_time = text.len() >= 4
         && text.chars().take(4).all(|c| c.is_ascii_digit())
@@ -217,4 +219,20 @@ fn actuals_for(
 pub fn window_key<'a>(time: &'a str, window: &str) -> &'a str {
     let length = if window == "hour" { 13 } else { 10 };
     time.get(..length).unwrap_or(time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_ago_or_rfc3339_and_anything_else_is_refused() {
+        let day_ago = resolve_time("1d").expect("a day ago");
+        let hour_ago = resolve_time("60m").expect("an hour ago");
+        assert!(day_ago < hour_ago && day_ago.ends_with(".000Z") && day_ago.len() == 24, "{day_ago} {hour_ago}");
+        assert_eq!(resolve_time("2026-12-01T10").expect("a prefix"), "2026-12-01T10");
+        for bad in ["", "yesterday", "24é", "-5h", "h", "99999999999d", "2026-12-01 10:00"] {
+            assert!(resolve_time(bad).is_err(), "{bad:?}");
+        }
+    }
 }
