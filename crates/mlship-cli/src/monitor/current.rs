@@ -45,16 +45,7 @@ pub fn conform(mut raw: Table, pipeline: &FittedPipeline, source: &str) -> Resul
                     Column::Categorical(categorical)
                 }
             },
-            (ColumnKind::Categorical | ColumnKind::Date { .. }, Column::Numeric(values)) => {
-                Column::Categorical(CategoricalColumn::from_values(
-                    values
-                        .iter()
-                        .map(|v| (!v.is_nan()).then(|| canonical_number_text(*v)))
-                        .collect::<Vec<_>>()
-                        .iter()
-                        .map(Option::as_deref),
-                ))
-            }
+            (ColumnKind::Categorical | ColumnKind::Date { .. }, column @ Column::Numeric(_)) => as_labels(&column),
             (_, column) => column,
         };
         table.push(input.name.clone(), column);
@@ -77,4 +68,20 @@ fn numbers(column: &CategoricalColumn) -> Option<Vec<f64>> {
             .map(|&code| if code == mlship_data::MISSING_CODE { f64::NAN } else { levels[code as usize] })
             .collect(),
     )
+}
+
+/// The column as labels: numbers become their canonical text (as training
+/// reads a number in a categorical column), missing cells stay missing.
+pub fn as_labels(column: &Column) -> Column {
+    match column {
+        Column::Categorical(_) => column.clone(),
+        Column::Numeric(values) => Column::Categorical(CategoricalColumn::from_values(
+            values
+                .iter()
+                .map(|v| (!v.is_nan()).then(|| canonical_number_text(*v)))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(Option::as_deref),
+        )),
+    }
 }

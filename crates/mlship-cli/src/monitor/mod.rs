@@ -247,25 +247,11 @@ fn actuals_profile(actuals: &Column, pipeline: &FittedPipeline) -> ColumnProfile
         ),
         other => mlship_monitor::profile::profile_column(
             &pipeline.target,
-            &text_column(other),
+            &current::as_labels(other),
             mlship_monitor::profile::ColumnRole::Categorical,
             None,
             usize::MAX,
         ),
-    }
-}
-
-fn text_column(column: &Column) -> Column {
-    match column {
-        Column::Categorical(_) => column.clone(),
-        Column::Numeric(values) => Column::Categorical(mlship_data::CategoricalColumn::from_values(
-            values
-                .iter()
-                .map(|v| (!v.is_nan()).then(|| mlship_data::parse::canonical_number_text(*v)))
-                .collect::<Vec<_>>()
-                .iter()
-                .map(Option::as_deref),
-        )),
     }
 }
 
