@@ -20,6 +20,7 @@ mod serve;
 mod ship;
 mod track;
 mod train;
+mod tune;
 mod ui;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,11 @@ enum Command {
         after_help = "Examples:\n  mlship compare --data insurance --target charges --session-id 123\n  mlship compare --data insurance --include lr,ridge,knn --sort MAE --n-select 2 --save best --json"
     )]
     Compare(Box<compare::CompareArgs>),
+    /// Tune a model's hyperparameters on CV: PyCaret's search space, random or grid (PyCaret's tune_model)
+    #[command(
+        after_help = "Examples:\n  mlship tune --data insurance --target charges --session-id 123 --model rf\n  mlship tune --data iris --model knn --custom-grid grid.toml --search grid --optimize F1 --choose-better --save knn_tuned --json"
+    )]
+    Tune(Box<tune::TuneArgs>),
     /// Score a CSV file with a saved model, streaming, and append `prediction_label`
     #[command(
         after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv"
@@ -134,6 +140,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(*args),
         Command::Algorithms(args) => algorithms::run(args),
         Command::Compare(args) => compare::run(*args),
+        Command::Tune(args) => tune::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Datasets(args) => datasets::run(args),

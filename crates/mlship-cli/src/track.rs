@@ -169,6 +169,14 @@ impl RunRecorder {
         Ok(())
     }
 
+    /// More store calls made while this run is open (a search's child runs).
+    pub fn with_store<'a, T, Fut>(&'a self, calls: impl FnOnce(&'a Store) -> Fut) -> Result<T>
+    where
+        Fut: std::future::Future<Output = Result<T, mlship_track::TrackError>> + 'a,
+    {
+        Ok(self.runtime.block_on(calls(&self.store))?)
+    }
+
     pub fn fail(&self, error: &anyhow::Error) {
         let _ = self.runtime.block_on(self.store.fail_run(&self.id, &crate::error_line(error)));
     }

@@ -27,6 +27,7 @@ pub mod predictions;
 pub mod rng;
 pub mod scale;
 pub mod scores;
+pub mod search;
 pub mod select;
 pub mod smote;
 pub mod split;

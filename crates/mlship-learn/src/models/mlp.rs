@@ -607,6 +607,13 @@ pub(crate) const PARAMS: &[ParamSpec] = &[
         help: "the optimiser (adam only)",
     },
     ParamSpec {
+        name: "learning_rate",
+        kinds: &[ParamKind::Choice(&["constant", "invscaling", "adaptive"])],
+        default: DefaultValue::Str("constant"),
+        help:
+            "the step-size schedule of the sgd solver; adam ignores it, as in scikit-learn (PyCaret's grid searches it)",
+    },
+    ParamSpec {
         name: "alpha",
         kinds: &[ParamKind::NON_NEGATIVE],
         default: DefaultValue::Float(1e-4),
