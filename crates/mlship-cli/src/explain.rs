@@ -1,5 +1,6 @@
 //! `mlship explain MODEL --data FILE`: SHAP values of a saved model's
-//! predictions on the first `--rows` rows of a file, per engineered feature
+//! predictions on the first `--rows` rows of a file (1000; 100 with
+//! permutation SHAP), per engineered feature
 //! and summed back to the model's input columns, and scikit-learn's
 //! permutation importance when the file carries the target.
 //!
@@ -30,7 +31,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use mlship_artifact::Artifact;
 use mlship_data::{Column, CsvOptions, Table};
-use mlship_learn::explain::{aggregate, permutation, Choice, Explanation, OutputKind};
+use mlship_learn::explain::{aggregate, permutation, Choice, Explanation, Method, OutputKind};
 use mlship_learn::predictions::predict_matrix;
 use mlship_learn::{FittedPipeline, Matrix, Predictions, RegressionMetrics};
 use serde_json::{json, Map, Value};
@@ -38,6 +39,11 @@ use std::path::{Path, PathBuf};
 
 /// shap's maskers keep at most 100 background rows.
 const BACKGROUND_ROWS: usize = 100;
+/// Rows explained by default.
+const ROWS: usize = 1000;
+/// Rows explained by default with permutation SHAP (each costs `2·features + 1`
+/// states × up to 25 orders × 100 background rows of predictions).
+const PERMUTATION_ROWS: usize = 100;
 /// scikit-learn's `permutation_importance` default.
 const N_REPEATS: usize = 5;
 
@@ -49,9 +55,9 @@ pub struct ExplainArgs {
     /// The CSV or Parquet file whose rows to explain (the model's input columns; the target, if present, gives permutation importance)
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// Explain the first N rows
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
-    pub rows: u64,
+    /// Explain the first N rows (default 1000; 100 for permutation SHAP, which runs the model ~50,000 times a row)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rows: Option<u64>,
     /// Rows the linear and permutation explainers average over (default: the data)
     #[arg(long, value_name = "FILE")]
     pub background: Option<PathBuf>,
@@ -163,7 +169,8 @@ pub fn run(args: ExplainArgs) -> Result<()> {
     let artifact = Artifact::load(resolved.path())?;
     let pipeline = &artifact.pipeline;
     let method = mlship_learn::explain::resolve(&pipeline.model, choice)?;
-    let limit = usize::try_from(args.rows).unwrap_or(usize::MAX);
+    let default_rows = if method == Method::Permutation { PERMUTATION_ROWS } else { ROWS };
+    let limit = args.rows.map_or(default_rows, |rows| usize::try_from(rows).unwrap_or(usize::MAX));
     let (table, actuals) = read(&args.data, pipeline, &args.delimiter, limit)?;
     let x = pipeline.transform(&table).with_context(|| format!("{}: transforming the rows", args.data.display()))?;
     let background = match &args.background {
