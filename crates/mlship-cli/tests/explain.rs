@@ -72,6 +72,36 @@ fn linear_explanation_adds_up_per_feature_and_per_column() {
 }
 
 #[test]
+fn generated_features_are_shared_between_their_columns_and_pca_is_not_aggregated() {
+    let dir = tempfile::tempdir().unwrap();
+    train(dir.path(), "lr", &["--feature-interaction"]);
+    write_insurance(dir.path(), 20, None);
+    let document = json(&mlship(dir.path(), &["explain", "lr.mlship", "--data", "data.csv", "--json"]));
+    let features: Vec<&str> = document["feature_names"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let interaction = features.iter().position(|f| *f == "age_multiply_bmi").unwrap();
+    let age = features.iter().position(|f| *f == "age").unwrap();
+    let bmi = features.iter().position(|f| *f == "bmi").unwrap();
+    let smoker = features.iter().position(|f| f.starts_with("smoker")).unwrap();
+    let row = numbers(&document["shap_values"][0]);
+    let columns = numbers(&document["column_shap_values"][0]);
+    // age's column: its own feature, half of age·bmi, and its share of age·children.
+    let age_children = features.iter().position(|f| *f == "age_multiply_children").unwrap();
+    let bmi_children = features.iter().position(|f| *f == "bmi_multiply_children").unwrap();
+    let want_age = row[age] + row[interaction] / 2.0 + row[age_children] / 2.0;
+    let want_bmi = row[bmi] + row[interaction] / 2.0 + row[bmi_children] / 2.0;
+    assert!((columns[0] - want_age).abs() < 1e-9 * (1.0 + want_age.abs()), "{} vs {want_age}", columns[0]);
+    assert!((columns[2] - want_bmi).abs() < 1e-9 * (1.0 + want_bmi.abs()), "{} vs {want_bmi}", columns[2]);
+    assert!((columns[4] - row[smoker]).abs() < 1e-9 * (1.0 + row[smoker].abs()));
+
+    train(dir.path(), "ridge", &["--pca"]);
+    let document = json(&mlship(dir.path(), &["explain", "ridge.mlship", "--data", "data.csv", "--json"]));
+    assert!(document["column_shap_values"].is_null());
+    let names: Vec<&str> = document["feature_names"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let ranked: Vec<&str> = document["mean_abs_shap"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert!(ranked.iter().all(|r| names.contains(r)), "{ranked:?} vs {names:?}");
+}
+
+#[test]
 fn tree_explanation_sums_to_the_prediction_and_writes_plots() {
     let dir = tempfile::tempdir().unwrap();
     train(dir.path(), "dt", &[]);
