@@ -77,7 +77,8 @@ fn generated_features_are_shared_between_their_columns_and_pca_is_not_aggregated
     train(dir.path(), "lr", &["--feature-interaction"]);
     write_insurance(dir.path(), 20, None);
     let document = json(&mlship(dir.path(), &["explain", "lr.mlship", "--data", "data.csv", "--json"]));
-    let features: Vec<&str> = document["feature_names"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let features: Vec<&str> =
+        document["feature_names"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
     let interaction = features.iter().position(|f| *f == "age_multiply_bmi").unwrap();
     let age = features.iter().position(|f| *f == "age").unwrap();
     let bmi = features.iter().position(|f| *f == "bmi").unwrap();

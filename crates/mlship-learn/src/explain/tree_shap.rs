@@ -78,21 +78,16 @@ pub fn explain(model: &FittedModel, x: &Matrix) -> Result<Explanation, LearnErro
         }
     }
     let mut values = vec![0.0; x.n_rows * n_features * n_outputs];
-    let mut row = vec![0.0; n_features];
-    let max_depth = ensemble.trees.iter().map(|t| t.max_depth).max().unwrap_or(0);
-    let maxd = max_depth + 2;
-    // Node paths start at triangular offsets (each level copies its parent's).
-    let mut path = vec![PathElement::default(); (maxd + 2) * (maxd + 3) / 2 + maxd + 3];
-    for (i, out) in values.chunks_mut((n_features * n_outputs).max(1)).enumerate().take(x.n_rows) {
-        for (j, column) in x.columns.iter().enumerate() {
-            let value = column[i];
-            row[j] = if ensemble.inputs == Inputs::Float32 { f64::from(value as f32) } else { value };
+    let width = (n_features * n_outputs).max(1);
+    // Rows are independent: blocks of rows on every core (each its own path buffer).
+    let threads = crate::models::hist::n_threads(x.n_rows.div_ceil(64));
+    let per_thread = x.n_rows.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (block, out) in values.chunks_mut(per_thread * width).enumerate() {
+            let ensemble = &ensemble;
+            scope.spawn(move || explain_rows(ensemble, x, block * per_thread, out, width, n_outputs));
         }
-        for tree in &ensemble.trees {
-            let mut walk = Walk { tree, row: &row, phi: out, n_outputs, path: &mut path };
-            walk.recurse(0, 0, 0, 1.0, 1.0, None);
-        }
-    }
+    });
     Ok(Explanation {
         method: Method::Tree,
         kind: ensemble.kind,
@@ -102,6 +97,25 @@ pub fn explain(model: &FittedModel, x: &Matrix) -> Result<Explanation, LearnErro
         n_features,
         values,
     })
+}
+
+/// The values of the rows from `first` on, one `width` chunk of `out` each.
+fn explain_rows(ensemble: &Ensemble<'_>, x: &Matrix, first: usize, out: &mut [f64], width: usize, n_outputs: usize) {
+    let mut row = vec![0.0; x.n_cols()];
+    let max_depth = ensemble.trees.iter().map(|t| t.max_depth).max().unwrap_or(0);
+    let maxd = max_depth + 2;
+    // Node paths start at triangular offsets (each level copies its parent's).
+    let mut path = vec![PathElement::default(); (maxd + 2) * (maxd + 3) / 2 + maxd + 3];
+    for (i, phi) in out.chunks_mut(width).enumerate() {
+        for (j, column) in x.columns.iter().enumerate() {
+            let value = column.get(first + i).copied().unwrap_or(f64::NAN);
+            row[j] = if ensemble.inputs == Inputs::Float32 { f64::from(value as f32) } else { value };
+        }
+        for tree in &ensemble.trees {
+            let mut walk = Walk { tree, row: &row, phi: &mut *phi, n_outputs, path: &mut path };
+            walk.recurse(0, 0, 0, 1.0, 1.0, None);
+        }
+    }
 }
 
 /// A model's raw output as TreeSHAP explains it, summed in float64 (the
