@@ -303,8 +303,14 @@ impl Report<'_> {
 
     fn print(&self) {
         let e = self.explanation;
+        let classes: Vec<String> = self.class_labels().iter().filter_map(|c| c.as_str().map(String::from)).collect();
+        let of = match classes.len() {
+            0 => String::new(),
+            1 => format!(" (class {})", classes[0]),
+            _ => format!(" (classes {}; mean |SHAP| over them)", classes.join(", ")),
+        };
         println!(
-            "{} SHAP of the model's {} on {} rows ({} features, {} input columns)",
+            "{} SHAP of the model's {}{of} on {} rows ({} features, {} input columns)",
             e.method.as_str(),
             self.output_name(),
             e.n_rows,

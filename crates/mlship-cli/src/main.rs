@@ -133,7 +133,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Experiments(_) | Command::Runs(_) | Command::Models(_) | Command::Datasets(_) | Command::Inspect(_)
+        Command::Experiments(_)
+            | Command::Runs(_)
+            | Command::Models(_)
+            | Command::Datasets(_)
+            | Command::Inspect(_)
+            | Command::Explain(_)
     ) {
         exit_quietly_on_broken_pipe();
     }

@@ -128,6 +128,42 @@ fn tree_explanation_sums_to_the_prediction_and_writes_plots() {
 }
 
 #[test]
+fn a_tree_classifier_explains_each_class_probability() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&mlship(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "iris",
+            "--target",
+            "species",
+            "--session-id",
+            "1",
+            "--model",
+            "rf",
+            "--save",
+            "iris",
+            "--no-track",
+        ],
+    ));
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/iris.csv")).unwrap();
+    std::fs::write(dir.path().join("iris.csv"), text).unwrap();
+    let document =
+        json(&mlship(dir.path(), &["explain", "iris.mlship", "--data", "iris.csv", "--rows", "20", "--json"]));
+    assert_eq!(document["output"], "probability");
+    assert_eq!(document["classes"], serde_json::json!(["setosa", "versicolor", "virginica"]));
+    let expected = numbers(&document["expected_value"]);
+    assert!((expected.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{expected:?}");
+    // Each row's probabilities add up to one: its values per class sum to zero over the classes.
+    for row in document["shap_values"].as_array().unwrap() {
+        let total: f64 = row.as_array().unwrap().iter().flat_map(numbers).sum();
+        assert!(total.abs() < 1e-9, "{total}");
+    }
+    assert_eq!(document["permutation_importance"]["scoring"], "accuracy");
+}
+
+#[test]
 fn other_models_get_permutation_shap() {
     let dir = tempfile::tempdir().unwrap();
     train(dir.path(), "knn", &[]);
