@@ -3,6 +3,9 @@
 //!
 //! - `tree_shap`: exact path-dependent TreeSHAP for trees and ensembles of
 //!   trees (shap's `TreeExplainer`, `feature_perturbation="tree_path_dependent"`).
+//!   CatBoost's symmetric trees are not covered: they do not store leaf
+//!   weights (training rows per leaf), so they get permutation SHAP; nor are
+//!   AdaBoost's (a weighted median of trees is not a sum of them).
 //! - `linear`: exact linear SHAP with independent features (shap's
 //!   `LinearExplainer` with an `Independent` masker).
 //! - `permutation`: model-agnostic permutation SHAP (shap's
@@ -141,6 +144,15 @@ pub fn resolve(model: &FittedModel, choice: Choice) -> Result<Method, LearnError
         Choice::Auto if tree_shap::supports(model) => Ok(Method::Tree),
         Choice::Auto if linear::supports(model) => Ok(Method::Linear),
         Choice::Auto => Ok(Method::Permutation),
+        Choice::Only(Method::Tree)
+            if matches!(model, FittedModel::Oblivious(_) | FittedModel::ObliviousClassifier(_)) =>
+        {
+            Err(LearnError::InvalidOption(
+                "--method tree: this CatBoost model does not store its leaf weights (training rows per leaf), \
+                 which TreeSHAP needs; use --method permutation (auto does)"
+                    .to_string(),
+            ))
+        }
         Choice::Only(Method::Tree) if !tree_shap::supports(model) => Err(LearnError::InvalidOption(format!(
             "--method tree needs a tree model (dt, rf, et, gbr, gbc, lightgbm, xgboost); this model is {}",
             kind()

@@ -233,6 +233,10 @@ fn methods_resolve_by_model_and_refuse_what_the_model_cannot_do() {
     let error = resolve(&knn, Choice::Only(Method::Tree)).unwrap_err().to_string();
     assert!(error.contains("--method tree needs a tree model") && error.contains("neighbors"), "{error}");
     assert!(resolve(&dt, Choice::Only(Method::Linear)).is_err());
+    let catboost = fit(Task::Regression, "catboost", &x, &y, 0, &[("iterations", int(5))]);
+    assert_eq!(resolve(&catboost, Choice::Auto).unwrap(), Method::Permutation);
+    let error = resolve(&catboost, Choice::Only(Method::Tree)).unwrap_err().to_string();
+    assert!(error.contains("does not store its leaf weights"), "{error}");
     assert!("shapley".parse::<Choice>().unwrap_err().to_string().contains("unknown explain method \"shapley\""));
 }
 
