@@ -205,9 +205,11 @@ pub fn strips(title: &str, value_label: &str, rows: &[(String, Vec<(f64, f64)>)]
         let y = TOP + row_h * i as f64 + row_h / 2.0;
         let shown: String = label.chars().take(26).collect();
         let _ = write!(svg, "<text x=\"{label_w}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", y + 4.0, escape(&shown));
-        let (c0, c1) = range(points.iter().map(|p| p.1));
+        let finite = points.iter().map(|p| p.1).filter(|c| c.is_finite());
+        let (c0, c1) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| (a.min(c), b.max(c)));
         for (k, &(value, colour)) in points.iter().enumerate().filter(|(_, p)| p.0.is_finite()) {
-            let t = if colour.is_finite() { ((colour - c0) / (c1 - c0)).clamp(0.0, 1.0) } else { 0.5 };
+            // The row's lowest colour value is blue, its highest red (all one value: between).
+            let t = if colour.is_finite() && c1 > c0 { ((colour - c0) / (c1 - c0)).clamp(0.0, 1.0) } else { 0.5 };
             let (r, b) = ((37.0 + t * 183.0) as u8, (235.0 - t * 197.0) as u8);
             // A deterministic jitter: dots of one row spread over its height.
             let jitter = ((k * 7919) % 17) as f64 / 16.0 * (row_h - 10.0) - (row_h - 10.0) / 2.0;
@@ -413,5 +415,10 @@ mod tests {
         let confusion = grid("Confusion", &names, &names, &[vec![5.0, 1.0], vec![2.0, 7.0]], 0, false);
         assert_eq!(confusion.matches("<rect x=").count(), 4);
         assert!(confusion.contains(">7</text>") && confusion.contains("fill-opacity=\"0.950\""), "{confusion}");
+        let rows = vec![("bmi <kg>".to_string(), vec![(1.0, 20.0), (-0.5, 40.0), (f64::NAN, 30.0)])];
+        let summary = strips("SHAP", "SHAP value", &rows);
+        assert!(summary.contains("bmi &lt;kg&gt;") && !summary.contains("<kg>"));
+        assert_eq!(summary.matches("<circle").count(), 2, "the NaN value is skipped");
+        assert!(summary.contains("rgb(37,60,235)") && summary.contains("rgb(220,60,38)"), "low blue, high red");
     }
 }
