@@ -73,7 +73,7 @@ pub struct ExplainArgs {
     /// CSV field delimiter: one character, or "tab"
     #[arg(long, default_value = ",")]
     pub delimiter: String,
-    /// Print the whole explanation as JSON (shape in `mlship explain --help`'s source and the README)
+    /// Print the whole explanation as JSON (its keys: the README's "Explain" section)
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
