@@ -251,3 +251,31 @@ fn permutation_importance_follows_scikit_learns_draws() {
     assert_eq!(result.importances[0].len(), 3);
     assert_eq!(result.importances[1][0], result.importances[0][0] - 1.0);
 }
+
+#[test]
+fn permutation_shap_estimates_the_interventional_shapley_values() {
+    let (x, y) = data(120);
+    let model = fit(Task::Regression, "rf", &x, &y, 0, &[("n_estimators", int(10))]);
+    let background = x.take_rows(&(0..20).collect::<Vec<_>>());
+    let rows = x.take_rows(&[30, 31, 32, 33]);
+    let sampled = permutation::explain(&model, &rows, &background, 3).unwrap();
+    let mut worst = 0.0f64;
+    let mut scale = 0.0f64;
+    for i in 0..rows.n_rows {
+        // f(S): the mean prediction with S's features from the row, the rest from each background row.
+        let f = |set: u32| {
+            let mut batch = Matrix::with_rows(background.n_rows);
+            for (j, column) in background.columns.iter().enumerate() {
+                let own = rows.columns[j][i];
+                batch.push_column(if set & (1 << j) != 0 { vec![own; background.n_rows] } else { column.clone() });
+            }
+            model.predict(&batch).unwrap().iter().sum::<f64>() / background.n_rows as f64
+        };
+        for (j, exact) in shapley(5, f).iter().enumerate() {
+            worst = worst.max((sampled.value(i, j, 0) - exact).abs());
+            scale = scale.max(exact.abs());
+        }
+    }
+    eprintln!("permutation SHAP: worst error {worst:.3} for values up to {scale:.3}");
+    assert!(worst < 0.02 * scale, "worst error {worst} against values up to {scale}");
+}
