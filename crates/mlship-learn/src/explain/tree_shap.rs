@@ -20,6 +20,10 @@ use crate::models::tree::{SplitNode, TreeNodes, LEAF};
 use crate::models::FittedModel;
 use crate::LearnError;
 
+/// The deepest tree explained: the walk recurses once per level and keeps
+/// a path per level (memory quadratic in the depth).
+const MAX_DEPTH: usize = 512;
+
 /// How a row's value is read before comparing it with thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Inputs {
@@ -70,6 +74,13 @@ pub fn explain(model: &FittedModel, x: &Matrix) -> Result<Explanation, LearnErro
     let ensemble = ensemble(model)?;
     let n_features = model.n_features();
     x.expect_width(n_features, "TreeSHAP")?;
+    let depth = ensemble.trees.iter().map(|t| t.max_depth).max().unwrap_or(0);
+    if depth > MAX_DEPTH {
+        return Err(LearnError::InvalidOption(format!(
+            "TreeSHAP: a tree is {depth} levels deep (at most {MAX_DEPTH}: its path memory grows with the \
+             square of the depth); use --method permutation"
+        )));
+    }
     let n_outputs = ensemble.base.len();
     let mut expected_value = ensemble.base.clone();
     for tree in &ensemble.trees {
