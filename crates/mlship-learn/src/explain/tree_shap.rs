@@ -292,8 +292,12 @@ impl<'a> ShapTree<'a> {
     /// cover-weighted mean of its children's; returns the subtree's depth.
     fn expectations(&mut self, node: usize, depth: usize) -> usize {
         let split = self.nodes[node];
-        if split.feature == LEAF || depth > self.nodes.len() {
+        if split.feature == LEAF {
             return 0;
+        }
+        if depth > MAX_DEPTH {
+            // Too deep to explain (refused by `explain`): stop recursing here.
+            return MAX_DEPTH + 1;
         }
         let (left, right) = (split.left as usize, split.right as usize);
         let depth_left = self.expectations(left, depth + 1);
