@@ -10,6 +10,8 @@ mod class_plots;
 mod compare;
 mod datasets;
 mod diagnostics;
+mod explain;
+mod explain_plots;
 mod inspect;
 mod monitor;
 mod options;
@@ -58,6 +60,11 @@ enum Command {
         after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv"
     )]
     Predict(predict::PredictArgs),
+    /// Explain a model's predictions: SHAP values per input column, permutation importance, plots
+    #[command(
+        after_help = "Examples:\n  mlship explain insurance.mlship --data insurance.csv --rows 500 --plots plots\n  mlship explain insurance.mlship --data new.csv --method permutation --json"
+    )]
+    Explain(explain::ExplainArgs),
     /// Show a saved model: schema, options, metrics, data fingerprint
     #[command(after_help = "Example:\n  mlship inspect deployment_28042020.mlship")]
     Inspect(inspect::InspectArgs),
@@ -132,7 +139,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Experiments(_) | Command::Runs(_) | Command::Models(_) | Command::Datasets(_) | Command::Inspect(_)
+        Command::Experiments(_)
+            | Command::Runs(_)
+            | Command::Models(_)
+            | Command::Datasets(_)
+            | Command::Inspect(_)
+            | Command::Explain(_)
     ) {
         exit_quietly_on_broken_pipe();
     }
@@ -142,6 +154,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(*args),
         Command::Tune(args) => tune::run(*args),
         Command::Predict(args) => predict::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Datasets(args) => datasets::run(args),
         Command::Serve(args) => serve::run(args),

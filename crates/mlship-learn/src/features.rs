@@ -43,6 +43,22 @@ impl FittedGenerated {
 }
 
 impl FittedGenerated {
+    /// The input columns each appended feature is made from, in the order
+    /// `append` adds them (explanations sum features back to their sources).
+    pub fn sources(&self) -> Vec<Vec<usize>> {
+        match self.kind {
+            Generated::Trigonometry => self.numeric.iter().flat_map(|&c| [vec![c], vec![c], vec![c]]).collect(),
+            Generated::Interaction | Generated::Ratio => self
+                .numeric
+                .iter()
+                .enumerate()
+                .flat_map(|(pos, &a)| self.numeric[pos + 1..].iter().map(move |&b| vec![a, b]))
+                .collect(),
+        }
+    }
+}
+
+impl FittedGenerated {
     /// Checks a step read from a file against the `width` it receives: the
     /// fitted width, numeric indices inside it; returns the output width.
     pub fn validate(&self, width: usize) -> Result<usize, String> {
@@ -182,6 +198,12 @@ impl FittedPolynomial {
             })
             .collect();
         (fitted, out_names)
+    }
+
+    /// The input columns each output term multiplies (with repeats for
+    /// powers), in output order.
+    pub fn terms(&self) -> Vec<Vec<usize>> {
+        combinations(self.n_inputs, self.degree)
     }
 
     /// Adds the polynomial terms to `x`; a matrix of another width is an error.

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod encode;
 mod error;
 pub mod evaluate;
+pub mod explain;
 pub mod features;
 pub mod labels;
 pub mod matrix;

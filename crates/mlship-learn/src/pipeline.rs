@@ -358,7 +358,7 @@ impl FittedStep {
 /// The model's `kind` tag (`kernel_ridge`), for errors: its variant's name in
 /// snake case, so a family added later needs no line here (formats the whole
 /// model: error path only).
-fn model_kind(model: &FittedModel) -> String {
+pub(crate) fn model_kind(model: &FittedModel) -> String {
     let debug = format!("{model:?}");
     let variant = debug.split(['(', ' ', '{']).next().unwrap_or_default();
     let mut kind = String::new();

@@ -4,6 +4,7 @@
 //! error), horizontal bars (coefficients, a metric per fold), curves on the
 //! unit square (ROC, precision-recall, calibration) and a grid of numbers
 //! shaded by value (confusion matrix, class report).
+//! `strips` draws rows of dots coloured by a second value (SHAP summary plots).
 
 use std::fmt::Write;
 
@@ -188,6 +189,59 @@ pub fn bars(title: &str, value_label: &str, items: &[(String, f64)]) -> String {
     svg
 }
 
+/// One row of dots per label (a SHAP summary plot): each dot at its value,
+/// jittered vertically by its order, coloured from blue (the lowest
+/// `colour` of its row) to red (the highest); a vertical line at zero.
+pub fn strips(title: &str, value_label: &str, rows: &[(String, Vec<(f64, f64)>)]) -> String {
+    let row_h = 26.0;
+    let height = TOP + BOTTOM + row_h * rows.len().max(1) as f64;
+    let label_w = 170.0;
+    let plot_x = label_w + 10.0;
+    let plot_w = WIDTH - plot_x - RIGHT;
+    let (x0, x1) = range(rows.iter().flat_map(|(_, points)| points.iter().map(|p| p.0)).chain([0.0]));
+    let sx = |v: f64| plot_x + (v - x0) / (x1 - x0) * plot_w;
+    let mut svg = header(title, height);
+    for (i, (label, points)) in rows.iter().enumerate() {
+        let y = TOP + row_h * i as f64 + row_h / 2.0;
+        let shown: String = label.chars().take(26).collect();
+        let _ = write!(svg, "<text x=\"{label_w}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", y + 4.0, escape(&shown));
+        let finite = points.iter().map(|p| p.1).filter(|c| c.is_finite());
+        let (c0, c1) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| (a.min(c), b.max(c)));
+        for (k, &(value, colour)) in points.iter().enumerate().filter(|(_, p)| p.0.is_finite()) {
+            // The row's lowest colour value is blue, its highest red (all one value: between).
+            let t = if colour.is_finite() && c1 > c0 { ((colour - c0) / (c1 - c0)).clamp(0.0, 1.0) } else { 0.5 };
+            let (r, b) = ((37.0 + t * 183.0) as u8, (235.0 - t * 197.0) as u8);
+            // A deterministic jitter: dots of one row spread over its height.
+            let jitter = ((k * 7919) % 17) as f64 / 16.0 * (row_h - 10.0) - (row_h - 10.0) / 2.0;
+            let _ = write!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"rgb({r},60,{b})\" fill-opacity=\"0.7\"/>",
+                sx(value),
+                y + jitter
+            );
+        }
+    }
+    let _ = write!(
+        svg,
+        "<line x1=\"{z:.1}\" y1=\"{TOP}\" x2=\"{z:.1}\" y2=\"{:.1}\" stroke=\"#555\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></svg>",
+        height - BOTTOM,
+        plot_x + plot_w / 2.0,
+        height - 14.0,
+        escape(value_label),
+        sx(x0),
+        height - BOTTOM + 16.0,
+        number(x0),
+        sx(x1) - 10.0,
+        height - BOTTOM + 16.0,
+        number(x1),
+        z = sx(0.0)
+    );
+    svg
+}
+
 const PALETTE: [&str; 8] = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4d7c0f"];
 
 /// Curves on the unit square, one colour per named series with a legend;
@@ -361,5 +415,10 @@ mod tests {
         let confusion = grid("Confusion", &names, &names, &[vec![5.0, 1.0], vec![2.0, 7.0]], 0, false);
         assert_eq!(confusion.matches("<rect x=").count(), 4);
         assert!(confusion.contains(">7</text>") && confusion.contains("fill-opacity=\"0.950\""), "{confusion}");
+        let rows = vec![("bmi <kg>".to_string(), vec![(1.0, 20.0), (-0.5, 40.0), (f64::NAN, 30.0)])];
+        let summary = strips("SHAP", "SHAP value", &rows);
+        assert!(summary.contains("bmi &lt;kg&gt;") && !summary.contains("<kg>"));
+        assert_eq!(summary.matches("<circle").count(), 2, "the NaN value is skipped");
+        assert!(summary.contains("rgb(37,60,235)") && summary.contains("rgb(220,60,38)"), "low blue, high red");
     }
 }
