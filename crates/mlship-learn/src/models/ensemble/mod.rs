@@ -28,9 +28,9 @@ pub const FAMILY: &str = "ensemble";
 /// Every model id of either task: what `meta_model` may name (checked
 /// against the table for the stack's task when it is fitted).
 const MODEL_IDS: &[&str] = &[
-    "lr", "lasso", "ridge", "en", "lar", "llar", "omp", "br", "ard", "par", "ransac", "tr", "huber", "kr", "svm", "knn",
-    "dt", "rf", "et", "ada", "gbr", "mlp", "xgboost", "lightgbm", "catboost", "dummy", "nb", "rbfsvm", "gpc", "qda",
-    "lda", "gbc",
+    "lr", "lasso", "ridge", "en", "lar", "llar", "omp", "br", "ard", "par", "ransac", "tr", "huber", "kr", "svm",
+    "knn", "dt", "rf", "et", "ada", "gbr", "mlp", "xgboost", "lightgbm", "catboost", "dummy", "nb", "rbfsvm", "gpc",
+    "qda", "lda", "gbc",
 ];
 
 const WEIGHTS: ParamSpec = ParamSpec {
@@ -150,7 +150,10 @@ pub const META_MODELS: &[ModelEntry] = &[
 /// A meta-model by task and id.
 pub fn find_meta(task: Task, id: &str) -> Result<&'static ModelEntry, LearnError> {
     META_MODELS.iter().find(|entry| entry.task == task && entry.id == id).ok_or_else(|| {
-        LearnError::InvalidOption(format!("unknown meta-model \"{id}\" for {} (available: blend, stack)", task.as_str()))
+        LearnError::InvalidOption(format!(
+            "unknown meta-model \"{id}\" for {} (available: blend, stack)",
+            task.as_str()
+        ))
     })
 }
 
@@ -212,6 +215,26 @@ pub(super) fn fit(spec: &ModelSpec, params: &Params, data: &TrainingData<'_>) ->
         "stack" => stacking::fit(spec, params, data, n_threads).map(FittedModel::Stacking),
         other => Err(LearnError::InvalidOption(format!("unknown meta-model \"{other}\""))),
     }
+}
+
+/// Fits a `stack` spec and also returns its final estimator's training
+/// matrix: the members' out-of-fold outputs, then the inputs with `restack`
+/// (what the parity tests compare with scikit-learn's).
+pub fn fit_stack_with_features(
+    spec: &ModelSpec,
+    x: &crate::Matrix,
+    y: &[f64],
+    n_classes: usize,
+) -> Result<(FittedModel, crate::Matrix), LearnError> {
+    if spec.id != "stack" {
+        return Err(LearnError::InvalidOption(format!("model \"{}\" is not a stack", spec.id)));
+    }
+    check_members(spec)?;
+    let params = spec.resolved_params()?;
+    let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let data = TrainingData { x, y, n_classes };
+    stacking::fit_with_features(spec, &params, &data, n_threads)
+        .map(|(fitted, meta)| (FittedModel::Stacking(fitted), meta))
 }
 
 /// Fits every member on all of `data`, in parallel; results in member order.

@@ -94,6 +94,16 @@ pub(super) fn fit(
     data: &TrainingData<'_>,
     n_threads: usize,
 ) -> Result<FittedStacking, LearnError> {
+    fit_with_features(spec, params, data, n_threads).map(|(fitted, _)| fitted)
+}
+
+/// The fit, and the final estimator's training matrix (for parity tests).
+pub(super) fn fit_with_features(
+    spec: &ModelSpec,
+    params: &Params,
+    data: &TrainingData<'_>,
+    n_threads: usize,
+) -> Result<(FittedStacking, Matrix), LearnError> {
     let n_folds = params.usize("meta_model_fold")?;
     let passthrough = params.bool("restack")?;
     let meta_id = match params.value("meta_model")? {
@@ -130,16 +140,17 @@ pub(super) fn fit(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let meta_x = out_of_fold(spec, &stack_method, data, &folds, passthrough, n_threads)?;
-    let final_estimator = final_spec.fit_task(&meta_x, data.y, data.n_classes).map_err(|error| {
-        LearnError::InvalidOption(format!("{}: meta_model \"{meta_id}\": {error}", spec.id))
-    })?;
-    Ok(FittedStacking {
+    let final_estimator = final_spec
+        .fit_task(&meta_x, data.y, data.n_classes)
+        .map_err(|error| LearnError::InvalidOption(format!("{}: meta_model \"{meta_id}\": {error}", spec.id)))?;
+    let fitted = FittedStacking {
         members,
         stack_method,
         final_estimator: Box::new(final_estimator),
         passthrough,
         n_classes: data.n_classes,
-    })
+    };
+    Ok((fitted, meta_x))
 }
 
 /// `cross_val_predict` for every member with its method, then the columns
@@ -225,7 +236,11 @@ impl Fitted for FittedStacking {
     fn validate(&self) -> Result<(), String> {
         let width = validate_members(&self.members)?;
         if self.stack_method.len() != self.members.len() {
-            return Err(format!("stack_method has {} values for {} members", self.stack_method.len(), self.members.len()));
+            return Err(format!(
+                "stack_method has {} values for {} members",
+                self.stack_method.len(),
+                self.members.len()
+            ));
         }
         match self.n_classes {
             0 if self.stack_method.iter().all(|method| *method == StackMethod::Predict) => {}

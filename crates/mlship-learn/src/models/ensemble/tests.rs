@@ -110,8 +110,7 @@ fn bad_ensembles_are_refused_with_what_and_which_value() {
 #[test]
 fn members_fit_the_same_on_any_number_of_threads() {
     let (x, y) = data(80, true);
-    let members: Vec<ModelSpec> =
-        ["lr", "knn", "nb", "dt"].iter().map(|id| member(Task::Classification, id)).collect();
+    let members: Vec<ModelSpec> = ["lr", "knn", "nb", "dt"].iter().map(|id| member(Task::Classification, id)).collect();
     let spec = ModelSpec::ensemble(Task::Classification, "stack", &[], 0, members).unwrap();
     let params = spec.resolved_params().unwrap();
     let training = TrainingData { x: &x, y: &y, n_classes: 3 };
