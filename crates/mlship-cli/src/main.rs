@@ -10,6 +10,7 @@ mod class_plots;
 mod compare;
 mod datasets;
 mod diagnostics;
+mod ensemble;
 mod inspect;
 mod monitor;
 mod options;
@@ -47,6 +48,16 @@ enum Command {
         after_help = "Examples:\n  mlship compare --data insurance --target charges --session-id 123\n  mlship compare --data insurance --include lr,ridge,knn --sort MAE --n-select 2 --save best --json"
     )]
     Compare(Box<compare::CompareArgs>),
+    /// Blend models into one: the mean of their predictions, or a soft/hard vote (PyCaret's blend_models)
+    #[command(
+        after_help = "Examples:\n  mlship blend --data insurance --target charges --include lr,ridge,knn --weights 1,2,1 --save blended\n  mlship blend --data iris --from-run 3f9c --n-select 3 --method soft"
+    )]
+    Blend(Box<ensemble::BlendArgs>),
+    /// Stack models: a meta-model learns from their out-of-fold predictions (PyCaret's stack_models)
+    #[command(
+        after_help = "Example:\n  mlship stack --data iris --include lr,knn,dt --meta-model lr --restack --save stacked"
+    )]
+    Stack(Box<ensemble::StackArgs>),
     /// Score a CSV file with a saved model, streaming, and append `prediction_label`
     #[command(
         after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv"
@@ -134,6 +145,8 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(*args),
         Command::Algorithms(args) => algorithms::run(args),
         Command::Compare(args) => compare::run(*args),
+        Command::Blend(args) => ensemble::blend(*args),
+        Command::Stack(args) => ensemble::stack(*args),
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Datasets(args) => datasets::run(args),
