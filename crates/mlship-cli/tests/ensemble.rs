@@ -29,15 +29,20 @@ fn a_saved_blend_predicts_the_weighted_mean_of_its_members() {
     let dir = tempfile::tempdir().unwrap();
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/insurance.csv");
     let common = ["--data", data, "--target", "charges", "--session-id", "123", "--no-track"];
-    let blend = [&["blend"][..], &common, &["--include", "lr,ridge,knn", "--weights", "1,2,1", "--save", "b", "--json"]];
+    let blend =
+        [&["blend"][..], &common, &["--include", "lr,ridge,knn", "--weights", "1,2,1", "--save", "b", "--json"]];
     let report = json(&mlship(dir.path(), &blend.concat()));
     assert_eq!(report["model"]["id"], "blend");
     assert_eq!(report["model"]["name"], "Voting Regressor");
     assert_eq!(report["cv"]["folds"].as_array().unwrap().len(), 10);
     assert_eq!(report["artifact"], "b.mlship");
     let inspected = json(&mlship(dir.path(), &["inspect", "b.mlship", "--json"]));
-    let members: Vec<&str> =
-        inspected["model"]["spec"]["estimators"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let members: Vec<&str> = inspected["model"]["spec"]["estimators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
     assert_eq!(members, ["lr", "ridge", "knn"]);
     assert_eq!(inspected["model"]["params"]["weights"], serde_json::json!([1.0, 2.0, 1.0]));
     let blended = predicted(dir.path(), "b.mlship", data);
@@ -78,15 +83,23 @@ fn a_stacked_classifier_trains_saves_and_predicts() {
 #[test]
 fn blend_from_a_compare_run_takes_its_best_models() {
     let dir = tempfile::tempdir().unwrap();
-    let compared =
-        json(&mlship(dir.path(), &["compare", "--data", "iris", "--include", "ridge,nb,knn,dt", "--session-id", "1", "--json"]));
-    let best: Vec<&str> = compared["models"].as_array().unwrap().iter().take(2).map(|m| m["id"].as_str().unwrap()).collect();
+    let compared = json(&mlship(
+        dir.path(),
+        &["compare", "--data", "iris", "--include", "ridge,nb,knn,dt", "--session-id", "1", "--json"],
+    ));
+    let best: Vec<&str> =
+        compared["models"].as_array().unwrap().iter().take(2).map(|m| m["id"].as_str().unwrap()).collect();
     let run = compared["run"]["id"].as_str().unwrap();
-    let args = ["blend", "--data", "iris", "--from-run", &run[..8], "--n-select", "2", "--session-id", "1", "--save", "top"];
+    let args =
+        ["blend", "--data", "iris", "--from-run", &run[..8], "--n-select", "2", "--session-id", "1", "--save", "top"];
     ok(&mlship(dir.path(), &args));
     let inspected = json(&mlship(dir.path(), &["inspect", "top.mlship", "--json"]));
-    let members: Vec<&str> =
-        inspected["model"]["spec"]["estimators"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let members: Vec<&str> = inspected["model"]["spec"]["estimators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
     assert_eq!(members, best);
     // A train run has no leaderboard.
     let trained = json(&mlship(dir.path(), &["train", "--data", "iris", "--model", "nb", "--json"]));
@@ -101,14 +114,23 @@ fn bad_ensembles_exit_with_one_line_naming_the_value() {
     let cases: &[(&[&str], &str)] = &[
         (&["blend", "--include", "lr"], "blend needs at least two models, got 1"),
         (&["blend", "--include", "lr,ridge", "--weights", "1,2,3"], "3 weights for 2 models"),
-        (&["blend", "--include", "lr,ridge", "--weights", "1,-1"], "\"weights\": [1,-1] is not allowed (expected None or a list of numbers >= 0"),
+        (
+            &["blend", "--include", "lr,ridge", "--weights", "1,-1"],
+            "\"weights\": [1,-1] is not allowed (expected None or a list of numbers >= 0",
+        ),
         (&["blend", "--include", "lr,ridge", "--weights", "0,0"], "the weights are all zero"),
         (&["blend", "--include", "lr,ridge", "--weights", "1,x"], "--weights must be numbers separated by commas"),
         (&["blend", "--include", "lr,nope"], "unknown model \"nope\""),
         (&["blend", "--include", "lr,ridge", "--method", "soft"], "model \"blend\" has no parameter \"method\""),
-        (&["stack", "--include", "lr,ridge", "--method", "predict_proba"], "model \"stack\" has no parameter \"method\""),
+        (
+            &["stack", "--include", "lr,ridge", "--method", "predict_proba"],
+            "model \"stack\" has no parameter \"method\"",
+        ),
         (&["stack", "--include", "lr,ridge", "--meta-model", "nb"], "meta_model \"nb\" is not a regression model"),
-        (&["stack", "--include", "lr,ridge", "--meta-model-fold", "1"], "parameter \"meta_model_fold\": 1 is not allowed"),
+        (
+            &["stack", "--include", "lr,ridge", "--meta-model-fold", "1"],
+            "parameter \"meta_model_fold\": 1 is not allowed",
+        ),
         (&["blend"], "name the members: --include"),
     ];
     for (args, expected) in cases {
