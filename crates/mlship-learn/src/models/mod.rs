@@ -239,7 +239,7 @@ impl ModelSpec {
         let given: Vec<(String, ParamValue)> = self.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let params = resolve_params(&self.id, entry.params, &given, 0)?;
         // A meta-model's members are specs too, checked the same way.
-        if entry.family == ensemble::FAMILY || !self.estimators.is_empty() {
+        if self.is_ensemble() || !self.estimators.is_empty() {
             ensemble::check_members(self)?;
             for member in &self.estimators {
                 member.resolved_params()?;
@@ -274,7 +274,8 @@ impl ModelSpec {
             )));
         }
         let params = self.resolved_params()?;
-        if entry.family == ensemble::FAMILY {
+        // By id, not family: rf and et are scikit-learn's `ensemble` module too.
+        if self.is_ensemble() {
             return ensemble::fit(self, &params, &TrainingData { x, y, n_classes });
         }
         let fitted = (entry.fit)(&params, &TrainingData { x, y, n_classes })?;

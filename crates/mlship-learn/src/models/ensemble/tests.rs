@@ -148,3 +148,13 @@ fn every_model_id_may_be_a_meta_model() {
         assert!(MODEL_IDS.contains(&entry.id), "{} is missing from MODEL_IDS", entry.id);
     }
 }
+
+/// rf and et are scikit-learn's `ensemble` module too: a meta-model is told
+/// by its id, never by its family (they were once sent to the meta-model fit).
+#[test]
+fn a_forest_is_not_fitted_as_a_meta_model() {
+    let (x, y) = data(40, false);
+    let forest = member(Task::Regression, "rf");
+    assert!(!forest.is_ensemble());
+    assert!(matches!(forest.fit(&x, &y).unwrap(), FittedModel::Forest(_)));
+}
