@@ -10,6 +10,7 @@ use crate::options::{ModelFlags, OptionFlags};
 use crate::train::{DataFlags, TrackingFlags, TrainArgs};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
+use mlship_learn::params::parse_param_text;
 use mlship_learn::{ModelSpec, ParamValue};
 
 /// Where the members come from (shared by blend and stack).
@@ -24,7 +25,13 @@ pub struct MemberFlags {
     /// How many of the compare run's best models --from-run takes
     #[arg(long, default_value_t = 3, requires = "from_run")]
     pub n_select: usize,
+    /// A hyperparameter of one --include member, ID.NAME=VALUE (repeatable), e.g. --param knn.n_neighbors=7
+    #[arg(long = "param", value_name = "ID.NAME=VALUE", value_parser = crate::compare::parse_model_param)]
+    pub params: Vec<(String, String, ParamValue)>,
 }
+
+/// A member's id and the parameters it is given (the rest take their defaults).
+type Member = (String, Vec<(String, ParamValue)>);
 
 #[derive(Args, Debug)]
 pub struct BlendArgs {
@@ -167,15 +174,16 @@ fn run(
     let outcome = crate::train::train_with(&train_args, |_extras, seed, task| {
         let estimators = member_ids
             .iter()
-            .map(|member| ModelSpec::with_defaults(task, member, seed).map_err(|e| anyhow!("--include: {e}")))
+            .map(|(member, given)| ModelSpec::new(task, member, given, seed).map_err(|e| anyhow!("--include: {e}")))
             .collect::<Result<Vec<_>>>()?;
         Ok(ModelSpec::ensemble(task, id, &given, seed, estimators)?)
     })?;
     crate::report::print_train(&outcome.report, json)
 }
 
-/// The members' ids: `--include`, or the best of a compare run.
-fn member_ids(members: &MemberFlags, tracking: &TrackingFlags) -> Result<Vec<String>> {
+/// The members: `--include` with `--param`, or the best of a compare run
+/// with the parameters that run recorded for each.
+fn member_ids(members: &MemberFlags, tracking: &TrackingFlags) -> Result<Vec<Member>> {
     match (&members.include, &members.from_run) {
         (Some(text), _) => {
             let ids: Vec<String> =
@@ -183,7 +191,21 @@ fn member_ids(members: &MemberFlags, tracking: &TrackingFlags) -> Result<Vec<Str
             if ids.is_empty() {
                 bail!("invalid option: --include names no model");
             }
-            Ok(ids)
+            if let Some((id, name, _)) = members.params.iter().find(|(id, _, _)| !ids.contains(id)) {
+                bail!("invalid option: --param {id}.{name}: \"{id}\" is not in --include");
+            }
+            Ok(ids
+                .into_iter()
+                .map(|id| {
+                    let given =
+                        members.params.iter().filter(|(m, _, _)| *m == id).map(|(_, n, v)| (n.clone(), v.clone()));
+                    let given = given.collect();
+                    (id, given)
+                })
+                .collect())
+        }
+        (None, Some(_)) if !members.params.is_empty() => {
+            bail!("invalid option: --param sets --include members; --from-run takes the compare run's parameters")
         }
         (None, Some(run)) => compare_run_members(run, members.n_select, tracking),
         (None, None) => bail!("name the members: --include lr,ridge,knn, or --from-run RUN_ID of a compare run"),
@@ -191,8 +213,9 @@ fn member_ids(members: &MemberFlags, tracking: &TrackingFlags) -> Result<Vec<Str
 }
 
 /// The `n_select` best models of a recorded compare run, from its
-/// leaderboard.json (already best first; failed models skipped).
-fn compare_run_members(run: &str, n_select: usize, tracking: &TrackingFlags) -> Result<Vec<String>> {
+/// leaderboard.json (already best first; failed models skipped), each with
+/// the parameters its child run recorded (`model.NAME`).
+fn compare_run_members(run: &str, n_select: usize, tracking: &TrackingFlags) -> Result<Vec<Member>> {
     if n_select == 0 {
         bail!("invalid option: --n-select must be at least 1");
     }
@@ -206,19 +229,38 @@ fn compare_run_members(run: &str, n_select: usize, tracking: &TrackingFlags) -> 
     let bytes = bytes.with_context(|| format!("--from-run {run}: not a compare run (no leaderboard.json)"))?;
     let board: serde_json::Value =
         serde_json::from_slice(&bytes).with_context(|| format!("--from-run {run}: leaderboard.json"))?;
-    let ids: Vec<String> = board["models"]
+    let chosen: Vec<(String, Option<String>)> = board["models"]
         .as_array()
         .map(|models| {
             models
                 .iter()
                 .filter(|model| !model["mean"].is_null())
-                .filter_map(|model| model["id"].as_str().map(str::to_string))
+                .filter_map(|model| {
+                    let id = model["id"].as_str()?.to_string();
+                    Some((id, model["run_id"].as_str().map(str::to_string)))
+                })
                 .take(n_select)
                 .collect()
         })
         .unwrap_or_default();
-    if ids.is_empty() {
+    if chosen.is_empty() {
         bail!("--from-run {run}: the compare run has no scored model");
     }
-    Ok(ids)
+    chosen
+        .into_iter()
+        .map(|(id, child)| {
+            let Some(child) = child else { return Ok((id, Vec::new())) };
+            let detail =
+                runtime.block_on(store.run(&child)).with_context(|| format!("--from-run {run}: model {id}"))?;
+            let given = detail
+                .run
+                .params
+                .iter()
+                .filter_map(|(key, value)| {
+                    key.strip_prefix("model.").map(|name| (name.to_string(), parse_param_text(value)))
+                })
+                .collect();
+            Ok((id, given))
+        })
+        .collect()
 }

@@ -83,24 +83,21 @@ fn a_stacked_classifier_trains_saves_and_predicts() {
 #[test]
 fn blend_from_a_compare_run_takes_its_best_models() {
     let dir = tempfile::tempdir().unwrap();
-    let compared = json(&mlship(
-        dir.path(),
-        &["compare", "--data", "iris", "--include", "ridge,nb,knn,dt", "--session-id", "1", "--json"],
-    ));
+    let compare = ["compare", "--data", "iris", "--include", "ridge,nb,knn,dt", "--param", "knn.n_neighbors=3"];
+    let compared = json(&mlship(dir.path(), &[&compare[..], &["--session-id", "1", "--json"]].concat()));
     let best: Vec<&str> =
-        compared["models"].as_array().unwrap().iter().take(2).map(|m| m["id"].as_str().unwrap()).collect();
+        compared["models"].as_array().unwrap().iter().take(3).map(|m| m["id"].as_str().unwrap()).collect();
     let run = compared["run"]["id"].as_str().unwrap();
     let args =
-        ["blend", "--data", "iris", "--from-run", &run[..8], "--n-select", "2", "--session-id", "1", "--save", "top"];
+        ["blend", "--data", "iris", "--from-run", &run[..8], "--n-select", "3", "--session-id", "1", "--save", "top"];
     ok(&mlship(dir.path(), &args));
     let inspected = json(&mlship(dir.path(), &["inspect", "top.mlship", "--json"]));
-    let members: Vec<&str> = inspected["model"]["spec"]["estimators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap())
-        .collect();
+    let estimators = inspected["model"]["spec"]["estimators"].as_array().unwrap();
+    let members: Vec<&str> = estimators.iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(members, best);
+    // Each member keeps the parameters the compare ran it with.
+    let knn = estimators.iter().find(|m| m["id"] == "knn").expect("knn is among the best three");
+    assert_eq!(knn["n_neighbors"], 3, "{knn}");
     // A train run has no leaderboard.
     let trained = json(&mlship(dir.path(), &["train", "--data", "iris", "--model", "nb", "--json"]));
     let train_run = trained["run"]["id"].as_str().unwrap();
@@ -132,6 +129,8 @@ fn bad_ensembles_exit_with_one_line_naming_the_value() {
             "parameter \"meta_model_fold\": 1 is not allowed",
         ),
         (&["blend"], "name the members: --include"),
+        (&["blend", "--include", "lr,ridge", "--param", "knn.n_neighbors=7"], "\"knn\" is not in --include"),
+        (&["blend", "--include", "lr,knn", "--param", "knn.k=7"], "model \"knn\" has no parameter \"k\""),
     ];
     for (args, expected) in cases {
         let full = [*args, &["--data", "insurance", "--save", "bad", "--no-track"]].concat();
