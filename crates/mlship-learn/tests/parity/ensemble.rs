@@ -24,6 +24,11 @@ fn floats(value: &Value) -> Vec<f64> {
     value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
 }
 
+/// The largest relative difference, for the printed parity figures.
+fn worst(actual: &[f64], expected: &[f64]) -> f64 {
+    actual.iter().zip(expected).map(|(a, e)| (a - e).abs() / e.abs().max(1e-12)).fold(0.0, f64::max)
+}
+
 fn given(params: &Value) -> Vec<(String, ParamValue)> {
     params.as_object().unwrap().iter().map(|(k, v)| (k.clone(), serde_json::from_value(v.clone()).unwrap())).collect()
 }
@@ -62,9 +67,12 @@ fn blends_and_stacks_match_scikit_learn() {
             let (fitted, meta_x) = fit_stack_with_features(&spec, &x_train, &y[..n_train], n_classes).unwrap();
             let expected = case["meta_x"].as_array().unwrap();
             assert_eq!(meta_x.n_cols(), expected.len(), "{name}: meta features");
+            let mut largest = 0.0f64;
             for (column, (actual, expected)) in meta_x.columns.iter().zip(expected).enumerate() {
                 assert_close(&format!("{name} out-of-fold column {column}"), actual, &floats(expected), rtol);
+                largest = largest.max(worst(actual, &floats(expected)));
             }
+            println!("{name}: out-of-fold features within {largest:e}");
             let FittedModel::Stacking(FittedStacking { stack_method, .. }) = &fitted else { panic!("{name}") };
             let methods: Vec<String> =
                 stack_method.iter().map(|m| serde_json::to_value(m).unwrap().as_str().unwrap().to_string()).collect();
@@ -80,12 +88,14 @@ fn blends_and_stacks_match_scikit_learn() {
             assert_eq!(predictions, floats(&case["predictions"]), "{name}: classes");
         } else {
             assert_close(&format!("{name} predictions"), &predictions, &floats(&case["predictions"]), rtol);
+            println!("{name}: predictions within {:e}", worst(&predictions, &floats(&case["predictions"])));
         }
         match (&case["probabilities"], fitted.predict_proba(&x_test)) {
             (Value::Null, None) | (Value::Null, Some(Err(_))) if task == Task::Regression => {}
             (Value::Null, probabilities) => assert!(probabilities.is_none(), "{name}: no probabilities expected"),
             (expected, Some(Ok(probabilities))) => {
-                assert_close(&format!("{name} probabilities"), &probabilities, &floats(expected), rtol)
+                assert_close(&format!("{name} probabilities"), &probabilities, &floats(expected), rtol);
+                println!("{name}: probabilities within {:e}", worst(&probabilities, &floats(expected)));
             }
             (_, other) => panic!("{name}: probabilities expected, got {other:?}"),
         }
