@@ -158,3 +158,20 @@ fn a_forest_is_not_fitted_as_a_meta_model() {
     assert!(!forest.is_ensemble());
     assert!(matches!(forest.fit(&x, &y).unwrap(), FittedModel::Forest(_)));
 }
+
+/// Members trained on different columns cannot be one model: a file whose
+/// members disagree on the width is refused at load, naming the member.
+#[test]
+fn members_of_different_widths_are_refused_at_load() {
+    let (x, y) = data(50, false);
+    let narrow = Matrix { n_rows: x.n_rows, columns: x.columns[..1].to_vec() };
+    let wide = member(Task::Regression, "lr").fit(&x, &y).unwrap();
+    let thin = member(Task::Regression, "ridge").fit(&narrow, &y).unwrap();
+    let voting = FittedVoting { members: vec![wide, thin], weights: None, method: VotingMethod::Mean, n_classes: 0 };
+    let error = voting.validate().unwrap_err();
+    assert_eq!(error, "member 2 has n_features 1 but member 1 has 2");
+    let one = FittedVoting { members: voting.members[..1].to_vec(), ..voting.clone() };
+    assert!(one.validate().unwrap_err().contains("1 models (at least 2)"));
+    let soft_regressor = FittedVoting { method: VotingMethod::Soft, ..voting };
+    assert!(soft_regressor.validate().is_err());
+}
