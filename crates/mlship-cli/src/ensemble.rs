@@ -1,5 +1,6 @@
-//! `mlship blend` and `mlship stack`: PyCaret's `blend_models` and
-//! `stack_models`. The members come from `--include` (ids with their
+//! `mlship blend`, `mlship stack` and `mlship calibrate`: PyCaret's
+//! `blend_models`, `stack_models` and `calibrate_model` (one classifier,
+//! `--model` as `train` takes it). The members come from `--include` (ids with their
 //! defaults, as `compare` runs them) or from `--from-run`, the top
 //! `--n-select` models of a recorded `compare` (its leaderboard.json), so
 //! `compare` then `blend` reads naturally. The ensemble is then trained
@@ -76,6 +77,31 @@ pub struct StackArgs {
     pub output: OutputFlags,
 }
 
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub input: DataFlags,
+    #[command(flatten)]
+    pub options: OptionFlags,
+    /// The classifier to calibrate (--model ID, --param NAME=VALUE, or the config's [model] table)
+    #[command(flatten)]
+    pub model: ModelFlags,
+    /// sigmoid (Platt) or isotonic
+    #[arg(long, value_enum)]
+    pub method: Option<CalibrateMethod>,
+    /// Folds: each fits the model on its training rows and a calibrator on the rest
+    #[arg(long, value_name = "N")]
+    pub calibrate_fold: Option<i64>,
+    #[command(flatten)]
+    pub output: OutputFlags,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum CalibrateMethod {
+    Sigmoid,
+    Isotonic,
+}
+
 /// Saving, output and tracking, as `train` has them.
 #[derive(Args, Debug)]
 pub struct OutputFlags {
@@ -141,6 +167,33 @@ pub fn stack(args: StackArgs) -> Result<()> {
         given.push(("method".to_string(), ParamValue::Str(word.to_string())));
     }
     run("stack", args.input, args.options, &args.members, given, args.output)
+}
+
+pub fn calibrate(args: CalibrateArgs) -> Result<()> {
+    let mut given = Vec::new();
+    if let Some(method) = args.method {
+        given.push(("method".to_string(), ParamValue::Str(format!("{method:?}").to_lowercase())));
+    }
+    if let Some(folds) = args.calibrate_fold {
+        given.push(("calibrate_fold".to_string(), ParamValue::Int(folds)));
+    }
+    let output = args.output;
+    let json = output.json;
+    let model = args.model;
+    let train_args = TrainArgs {
+        input: args.input,
+        options: args.options,
+        model: ModelFlags { model: None, params: Vec::new(), alpha: None, l1_ratio: None },
+        save: output.save,
+        finalize: output.finalize,
+        json,
+        tracking: output.tracking,
+    };
+    let outcome = crate::train::train_with(&train_args, |extras, seed, task| {
+        let member = model.resolve(extras, seed, task)?;
+        Ok(ModelSpec::ensemble(task, "calibrate", &given, seed, vec![member])?)
+    })?;
+    crate::report::print_train(&outcome.report, json)
 }
 
 /// `--weights 1,2,0.5`: numbers, one per member (checked against the members later).

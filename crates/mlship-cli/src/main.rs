@@ -58,6 +58,11 @@ enum Command {
         after_help = "Example:\n  mlship stack --data iris --include lr,knn,dt --meta-model lr --restack --save stacked"
     )]
     Stack(Box<ensemble::StackArgs>),
+    /// Calibrate a classifier's probabilities, sigmoid or isotonic (PyCaret's calibrate_model)
+    #[command(
+        after_help = "Example:\n  mlship calibrate --data breast_cancer --model nb --method isotonic --save calibrated"
+    )]
+    Calibrate(Box<ensemble::CalibrateArgs>),
     /// Score a CSV file with a saved model, streaming, and append `prediction_label`
     #[command(
         after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv"
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(*args),
         Command::Blend(args) => ensemble::blend(*args),
         Command::Stack(args) => ensemble::stack(*args),
+        Command::Calibrate(args) => ensemble::calibrate(*args),
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Datasets(args) => datasets::run(args),

@@ -106,6 +106,21 @@ fn blend_from_a_compare_run_takes_its_best_models() {
 }
 
 #[test]
+fn a_calibrated_classifier_trains_saves_and_predicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["calibrate", "--data", "breast_cancer", "--model", "nb", "--method", "isotonic", "--session-id", "1"];
+    let report = json(&mlship(dir.path(), &[&args[..], &["--save", "c", "--json", "--no-track"]].concat()));
+    assert_eq!(report["model"]["name"], "Calibrated Classifier CV");
+    assert!(report["holdout"]["AUC"].as_f64().unwrap() > 0.9, "{report}");
+    let text = ok(&mlship(dir.path(), &["inspect", "c.mlship"]));
+    assert!(text.contains("method = isotonic") && text.contains("estimators = Naive Bayes (nb)"), "{text}");
+    let regressor = ["calibrate", "--data", "insurance", "--model", "lr", "--save", "bad", "--no-track"];
+    let error = failure(&mlship(dir.path(), &regressor));
+    assert!(error.contains("only a classifier's probabilities can be calibrated"), "{error}");
+    assert!(!dir.path().join("bad.mlship").exists());
+}
+
+#[test]
 fn bad_ensembles_exit_with_one_line_naming_the_value() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&[&str], &str)] = &[

@@ -169,7 +169,7 @@ pub struct ModelSpec {
     /// The task the model learns (format-1 artifacts are all regression).
     #[serde(default = "default_task")]
     pub task: Task,
-    /// The members of a meta-model (`blend`, `stack`): models of the same
+    /// The members of a meta-model (`blend`, `stack`, `calibrate`): models of the same
     /// task, each fitted by its own spec. Empty (and absent from the JSON,
     /// so older artifacts load unchanged) for every other model.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -367,6 +367,8 @@ pub enum FittedModel {
     Voting(ensemble::FittedVoting),
     /// Fitted members and a final estimator on their predictions (`stack`).
     Stacking(ensemble::FittedStacking),
+    /// A classifier fitted per fold with calibrators on its outputs (`calibrate`).
+    Calibrated(ensemble::FittedCalibrated),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
@@ -396,6 +398,7 @@ pub const FITTED_KINDS: &[&str] = &[
     "gpc",
     "voting",
     "stacking",
+    "calibrated",
 ];
 
 impl FittedModel {
@@ -425,6 +428,7 @@ impl FittedModel {
             FittedModel::Gpc(model) => model,
             FittedModel::Voting(model) => model,
             FittedModel::Stacking(model) => model,
+            FittedModel::Calibrated(model) => model,
         }
     }
 

@@ -1,7 +1,9 @@
 //! The meta-models against scikit-learn 1.9.1 (`fixtures/ensembles.py` →
 //! `tests/fixtures/ensembles.json.gz`): VotingRegressor, VotingClassifier
 //! (soft and hard, with weights), StackingRegressor and StackingClassifier
-//! (binary and multiclass) over members whose own parity is exact. Each
+//! (binary and multiclass) over members whose own parity is exact, and
+//! CalibratedClassifierCV (sigmoid and isotonic; decision functions and
+//! probabilities, tied scores included). Each
 //! case's test-row predictions and probabilities, and for a stack its
 //! `stack_method_` and the final estimator's training matrix (the members'
 //! out-of-fold `cross_val_predict` outputs), within the tolerance the case

@@ -1,6 +1,7 @@
 //! Meta-models: PyCaret's `blend_models` (scikit-learn's `VotingRegressor` /
-//! `VotingClassifier`) and `stack_models` (`StackingRegressor` /
-//! `StackingClassifier`). An ensemble is a model like any other: a
+//! `VotingClassifier`), `stack_models` (`StackingRegressor` /
+//! `StackingClassifier`) and `calibrate_model` (`CalibratedClassifierCV`,
+//! one member). An ensemble is a model like any other: a
 //! `ModelSpec` whose `estimators` are its members' specs, fitted into a
 //! `FittedModel` variant that holds the fitted members, so it saves,
 //! predicts, serves and ships unchanged. Members are fitted by their own
@@ -10,9 +11,11 @@
 //! The meta-models are not rows of the model table (`compare` must not run
 //! them without members); `ModelSpec::entry` finds them here.
 
+mod calibration;
 mod stacking;
 mod voting;
 
+pub use calibration::{CalibratedFold, Calibrator, FittedCalibrated};
 pub use stacking::{FittedStacking, StackMethod};
 pub use voting::{FittedVoting, VotingMethod};
 
@@ -95,6 +98,21 @@ const STACK_CLASSIFICATION: &[ParamSpec] = &[
     },
 ];
 
+const CALIBRATE: &[ParamSpec] = &[
+    ParamSpec {
+        name: "method",
+        kinds: &[ParamKind::Choice(&["sigmoid", "isotonic"])],
+        default: DefaultValue::Str("sigmoid"),
+        help: "Platt's sigmoid or isotonic regression (CalibratedClassifierCV's method; PyCaret's default sigmoid)",
+    },
+    ParamSpec {
+        name: "calibrate_fold",
+        kinds: &[ParamKind::Int { min: 2, max: 1000 }],
+        default: DefaultValue::Int(5),
+        help: "StratifiedKFold folds: each fits the model on its training rows and a calibrator on the rest",
+    },
+];
+
 fn members_first(_: &Params, _: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
     Err(LearnError::InvalidOption("a meta-model is fitted through its spec, with its members".to_string()))
 }
@@ -145,15 +163,30 @@ pub const META_MODELS: &[ModelEntry] = &[
         params: STACK_CLASSIFICATION,
         fit: members_first,
     },
+    ModelEntry {
+        id: "calibrate",
+        name: "Calibrated Classifier CV",
+        class: "sklearn.calibration.CalibratedClassifierCV",
+        family: FAMILY,
+        task: Task::Classification,
+        turbo: false,
+        randomised: false,
+        params: CALIBRATE,
+        fit: members_first,
+    },
 ];
 
 /// A meta-model by task and id.
 pub fn find_meta(task: Task, id: &str) -> Result<&'static ModelEntry, LearnError> {
     META_MODELS.iter().find(|entry| entry.task == task && entry.id == id).ok_or_else(|| {
-        LearnError::InvalidOption(format!(
-            "unknown meta-model \"{id}\" for {} (available: blend, stack)",
-            task.as_str()
-        ))
+        if id == "calibrate" {
+            return LearnError::InvalidOption(
+                "calibrate: only a classifier's probabilities can be calibrated (this is a regression target)"
+                    .to_string(),
+            );
+        }
+        let known = if task == Task::Classification { "blend, stack, calibrate" } else { "blend, stack" };
+        LearnError::InvalidOption(format!("unknown meta-model \"{id}\" for {} (available: {known})", task.as_str()))
     })
 }
 
@@ -169,7 +202,10 @@ pub fn check_members(spec: &ModelSpec) -> Result<(), LearnError> {
         return invalid(format!("model \"{}\" is not a meta-model and takes no estimators", spec.id));
     }
     let id = &spec.id;
-    if spec.estimators.len() < 2 {
+    if id == "calibrate" && spec.estimators.len() != 1 {
+        return invalid(format!("calibrate takes one model, got {}", spec.estimators.len()));
+    }
+    if id != "calibrate" && spec.estimators.len() < 2 {
         return invalid(format!("{id} needs at least two models, got {}", spec.estimators.len()));
     }
     for (index, member) in spec.estimators.iter().enumerate() {
@@ -213,6 +249,7 @@ pub(super) fn fit(spec: &ModelSpec, params: &Params, data: &TrainingData<'_>) ->
     match spec.id.as_str() {
         "blend" => voting::fit(spec, params, data, n_threads).map(FittedModel::Voting),
         "stack" => stacking::fit(spec, params, data, n_threads).map(FittedModel::Stacking),
+        "calibrate" => calibration::fit(spec, params, data, n_threads).map(FittedModel::Calibrated),
         other => Err(LearnError::InvalidOption(format!("unknown meta-model \"{other}\""))),
     }
 }

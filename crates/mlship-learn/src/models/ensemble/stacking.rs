@@ -51,7 +51,12 @@ impl StackMethod {
     }
 
     /// The member's output on `x` as columns.
-    fn columns(self, model: &FittedModel, x: &Matrix, n_classes: usize) -> Result<Vec<Vec<f64>>, LearnError> {
+    pub(super) fn columns(
+        self,
+        model: &FittedModel,
+        x: &Matrix,
+        n_classes: usize,
+    ) -> Result<Vec<Vec<f64>>, LearnError> {
         let missing = || LearnError::InvalidOption(format!("the model has no {}", self.name()));
         let values = match self {
             StackMethod::Predict => return Ok(vec![model.predict(x)?]),

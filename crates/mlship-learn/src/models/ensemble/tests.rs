@@ -175,3 +175,43 @@ fn members_of_different_widths_are_refused_at_load() {
     let soft_regressor = FittedVoting { method: VotingMethod::Soft, ..voting };
     assert!(soft_regressor.validate().is_err());
 }
+
+#[test]
+fn calibrate_takes_one_classifier_and_refuses_a_regressor() {
+    let two = vec![member(Task::Classification, "nb"), member(Task::Classification, "lr")];
+    let error = ModelSpec::ensemble(Task::Classification, "calibrate", &[], 0, two).unwrap_err().to_string();
+    assert!(error.contains("calibrate takes one model, got 2"), "{error}");
+    let regressor = vec![member(Task::Regression, "lr")];
+    let error = ModelSpec::ensemble(Task::Regression, "calibrate", &[], 0, regressor).unwrap_err().to_string();
+    assert!(error.contains("only a classifier's probabilities can be calibrated"), "{error}");
+    let method = given(&[("method", "beta")]);
+    let error =
+        ModelSpec::ensemble(Task::Classification, "calibrate", &method, 0, vec![member(Task::Classification, "nb")]);
+    assert!(error.unwrap_err().to_string().contains("one of \"sigmoid\", \"isotonic\""));
+}
+
+#[test]
+fn calibrated_probabilities_sum_to_one_and_round_trip() {
+    let (x, y) = data(90, true);
+    for method in ["sigmoid", "isotonic"] {
+        let spec = ModelSpec::ensemble(
+            Task::Classification,
+            "calibrate",
+            &given(&[("method", method)]),
+            0,
+            vec![member(Task::Classification, "ridge")],
+        )
+        .unwrap();
+        let fitted = spec.fit_task(&x, &y, 3).unwrap();
+        fitted.validate().unwrap();
+        let probabilities = fitted.predict_proba(&x).unwrap().unwrap();
+        for row in probabilities.chunks(3) {
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{method}: {row:?}");
+        }
+        let loaded: FittedModel = serde_json::from_str(&serde_json::to_string(&fitted).unwrap()).unwrap();
+        assert_eq!(loaded.predict_proba(&x).unwrap().unwrap(), probabilities);
+        let FittedModel::Calibrated(mut calibrated) = loaded else { panic!("not calibrated") };
+        calibrated.folds[0].calibrators.pop();
+        assert!(calibrated.validate().unwrap_err().contains("fold 1: 2 calibrators for 3 classes"));
+    }
+}
