@@ -345,7 +345,6 @@ impl Fitted for FittedCalibrated {
         if self.folds.is_empty() || self.n_classes < 2 {
             return Err(format!("{} folds of {} classes (at least 1 and 2)", self.folds.len(), self.n_classes));
         }
-        let members: Vec<FittedModel> = self.folds.iter().map(|fold| fold.model.clone()).collect();
         let width = self.n_features();
         for (index, fold) in self.folds.iter().enumerate() {
             fold.model.validate().map_err(|message| format!("fold {}: {message}", index + 1))?;
@@ -369,7 +368,7 @@ impl Fitted for FittedCalibrated {
                 calibrator.validate().map_err(|message| format!("fold {}: {message}", index + 1))?;
             }
         }
-        super::check_member_classes(&members, self.n_classes)
+        super::check_member_classes(self.folds.iter().map(|fold| &fold.model), self.n_classes)
     }
 
     fn predict_proba(&self, x: &Matrix) -> Option<Result<Vec<f64>, LearnError>> {

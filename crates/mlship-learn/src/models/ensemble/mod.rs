@@ -330,15 +330,15 @@ fn validate_members(members: &[FittedModel]) -> Result<usize, String> {
 
 /// A classifier member's per-class output for one row of zeros has
 /// `n_classes` values: members trained on other classes are refused at load.
-fn check_member_classes(members: &[FittedModel], n_classes: usize) -> Result<(), String> {
-    let Some(width) = members.first().map(FittedModel::n_features) else {
-        return Ok(());
-    };
-    let mut row = crate::Matrix::with_rows(1);
-    for _ in 0..width {
-        row.push_column(vec![0.0]);
-    }
-    for (index, member) in members.iter().enumerate() {
+fn check_member_classes<'a>(
+    members: impl IntoIterator<Item = &'a FittedModel>,
+    n_classes: usize,
+) -> Result<(), String> {
+    for (index, member) in members.into_iter().enumerate() {
+        let mut row = crate::Matrix::with_rows(1);
+        for _ in 0..member.n_features() {
+            row.push_column(vec![0.0]);
+        }
         if let Some(Ok(probabilities)) = member.predict_proba(&row) {
             if probabilities.len() != n_classes {
                 return Err(format!(

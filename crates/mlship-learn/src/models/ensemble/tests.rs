@@ -215,3 +215,14 @@ fn calibrated_probabilities_sum_to_one_and_round_trip() {
         assert!(calibrated.validate().unwrap_err().contains("fold 1: 2 calibrators for 3 classes"));
     }
 }
+
+/// A file whose ensemble claims other classes than its members learnt is refused.
+#[test]
+fn members_of_other_classes_are_refused_at_load() {
+    let (x, y) = data(60, true);
+    let members = vec![member(Task::Classification, "nb"), member(Task::Classification, "knn")];
+    let spec = ModelSpec::ensemble(Task::Classification, "blend", &[], 0, members).unwrap();
+    let FittedModel::Voting(mut voting) = spec.fit_task(&x, &y, 3).unwrap() else { panic!("not voting") };
+    voting.n_classes = 4;
+    assert_eq!(voting.validate().unwrap_err(), "member 1 gives 3 class probabilities but the ensemble has 4 classes");
+}
