@@ -81,7 +81,9 @@ fn unknown_model(payload: &[u8]) -> Option<String> {
     }
     let id = value.pointer("/spec/model/id").and_then(|k| k.as_str())?;
     let task = value.pointer("/spec/model/task").and_then(|t| serde_json::from_value(t.clone()).ok());
-    let known = mlship_learn::find_model(task.unwrap_or(mlship_learn::Task::Regression), id).is_ok();
+    let task = task.unwrap_or(mlship_learn::Task::Regression);
+    let known =
+        mlship_learn::find_model(task, id).is_ok() || mlship_learn::models::ensemble::find_meta(task, id).is_ok();
     (!known).then(|| format!("model \"{id}\""))
 }
 

@@ -63,7 +63,7 @@ pub enum ErrorPolicy {
 }
 
 /// `knn.n_neighbors=7` → ("knn", "n_neighbors", 7).
-fn parse_model_param(text: &str) -> std::result::Result<(String, String, ParamValue), String> {
+pub(crate) fn parse_model_param(text: &str) -> std::result::Result<(String, String, ParamValue), String> {
     let (name, value) = parse_param(text)?;
     match name.split_once('.') {
         Some((id, param)) if !id.is_empty() && !param.is_empty() => Ok((id.to_string(), param.to_string(), value)),

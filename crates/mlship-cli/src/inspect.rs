@@ -98,6 +98,11 @@ pub fn run(args: InspectArgs) -> Result<()> {
             println!("  {name} = {value}");
         }
     }
+    if !artifact.spec.model.estimators.is_empty() {
+        let members: Vec<String> =
+            artifact.spec.model.estimators.iter().map(|m| format!("{} ({})", m.display_name(), m.id())).collect();
+        println!("  estimators = {}", members.join(", "));
+    }
     println!("\noptions (non-default)");
     let defaults = serde_json::to_value(mlship_learn::SetupOptions::default())?;
     let options = serde_json::to_value(&artifact.spec.options)?;

@@ -12,6 +12,7 @@ mod datasets;
 mod diagnostics;
 mod explain;
 mod explain_plots;
+mod ensemble;
 mod inspect;
 mod monitor;
 mod options;
@@ -55,6 +56,21 @@ enum Command {
         after_help = "Examples:\n  mlship tune --data insurance --target charges --session-id 123 --model rf\n  mlship tune --data iris --model knn --custom-grid grid.toml --search grid --optimize F1 --choose-better --save knn_tuned --json"
     )]
     Tune(Box<tune::TuneArgs>),
+    /// Blend models into one: the mean of their predictions, or a soft/hard vote (PyCaret's blend_models)
+    #[command(
+        after_help = "Examples:\n  mlship blend --data insurance --target charges --include lr,ridge,knn --weights 1,2,1 --save blended\n  mlship blend --data iris --from-run 3f9c --n-select 3 --method soft"
+    )]
+    Blend(Box<ensemble::BlendArgs>),
+    /// Stack models: a meta-model learns from their out-of-fold predictions (PyCaret's stack_models)
+    #[command(
+        after_help = "Example:\n  mlship stack --data iris --include lr,knn,dt --meta-model lr --restack --save stacked"
+    )]
+    Stack(Box<ensemble::StackArgs>),
+    /// Calibrate a classifier's probabilities, sigmoid or isotonic (PyCaret's calibrate_model)
+    #[command(
+        after_help = "Example:\n  mlship calibrate --data breast_cancer --model nb --method isotonic --save calibrated"
+    )]
+    Calibrate(Box<ensemble::CalibrateArgs>),
     /// Score a CSV file with a saved model, streaming, and append `prediction_label`
     #[command(
         after_help = "Example:\n  mlship predict --model deployment_28042020.mlship --data new.csv --out scored.csv"
@@ -153,6 +169,9 @@ fn main() -> ExitCode {
         Command::Algorithms(args) => algorithms::run(args),
         Command::Compare(args) => compare::run(*args),
         Command::Tune(args) => tune::run(*args),
+        Command::Blend(args) => ensemble::blend(*args),
+        Command::Stack(args) => ensemble::stack(*args),
+        Command::Calibrate(args) => ensemble::calibrate(*args),
         Command::Predict(args) => predict::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Inspect(args) => inspect::run(args),

@@ -9,7 +9,7 @@ use clap::Args;
 use mlship_artifact::{artifact_path, utc_now_rfc3339, Artifact, CvMetrics, DataFingerprint, Metrics};
 use mlship_data::parse::parse_number;
 use mlship_data::{datasets, infer_kinds, Column, ColumnKind, CsvOptions, KindOverrides, LoadedTable, Table};
-use mlship_learn::{evaluate, Evaluation, EvaluationInput, LabelEncoding, PipelineSpec, Task};
+use mlship_learn::{evaluate, Evaluation, EvaluationInput, LabelEncoding, ModelSpec, PipelineSpec, Task};
 use std::path::Path;
 use std::time::Instant;
 
@@ -223,9 +223,13 @@ fn new_run(args: &TrainArgs, spec: &PipelineSpec, target: &str, data_sha256: &st
     }
     params.push(("model".to_string(), spec.model.id().to_string()));
     if let Ok(serde_json::Value::Object(model)) = serde_json::to_value(&spec.model) {
-        for (key, value) in model.iter().filter(|(k, _)| !matches!(k.as_str(), "id" | "task")) {
+        for (key, value) in model.iter().filter(|(k, _)| !matches!(k.as_str(), "id" | "task" | "estimators")) {
             crate::track::flatten_params(&format!("model.{key}"), value, &mut params);
         }
+    }
+    if !spec.model.estimators.is_empty() {
+        let ids: Vec<&str> = spec.model.estimators.iter().map(ModelSpec::id).collect();
+        params.push(("model.estimators".to_string(), ids.join(",")));
     }
     params.push(("data".to_string(), args.input.data.clone()));
     params.push(("target".to_string(), target.to_string()));
@@ -317,13 +321,23 @@ pub fn session_seed(options: &mut mlship_learn::SetupOptions) -> u32 {
 }
 
 pub fn train(args: &TrainArgs) -> Result<TrainOutcome> {
+    train_with(args, |extras, seed, task| args.model.resolve(extras, seed, task))
+}
+
+/// `train` with the model built by `resolve_model` from the config file's
+/// extras, the session seed and the target's task (`blend` and `stack`
+/// build a meta-model from their own flags).
+pub fn train_with(
+    args: &TrainArgs,
+    resolve_model: impl FnOnce(&crate::options::ConfigExtras, u32, Task) -> Result<ModelSpec>,
+) -> Result<TrainOutcome> {
     let started = Instant::now();
     args.tracking.check_experiment()?;
     let (mut options, extras) = args.options.resolve()?;
     let seed = session_seed(&mut options);
     let TrainingData { loaded, task, y, labels, kinds, target, source, mut notices, shape_read } =
         args.input.load(extras.target.clone(), &options)?;
-    let model = args.model.resolve(&extras, seed, task)?;
+    let model = resolve_model(&extras, seed, task)?;
     let (n_rows_read, n_cols_read) = shape_read;
     let spec = PipelineSpec { options, model };
     let input = EvaluationInput {

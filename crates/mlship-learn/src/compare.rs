@@ -106,7 +106,7 @@ fn prepare_fold(input: &CompareInput<'_>, train: &[usize], test: &[usize]) -> Re
 
 /// Runs `job(i)` for i in 0..n on `n_threads` scoped threads, pulling from
 /// one counter; results come back in index order.
-fn parallel_map<T: Send>(n: usize, n_threads: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub(crate) fn parallel_map<T: Send>(n: usize, n_threads: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(n));
     std::thread::scope(|scope| {

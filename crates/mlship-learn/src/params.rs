@@ -28,6 +28,9 @@ pub enum ParamValue {
     Str(String),
     /// A tuple of whole numbers (`hidden_layer_sizes`).
     IntList(Vec<i64>),
+    /// A list of real numbers (an ensemble's `weights`); after `IntList`, so
+    /// `[1, 2]` still reads as whole numbers and `[0.5, 1.5]` as reals.
+    FloatList(Vec<f64>),
 }
 
 impl fmt::Display for ParamValue {
@@ -40,6 +43,10 @@ impl fmt::Display for ParamValue {
             ParamValue::Str(value) => write!(f, "{value}"),
             ParamValue::IntList(values) => {
                 let parts: Vec<String> = values.iter().map(i64::to_string).collect();
+                write!(f, "[{}]", parts.join(","))
+            }
+            ParamValue::FloatList(values) => {
+                let parts: Vec<String> = values.iter().map(f64::to_string).collect();
                 write!(f, "[{}]", parts.join(","))
             }
         }
@@ -77,6 +84,11 @@ pub enum ParamKind {
         /// The smallest value accepted for each element.
         min: i64,
     },
+    /// A non-empty list of finite real numbers, each at least `min`.
+    FloatList {
+        /// The smallest value accepted for each element.
+        min: f64,
+    },
 }
 
 impl ParamKind {
@@ -107,6 +119,7 @@ impl ParamKind {
             }
             ParamKind::Null => "None".to_string(),
             ParamKind::IntList { min } => format!("a list of integers >= {min}, e.g. 100 or 100,50"),
+            ParamKind::FloatList { min } => format!("a list of numbers >= {min}, e.g. 1,2,1 or 0.5,0.25,0.25"),
         }
     }
 
@@ -120,6 +133,7 @@ impl ParamKind {
                 | (ParamKind::Choice(_), ParamValue::Str(_))
                 | (ParamKind::Null, ParamValue::Null)
                 | (ParamKind::IntList { .. }, ParamValue::IntList(_))
+                | (ParamKind::FloatList { .. }, ParamValue::FloatList(_))
         )
     }
 
@@ -148,6 +162,15 @@ impl ParamKind {
                 (!values.is_empty() && values.iter().all(|v| v >= min)).then(|| value.clone())
             }
             (ParamKind::IntList { min }, ParamValue::Int(v)) => (v >= min).then(|| ParamValue::IntList(vec![*v])),
+            (ParamKind::FloatList { min }, ParamValue::FloatList(_) | ParamValue::IntList(_)) => {
+                let values: Vec<f64> = match value {
+                    ParamValue::FloatList(values) => values.clone(),
+                    ParamValue::IntList(values) => values.iter().map(|&v| v as f64).collect(),
+                    _ => return None,
+                };
+                let fine = !values.is_empty() && values.iter().all(|v| v.is_finite() && v >= min);
+                fine.then_some(ParamValue::FloatList(values))
+            }
             _ => None,
         }
     }
@@ -236,6 +259,11 @@ pub fn parse_param_text(text: &str) -> ParamValue {
             inner.split(',').filter(|p| !p.trim().is_empty()).map(|p| p.trim().parse::<i64>()).collect();
         if let Ok(values) = parts {
             return ParamValue::IntList(values);
+        }
+        let reals: Result<Vec<f64>, _> =
+            inner.split(',').filter(|p| !p.trim().is_empty()).map(|p| p.trim().parse::<f64>()).collect();
+        if let Ok(values) = reals {
+            return ParamValue::FloatList(values);
         }
     }
     ParamValue::Str(trimmed.to_string())
@@ -388,5 +416,22 @@ mod tests {
         assert_eq!(parse_param_text("(100, 50)"), ParamValue::IntList(vec![100, 50]));
         assert_eq!(parse_param_text("distance"), ParamValue::Str("distance".into()));
         assert_eq!(parse_param_text("True"), ParamValue::Bool(true));
+        assert_eq!(parse_param_text("0.5,1,2"), ParamValue::FloatList(vec![0.5, 1.0, 2.0]));
+    }
+
+    #[test]
+    fn float_lists_take_whole_numbers_and_refuse_negatives() {
+        let weights = [ParamSpec {
+            name: "weights",
+            kinds: &[ParamKind::Null, ParamKind::FloatList { min: 0.0 }],
+            default: DefaultValue::Null,
+            help: "",
+        }];
+        let whole = resolve_params("blend", &weights, &[("weights".into(), parse_param_text("1,2,1"))], 0).unwrap();
+        assert_eq!(whole["weights"], ParamValue::FloatList(vec![1.0, 2.0, 1.0]));
+        let negative = resolve_params("blend", &weights, &[("weights".into(), parse_param_text("1,-2"))], 0);
+        assert!(negative.unwrap_err().to_string().contains("a list of numbers >= 0"));
+        let text = serde_json::to_string(&ParamValue::FloatList(vec![0.5, 2.0])).unwrap();
+        assert_eq!(serde_json::from_str::<ParamValue>(&text).unwrap(), ParamValue::FloatList(vec![0.5, 2.0]));
     }
 }

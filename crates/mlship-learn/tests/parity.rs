@@ -28,6 +28,8 @@ mod classification;
 mod compare;
 #[path = "parity/compare_classification.rs"]
 mod compare_classification;
+#[path = "parity/ensemble.rs"]
+mod ensemble;
 #[path = "parity/models.rs"]
 mod models;
 #[path = "parity/smote.rs"]

@@ -15,6 +15,7 @@ pub mod bayes;
 pub mod catboost;
 pub mod discriminant;
 pub mod dummy;
+pub mod ensemble;
 pub mod gaussian_process;
 pub mod hist;
 pub mod huber;
@@ -168,6 +169,11 @@ pub struct ModelSpec {
     /// The task the model learns (format-1 artifacts are all regression).
     #[serde(default = "default_task")]
     pub task: Task,
+    /// The members of a meta-model (`blend`, `stack`, `calibrate`): models of the same
+    /// task, each fitted by its own spec. Empty (and absent from the JSON,
+    /// so older artifacts load unchanged) for every other model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub estimators: Vec<ModelSpec>,
     /// Every declared parameter, resolved (defaults filled).
     #[serde(flatten)]
     pub params: Params,
@@ -180,7 +186,24 @@ impl ModelSpec {
     pub fn new(task: Task, id: &str, given: &[(String, ParamValue)], seed: u32) -> Result<Self, LearnError> {
         let entry = find_model(task, id)?;
         let params = resolve_params(id, entry.params, given, seed)?;
-        Ok(ModelSpec { id: id.to_string(), task, params })
+        Ok(ModelSpec { id: id.to_string(), task, estimators: Vec::new(), params })
+    }
+
+    /// A meta-model (`blend`, `stack`: see `ensemble::META_MODELS`) of
+    /// `task` over `estimators`, its own parameters `given` (validated, and
+    /// checked against the members: two or more, all of `task`, one weight each).
+    pub fn ensemble(
+        task: Task,
+        id: &str,
+        given: &[(String, ParamValue)],
+        seed: u32,
+        estimators: Vec<ModelSpec>,
+    ) -> Result<Self, LearnError> {
+        let entry = ensemble::find_meta(task, id)?;
+        let params = resolve_params(id, entry.params, given, seed)?;
+        let spec = ModelSpec { id: id.to_string(), task, estimators, params };
+        ensemble::check_members(&spec)?;
+        Ok(spec)
     }
 
     /// The spec with the library's defaults.
@@ -190,7 +213,7 @@ impl ModelSpec {
 
     /// The table row this spec names.
     pub fn entry(&self) -> Result<&'static ModelEntry, LearnError> {
-        find_model(self.task, &self.id).map_err(|_| {
+        find_model(self.task, &self.id).or_else(|_| ensemble::find_meta(self.task, &self.id)).map_err(|_| {
             LearnError::InvalidOption(format!(
                 "model \"{}\" is not known to this mlship {} (made by a newer mlship?)",
                 self.id,
@@ -214,7 +237,20 @@ impl ModelSpec {
     pub fn resolved_params(&self) -> Result<Params, LearnError> {
         let entry = self.entry()?;
         let given: Vec<(String, ParamValue)> = self.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        resolve_params(&self.id, entry.params, &given, 0)
+        let params = resolve_params(&self.id, entry.params, &given, 0)?;
+        // A meta-model's members are specs too, checked the same way.
+        if self.is_ensemble() || !self.estimators.is_empty() {
+            ensemble::check_members(self)?;
+            for member in &self.estimators {
+                member.resolved_params()?;
+            }
+        }
+        Ok(params)
+    }
+
+    /// Whether the spec is a meta-model (`blend`, `stack`) over `estimators`.
+    pub fn is_ensemble(&self) -> bool {
+        ensemble::find_meta(self.task, &self.id).is_ok()
     }
 
     /// Fits a regressor; the spec is not changed.
@@ -238,6 +274,10 @@ impl ModelSpec {
             )));
         }
         let params = self.resolved_params()?;
+        // By id, not family: rf and et are scikit-learn's `ensemble` module too.
+        if self.is_ensemble() {
+            return ensemble::fit(self, &params, &TrainingData { x, y, n_classes });
+        }
         let fitted = (entry.fit)(&params, &TrainingData { x, y, n_classes })?;
         fitted.check_finite(entry.name)?;
         Ok(fitted)
@@ -323,6 +363,12 @@ pub enum FittedModel {
     Qda(discriminant::FittedQda),
     /// Laplace-approximated Gaussian process classifiers (one-vs-rest).
     Gpc(gaussian_process::FittedGpc),
+    /// Fitted members whose predictions are averaged or voted (`blend`).
+    Voting(ensemble::FittedVoting),
+    /// Fitted members and a final estimator on their predictions (`stack`).
+    Stacking(ensemble::FittedStacking),
+    /// A classifier fitted per fold with calibrators on its outputs (`calibrate`).
+    Calibrated(ensemble::FittedCalibrated),
 }
 
 /// The `kind` tags this binary reads; an artifact naming another was made by
@@ -350,6 +396,9 @@ pub const FITTED_KINDS: &[&str] = &[
     "linear_classifier",
     "qda",
     "gpc",
+    "voting",
+    "stacking",
+    "calibrated",
 ];
 
 impl FittedModel {
@@ -377,6 +426,9 @@ impl FittedModel {
             FittedModel::LinearClassifier(model) => model,
             FittedModel::Qda(model) => model,
             FittedModel::Gpc(model) => model,
+            FittedModel::Voting(model) => model,
+            FittedModel::Stacking(model) => model,
+            FittedModel::Calibrated(model) => model,
         }
     }
 
