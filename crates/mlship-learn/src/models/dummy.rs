@@ -297,3 +297,29 @@ pub const MODELS: &[ModelEntry] = &[
         fit: fit_prior,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_artifact_from_before_the_strategies_reads_as_prior() {
+        let old: FittedPrior = serde_json::from_str(r#"{"n_features": 2, "class_prior": [0.25, 0.75]}"#).unwrap();
+        assert_eq!(old.strategy, DummyStrategy::Prior);
+        let x = Matrix { n_rows: 2, columns: vec![vec![0.0; 2], vec![0.0; 2]] };
+        assert_eq!(old.predict(&x).unwrap(), vec![1.0, 1.0]);
+        assert_eq!(old.predict_proba(&x).unwrap().unwrap(), vec![0.25, 0.75, 0.25, 0.75]);
+    }
+
+    #[test]
+    fn random_strategies_never_pick_a_class_absent_from_training() {
+        let x = Matrix { n_rows: 500, columns: vec![vec![0.0; 500]] };
+        for strategy in [DummyStrategy::Stratified, DummyStrategy::Uniform] {
+            let model = FittedPrior { n_features: 1, class_prior: vec![0.5, 0.0, 0.5], strategy, random_state: 4 };
+            let predicted = model.predict(&x).unwrap();
+            assert!(predicted.iter().all(|&c| c == 0.0 || c == 2.0), "{strategy:?}");
+            assert!(predicted.contains(&0.0) && predicted.contains(&2.0), "{strategy:?}");
+            assert_eq!(predicted, model.predict(&x).unwrap(), "{strategy:?}: the same draws at every call");
+        }
+    }
+}
