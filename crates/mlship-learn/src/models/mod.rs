@@ -13,6 +13,7 @@
 
 pub mod bayes;
 pub mod catboost;
+pub(crate) mod class_weight;
 pub mod discriminant;
 pub mod dummy;
 pub mod ensemble;

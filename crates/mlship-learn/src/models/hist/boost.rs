@@ -32,6 +32,9 @@ pub(crate) struct BoostPlan {
     pub colsample_bytree: f64,
     /// The seed of the row and column draws.
     pub seed: u32,
+    /// XGBoost's `scale_pos_weight`: rows labelled exactly 1 weigh this much
+    /// (1 for LightGBM; see `objective::scale_pos_weights`).
+    pub scale_pos_weight: f32,
 }
 
 /// A boosted ensemble.
@@ -62,12 +65,17 @@ pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], objective: Objective, plan
     let flavour = plan.rules.flavour;
     let groups = objective.n_groups();
     let labels: Vec<f32> = y.iter().map(|&v| v as f32).collect();
-    let base_scores = objective::base_scores(objective, flavour, &labels);
+    let row_weights = objective::scale_pos_weights(objective, flavour, &labels, plan.scale_pos_weight);
+    let base_scores = match &row_weights {
+        Some(weights) => objective::newton_base_score(objective, &labels, weights),
+        None => objective::base_scores(objective, flavour, &labels),
+    };
     // LightGBM's scores are float64, XGBoost's predictions float32; class-major.
     let mut scores: Vec<f64> = base_scores.iter().flat_map(|&b| std::iter::repeat_n(b, n)).collect();
     let mut scores32: Vec<f32> = scores.iter().map(|&b| b as f32).collect();
     let mut grad = vec![0.0f32; n * groups];
-    let mut hess = vec![0.0f32; if objective.has_hessians() { n * groups } else { 0 }];
+    let weighted = row_weights.is_some();
+    let mut hess = vec![0.0f32; if objective.has_hessians() || weighted { n * groups } else { 0 }];
     let mut grower = Grower::new(binned, plan.rules);
     let mut rng = Mt19937::new(plan.seed);
     let subsampled = plan.subsample < 1.0 && plan.subsample_freq > 0;
@@ -79,6 +87,9 @@ pub(crate) fn boost(binned: &BinnedMatrix, y: &[f64], objective: Objective, plan
         Boosted { base_scores, trees: Vec::new(), total_gain: vec![0.0; n_features], split_count: vec![0; n_features] };
     for round in 0..plan.n_estimators {
         objective::gradients(objective, flavour, &labels, &scores, &scores32, &mut grad, &mut hess);
+        if let Some(weights) = &row_weights {
+            objective::apply_weights(objective, weights, &mut grad, &mut hess);
+        }
         if subsampled && round % plan.subsample_freq == 0 {
             bag = draw_sorted(&mut rng, n, n_bag).into_iter().map(|i| i as u32).collect();
         }

@@ -135,6 +135,7 @@ fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnErr
         subsample_freq: params.usize("subsample_freq")?,
         colsample_bytree: params.float("colsample_bytree")?,
         seed: params.seed("random_state")?,
+        scale_pos_weight: 1.0,
     };
     let finder = BinFinder::LightGbm {
         max_bin: params.usize("max_bin")?,

@@ -94,6 +94,65 @@ pub(crate) fn base_scores(objective: Objective, flavour: Flavour, labels: &[f32]
     }
 }
 
+/// XGBoost's `scale_pos_weight` as its `RegLossObj` applies it: each row
+/// labelled exactly 1 weighs `scale_pos_weight` (its gradient and hessian
+/// scaled), for the regression losses and `binary:logistic` alike; softmax
+/// ignores it. `None` when it changes nothing XGBoost computes: LightGBM,
+/// softmax, or a weight of 1 (with another weight XGBoost also estimates the
+/// base score by a Newton step, `newton_base_score`, even if no row is
+/// labelled 1).
+pub(crate) fn scale_pos_weights(
+    objective: Objective,
+    flavour: Flavour,
+    labels: &[f32],
+    scale_pos_weight: f32,
+) -> Option<Vec<f32>> {
+    let applies = flavour == Flavour::XgBoost && !matches!(objective, Objective::Softmax { .. });
+    (applies && scale_pos_weight != 1.0)
+        .then(|| labels.iter().map(|&label| if label == 1.0 { scale_pos_weight } else { 1.0 }).collect())
+}
+
+/// XGBoost's base score under row weights (`FitIntercept::InitEstimation`):
+/// one unregularised Newton step from margin 0, `-Σg / Σh` over the
+/// weighted float32 gradients summed in float64, stored as a float32
+/// prediction (the sigmoid of the step for logistic) and turned back into a
+/// margin as `base_scores` does.
+pub(crate) fn newton_base_score(objective: Objective, labels: &[f32], weights: &[f32]) -> Vec<f64> {
+    let (mut sum_grad, mut sum_hess) = (0.0f64, 0.0f64);
+    for (&label, &weight) in labels.iter().zip(weights) {
+        let (grad, hess) = match objective {
+            Objective::Binary => {
+                let p = xgb_sigmoid(0.0);
+                ((p - label) * weight, (p * (1.0 - p)).max(XGB_MIN_HESS) * weight)
+            }
+            _ => ((0.0 - label) * weight, weight),
+        };
+        sum_grad += f64::from(grad);
+        sum_hess += f64::from(hess);
+    }
+    let step = if sum_hess > 0.0 { (-sum_grad / sum_hess) as f32 } else { 0.0 };
+    match objective {
+        Objective::Binary => {
+            let bounded = xgb_sigmoid(step).clamp(XGB_RT_EPS, 1.0 - XGB_RT_EPS);
+            vec![f64::from(-(1.0f32 / bounded - 1.0).ln())]
+        }
+        _ => vec![f64::from(step)],
+    }
+}
+
+/// Scales each row's gradient and hessian by its weight (squared error's
+/// hessians, otherwise all 1, become the weights).
+pub(crate) fn apply_weights(objective: Objective, weights: &[f32], grad: &mut [f32], hess: &mut [f32]) {
+    for (g, &w) in grad.iter_mut().zip(weights) {
+        *g *= w;
+    }
+    if objective == Objective::SquaredError {
+        hess.iter_mut().zip(weights).for_each(|(h, &w)| *h = w);
+    } else {
+        hess.iter_mut().zip(weights).for_each(|(h, &w)| *h *= w);
+    }
+}
+
 /// XGBoost's `common::Sigmoid` (float32).
 pub(crate) fn xgb_sigmoid(x: f32) -> f32 {
     let x = (-x).min(88.7);

@@ -264,3 +264,28 @@ fn the_initial_scores_are_the_libraries() {
     assert!(xgb.iter().zip(logs).all(|(b, l)| (b - (l - mean)).abs() < 1e-6), "{xgb:?}");
     assert!(xgb.iter().sum::<f64>().abs() < 1e-6);
 }
+
+/// XGBoost 3.2 weighs a regression target's exact 1s by `scale_pos_weight`
+/// (its `RegLossObj`): half the rows at 1 and half at 3 with weight 5 start
+/// from (5·1 + 3) / 6 = 4/3, the base score XGBRegressor reports for such
+/// data (1.3333334); a target without exact 1s is left alone.
+#[test]
+fn scale_pos_weight_weighs_a_regression_targets_ones_as_xgboost_does() {
+    let n = 200;
+    let column: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+    let x = Matrix { n_rows: n, columns: vec![column.clone()] };
+    let y: Vec<f64> = column.iter().map(|&v| if v > 0.0 { 1.0 } else { 3.0 }).collect();
+    let ones = y.iter().filter(|&&v| v == 1.0).count() as f64;
+    let fit = |y: &[f64], weight: f64| {
+        spec("xgboost", &[("scale_pos_weight", ParamValue::Float(weight)), ("n_estimators", ParamValue::Int(5))], 0)
+            .fit(&x, y)
+            .unwrap()
+    };
+    let expected = (5.0 * ones + 3.0 * (n as f64 - ones)) / (5.0 * ones + (n as f64 - ones));
+    let base = boosting(&fit(&y, 5.0)).base_score;
+    assert!((base - expected).abs() < 1e-6, "base score {base}, expected {expected}");
+    let plain = boosting(&fit(&y, 1.0)).base_score;
+    assert!((plain - y.iter().sum::<f64>() / n as f64).abs() < 1e-6, "{plain}");
+    let shifted: Vec<f64> = y.iter().map(|v| v + 0.5).collect();
+    assert_eq!(fit(&shifted, 5.0).predict(&x).unwrap(), fit(&shifted, 1.0).predict(&x).unwrap());
+}

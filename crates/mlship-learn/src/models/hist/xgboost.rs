@@ -6,6 +6,8 @@
 //! as XGBoost 3.2 does (see `objective`). `grow_policy="lossguide"` grows
 //! best-first up to `max_leaves`. PyCaret passes `random_state`, `n_jobs`,
 //! `tree_method` (`auto`, which is hist) and `verbosity` only.
+//! `scale_pos_weight` (PyCaret's tune grid searches it) weighs the rows
+//! labelled 1, as XGBoost 3.2's `RegLossObj` does (see `objective`).
 //!
 //! Bins: a feature with at most 255 distinct values gets XGBoost's exact
 //! cuts; more are cut at evenly spaced ranks into at most 255 bins (XGBoost:
@@ -96,6 +98,13 @@ const PARAMS: &[ParamSpec] = &[
         help: "L2 regularisation of leaf values",
     },
     ParamSpec {
+        name: "scale_pos_weight",
+        kinds: &[ParamKind::NON_NEGATIVE],
+        default: DefaultValue::Float(1.0),
+        help: "the weight of rows labelled 1 (binary:logistic's positives; a regression target's exact 1s, \
+               as XGBoost applies it; ignored with more than two classes)",
+    },
+    ParamSpec {
         name: "random_state",
         kinds: &[ParamKind::SEED],
         default: DefaultValue::Seed,
@@ -137,6 +146,7 @@ fn fit(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnErr
         subsample_freq: 1,
         colsample_bytree: params.float("colsample_bytree")?,
         seed: params.seed("random_state")?,
+        scale_pos_weight: params.float("scale_pos_weight")? as f32,
     };
     let binned = BinnedMatrix::new(columns, BinFinder::XgBoost { max_bin: params.usize("max_bin")? });
     let (boosted, classes) = boost_task(&binned, data, &plan);

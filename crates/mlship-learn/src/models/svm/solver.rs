@@ -1,7 +1,7 @@
 //! libsvm's SMO `Solver` (svm.cpp, as vendored in scikit-learn) for
 //! epsilon-SVR and C-SVC, step for step: the dual
 //!
-//!   min ½ αᵀQα + pᵀα,  yᵀα = 0,  0 ≤ αᵢ ≤ C,
+//!   min ½ αᵀQα + pᵀα,  yᵀα = 0,  0 ≤ αᵢ ≤ Cᵢ (C, or a class's weighted C),
 //!
 //! over 2l variables for SVR (αᵢ, i < l, the positive and αᵢ₊ₗ the
 //! negative multipliers, pᵢ = ε − yᵢ and pᵢ₊ₗ = ε + yᵢ) and l for C-SVC
@@ -184,7 +184,8 @@ struct Solver<'a> {
     alpha: Vec<f64>,
     p: Vec<f64>,
     active_set: Vec<u32>,
-    c: f64,
+    /// Each variable's upper bound (libsvm's `C[i]`: Cp or Cn by its label).
+    c: Vec<f64>,
     eps: f64,
     unshrink: bool,
     q_i: Vec<f32>,
@@ -194,7 +195,7 @@ struct Solver<'a> {
 impl<'a> Solver<'a> {
     /// Every multiplier at 0 (at its lower bound): the gradient starts at p
     /// and G_bar at 0.
-    fn new(q: KernelQ<'a>, p: Vec<f64>, y: Vec<i8>, options: &SmoOptions) -> Self {
+    fn new(q: KernelQ<'a>, p: Vec<f64>, y: Vec<i8>, c: Vec<f64>, options: &SmoOptions) -> Self {
         let l = p.len();
         Solver {
             q,
@@ -207,7 +208,7 @@ impl<'a> Solver<'a> {
             alpha: vec![0.0; l],
             p,
             active_set: (0..l as u32).collect(),
-            c: options.c,
+            c,
             eps: options.tol,
             unshrink: false,
             q_i: vec![0.0; l],
@@ -245,16 +246,25 @@ pub(super) fn solve_epsilon_svr(
     }
     let index = (0..2 * l).map(|k| (k % l.max(1)) as u32).collect();
     let q = KernelQ::new(x, kernel, options.cache_bytes, signs.clone(), index);
-    let (alpha, rho) = Solver::new(q, p, signs, options).run(options);
+    let c = vec![options.c; 2 * l];
+    let (alpha, rho) = Solver::new(q, p, signs, c, options).run(options);
     SvrSolution { coef: (0..l).map(|i| alpha[i] - alpha[i + l]).collect(), rho }
 }
 
-/// Solves C-SVC on `x` with labels `y` (±1) (libsvm's `solve_c_svc`, every
-/// row weighing C): one coefficient αᵢyᵢ per row and ρ.
-pub(super) fn solve_c_svc(x: &Matrix, y: &[i8], kernel: SvmKernel, options: &SmoOptions) -> SvrSolution {
+/// Solves C-SVC on `x` with labels `y` (±1) (libsvm's `solve_c_svc`): rows
+/// labelled +1 bounded by `c_pos`, −1 by `c_neg` (libsvm's Cp and Cn, the
+/// class-weighted C); one coefficient αᵢyᵢ per row and ρ.
+pub(super) fn solve_c_svc(
+    x: &Matrix,
+    y: &[i8],
+    kernel: SvmKernel,
+    options: &SmoOptions,
+    (c_pos, c_neg): (f64, f64),
+) -> SvrSolution {
     let l = x.n_rows;
     let q = KernelQ::new(x, kernel, options.cache_bytes, y.to_vec(), (0..l as u32).collect());
-    let (alpha, rho) = Solver::new(q, vec![-1.0; l], y.to_vec(), options).run(options);
+    let c = y.iter().map(|&s| if s > 0 { c_pos } else { c_neg }).collect();
+    let (alpha, rho) = Solver::new(q, vec![-1.0; l], y.to_vec(), c, options).run(options);
     SvrSolution { coef: alpha.iter().zip(y).map(|(a, &s)| a * f64::from(s)).collect(), rho }
 }
 
@@ -267,9 +277,8 @@ fn curvature(quad_coef: f64) -> f64 {
     }
 }
 
-/// Back into the box for yᵢ ≠ yⱼ, keeping αᵢ − αⱼ = `diff` (libsvm's
-/// clipping; Cᵢ = Cⱼ, so its `diff > C_i - C_j` is `diff > 0`).
-fn clip_opposite_signs(mut alpha_i: f64, mut alpha_j: f64, diff: f64, c: f64) -> (f64, f64) {
+/// Back into the box for yᵢ ≠ yⱼ, keeping αᵢ − αⱼ = `diff` (libsvm's clipping).
+fn clip_opposite_signs(mut alpha_i: f64, mut alpha_j: f64, diff: f64, (c_i, c_j): (f64, f64)) -> (f64, f64) {
     if diff > 0.0 {
         if alpha_j < 0.0 {
             alpha_j = 0.0;
@@ -279,33 +288,33 @@ fn clip_opposite_signs(mut alpha_i: f64, mut alpha_j: f64, diff: f64, c: f64) ->
         alpha_i = 0.0;
         alpha_j = -diff;
     }
-    if diff > 0.0 {
-        if alpha_i > c {
-            alpha_i = c;
-            alpha_j = c - diff;
+    if diff > c_i - c_j {
+        if alpha_i > c_i {
+            alpha_i = c_i;
+            alpha_j = c_i - diff;
         }
-    } else if alpha_j > c {
-        alpha_j = c;
-        alpha_i = c + diff;
+    } else if alpha_j > c_j {
+        alpha_j = c_j;
+        alpha_i = c_j + diff;
     }
     (alpha_i, alpha_j)
 }
 
 /// Back into the box for yᵢ = yⱼ, keeping αᵢ + αⱼ = `sum` (libsvm's clipping).
-fn clip_same_signs(mut alpha_i: f64, mut alpha_j: f64, sum: f64, c: f64) -> (f64, f64) {
-    if sum > c {
-        if alpha_i > c {
-            alpha_i = c;
-            alpha_j = sum - c;
+fn clip_same_signs(mut alpha_i: f64, mut alpha_j: f64, sum: f64, (c_i, c_j): (f64, f64)) -> (f64, f64) {
+    if sum > c_i {
+        if alpha_i > c_i {
+            alpha_i = c_i;
+            alpha_j = sum - c_i;
         }
     } else if alpha_j < 0.0 {
         alpha_j = 0.0;
         alpha_i = sum;
     }
-    if sum > c {
-        if alpha_j > c {
-            alpha_j = c;
-            alpha_i = sum - c;
+    if sum > c_j {
+        if alpha_j > c_j {
+            alpha_j = c_j;
+            alpha_i = sum - c_j;
         }
     } else if alpha_i < 0.0 {
         alpha_i = 0.0;
@@ -316,7 +325,7 @@ fn clip_same_signs(mut alpha_i: f64, mut alpha_j: f64, sum: f64, c: f64) -> (f64
 
 impl Solver<'_> {
     fn update_status(&mut self, i: usize) {
-        self.status[i] = if self.alpha[i] >= self.c {
+        self.status[i] = if self.alpha[i] >= self.c[i] {
             Status::Upper
         } else if self.alpha[i] <= 0.0 {
             Status::Lower
@@ -364,7 +373,7 @@ impl Solver<'_> {
     fn take_step(&mut self, i: usize, j: usize) {
         let active_size = self.active_size;
         self.q.get_q(j, active_size, &mut self.q_j);
-        let c = self.c;
+        let c = (self.c[i], self.c[j]);
         let (old_i, old_j) = (self.alpha[i], self.alpha[j]);
         let qd = (self.q.qd[i], self.q.qd[j]);
         let q_ij = f64::from(self.q_i[j]);
@@ -385,10 +394,10 @@ impl Solver<'_> {
         self.update_status(i);
         self.update_status(j);
         if was_upper_i != (self.status[i] == Status::Upper) {
-            self.shift_gradient_bar(i, if was_upper_i { -c } else { c });
+            self.shift_gradient_bar(i, if was_upper_i { -c.0 } else { c.0 });
         }
         if was_upper_j != (self.status[j] == Status::Upper) {
-            self.shift_gradient_bar(j, if was_upper_j { -c } else { c });
+            self.shift_gradient_bar(j, if was_upper_j { -c.1 } else { c.1 });
         }
     }
 
@@ -521,6 +530,7 @@ impl Solver<'_> {
         self.p.swap(i, j);
         self.active_set.swap(i, j);
         self.gradient_bar.swap(i, j);
+        self.c.swap(i, j);
     }
 
     /// Rebuilds G of the shrunk variables from G_bar and the free ones.

@@ -18,11 +18,16 @@
 //! offered: mlship's decision function has one value per class), `predict_proba` the coupled pairwise
 //! sigmoids. A class missing from the training rows gets probability 0 and
 //! decision value −∞, as in the discriminant analyses.
+//!
+//! `class_weight="balanced"` bounds each class's multipliers by C times its
+//! balanced weight (libsvm's `weighted_C`), in the pairs and in their
+//! probability folds alike.
 
 use super::platt::{multiclass_probability, sigmoid_predict, sigmoid_train, LibsvmRandom};
 use super::solver::{solve_c_svc, SmoOptions};
 use super::{kernel, SvmKernel};
 use crate::matrix::Matrix;
+use crate::models::class_weight::{self, ClassWeight};
 use crate::models::discriminant::{present_classes, spread};
 use crate::models::random::NumpyRandom;
 use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
@@ -278,22 +283,33 @@ struct Binary {
 /// A C-SVC on `x` with labels ±1, as `svm_train` fits two classes: the
 /// labels sorted (−1 first), so the solver's positive class is −1 and the
 /// rows are regrouped −1 first. Returns the value function on other rows.
-fn train_binary_sorted(x: &Matrix, labels: &[f64], kernel: SvmKernel, options: &SmoOptions) -> (Matrix, Binary) {
+/// `c_of`: the C of the rows labelled +1 and −1 (the fold's Cp and Cn).
+fn train_binary_sorted(
+    x: &Matrix,
+    labels: &[f64],
+    kernel: SvmKernel,
+    options: &SmoOptions,
+    (c_plus, c_minus): (f64, f64),
+) -> (Matrix, Binary) {
     let order: Vec<usize> =
         (0..x.n_rows).filter(|&i| labels[i] <= 0.0).chain((0..x.n_rows).filter(|&i| labels[i] > 0.0)).collect();
     let grouped = x.take_rows(&order);
     let signs: Vec<i8> = order.iter().map(|&i| if labels[i] <= 0.0 { 1 } else { -1 }).collect();
-    let solution = solve_c_svc(&grouped, &signs, kernel, options);
+    // The solver's +1 rows are the labels −1 (sorted first), so their C is Cn.
+    let solution = solve_c_svc(&grouped, &signs, kernel, options, (c_minus, c_plus));
     (grouped, Binary { coef: solution.coef, rho: solution.rho })
 }
 
 /// `svm_binary_svc_probability`: Platt's A and B for one pair (rows `x`,
-/// labels ±1) from 5-fold cross-validated decision values.
+/// labels ±1) from 5-fold cross-validated decision values; each fold's SVC
+/// bounds the +1 rows by `c.0` and the −1 rows by `c.1` (libsvm passes Cp and
+/// Cn to the folds as the two labels' weights of C = 1).
 fn binary_probability(
     x: &Matrix,
     labels: &[f64],
     kernel: SvmKernel,
     options: &SmoOptions,
+    c: (f64, f64),
     random: &mut LibsvmRandom,
 ) -> (f64, f64) {
     const FOLDS: usize = 5;
@@ -323,7 +339,7 @@ fn binary_probability(
         // The fold's svm_train re-seeds the stream (its parameters carry the seed).
         random.reseed();
         let fold_labels: Vec<f64> = train.iter().map(|&i| labels[i]).collect();
-        let (grouped, model) = train_binary_sorted(&x.take_rows(&train), &fold_labels, kernel, options);
+        let (grouped, model) = train_binary_sorted(&x.take_rows(&train), &fold_labels, kernel, options, c);
         let support: Vec<(f64, Vec<f64>)> = (0..grouped.n_rows)
             .filter(|&s| model.coef[s].abs() > 0.0)
             .map(|s| (model.coef[s], grouped.columns.iter().map(|column| column[s]).collect()))
@@ -360,6 +376,11 @@ fn fit_svc(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
     // BaseLibSVM.fit: the libsvm seed is randint(INT_MAX) of random_state.
     let seed = NumpyRandom::new(params.seed("random_state")?).randint(i32::MAX as usize) as u32;
     let mut random = LibsvmRandom::new(seed);
+    // libsvm's weighted_C: C times the class's weight ("balanced": over the classes present).
+    let weighted_c: Vec<f64> = match ClassWeight::from_params(params)? {
+        ClassWeight::Uniform => vec![options.c; k],
+        _ => class_weight::balanced(&present.index, None, k).iter().map(|w| options.c * w).collect(),
+    };
     let members: Vec<Vec<usize>> = (0..k).map(|c| (0..x.n_rows).filter(|&i| present.index[i] == c).collect()).collect();
     let mut nonzero: Vec<Vec<bool>> = members.iter().map(|rows| vec![false; rows.len()]).collect();
     let (mut solutions, mut prob_a, mut prob_b) = (Vec::new(), Vec::new(), Vec::new());
@@ -369,12 +390,13 @@ fn fit_svc(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
             let sub = x.take_rows(&rows);
             let labels: Vec<f64> = (0..rows.len()).map(|r| if r < members[i].len() { 1.0 } else { -1.0 }).collect();
             if probability {
-                let (a, b) = binary_probability(&sub, &labels, kernel, &options, &mut random);
+                let c = (weighted_c[i], weighted_c[j]);
+                let (a, b) = binary_probability(&sub, &labels, kernel, &options, c, &mut random);
                 prob_a.push(a);
                 prob_b.push(b);
             }
             let signs: Vec<i8> = labels.iter().map(|&y| if y > 0.0 { 1 } else { -1 }).collect();
-            let solution = solve_c_svc(&sub, &signs, kernel, &options);
+            let solution = solve_c_svc(&sub, &signs, kernel, &options, (weighted_c[i], weighted_c[j]));
             let (ci, cj) = (members[i].len(), members[j].len());
             (0..ci).for_each(|r| nonzero[i][r] |= solution.coef[r].abs() > 0.0);
             (0..cj).for_each(|r| nonzero[j][r] |= solution.coef[ci + r].abs() > 0.0);
@@ -483,6 +505,7 @@ pub const CLASSIFIERS: &[ModelEntry] = &[ModelEntry {
             default: DefaultValue::Seed,
             help: "seed of the probabilities' cross-validation folds",
         },
+        class_weight::CLASS_WEIGHT,
     ],
     fit: fit_svc,
 }];

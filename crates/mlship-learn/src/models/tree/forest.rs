@@ -6,10 +6,19 @@
 //! sample weights, and its splitter is seeded by the first draw of a fresh
 //! `RandomState(seed_i)`. Each tree depends only on its own seed, so the
 //! forest is the same whatever the number of threads.
+//!
+//! `class_weight` as scikit-learn 1.9.1's forests apply it: "balanced"
+//! weights (from the whole target) are fit-level sample weights, so a
+//! bootstrap draws its rows with probability proportional to them
+//! (`RandomState(seed_i).choice(n, n_bootstrap, p=w / w.sum())`) and the tree
+//! weighs each row by its count; without bootstrap the tree weighs rows by
+//! them. "balanced_subsample" draws as without weights and multiplies the
+//! counts by the balanced weights of the sample drawn.
 
 use super::builder::{build_tree, TreeConfig};
 use super::node::TreeNodes;
 use super::splitter::RAND_R_MAX;
+use crate::models::class_weight;
 use crate::models::random::NumpyRandom;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -21,6 +30,10 @@ pub(crate) struct ForestPlan<'a> {
     /// `Some(n)`: each tree fits on a bootstrap sample of `n` rows.
     pub bootstrap: Option<usize>,
     pub random_state: u32,
+    /// Fit-level sample weights (balanced class weights), if any.
+    pub sample_weight: Option<&'a [f64]>,
+    /// `Some(codes, n_classes)`: balanced weights recomputed on each bootstrap sample.
+    pub subsample_balance: Option<(&'a [usize], usize)>,
 }
 
 /// The seed scikit-learn's splitter draws from `RandomState(seed)`.
@@ -34,15 +47,54 @@ pub(crate) fn n_threads(n_tasks: usize) -> usize {
 }
 
 fn fit_one(x: &[Vec<f32>], y: &[f64], plan: &ForestPlan<'_>, seed: u32) -> TreeNodes {
-    let weights = plan.bootstrap.map(|n_bootstrap| {
-        let mut rng = NumpyRandom::new(seed);
-        let mut counts = vec![0.0; y.len()];
-        for _ in 0..n_bootstrap {
-            counts[rng.randint(y.len())] += 1.0;
+    let weights = match plan.bootstrap {
+        Some(n_bootstrap) => {
+            let mut rng = NumpyRandom::new(seed);
+            let mut counts = vec![0.0; y.len()];
+            match plan.sample_weight {
+                None => {
+                    for _ in 0..n_bootstrap {
+                        counts[rng.randint(y.len())] += 1.0;
+                    }
+                }
+                Some(weights) => {
+                    let cdf = choice_cdf(weights);
+                    for _ in 0..n_bootstrap {
+                        let u = rng.random_sample();
+                        // searchsorted(cdf, u, side="right"); cdf ends at 1 > u.
+                        let index = cdf.partition_point(|&edge| edge <= u).min(y.len() - 1);
+                        counts[index] += 1.0;
+                    }
+                }
+            }
+            if let Some((codes, n_classes)) = plan.subsample_balance {
+                let per_class = class_weight::balanced(codes, Some(&counts), n_classes);
+                for (count, &code) in counts.iter_mut().zip(codes) {
+                    *count *= per_class.get(code).copied().unwrap_or(0.0);
+                }
+            }
+            Some(counts)
         }
-        counts
-    });
+        None => plan.sample_weight.map(<[f64]>::to_vec),
+    };
     build_tree(x, y, weights.as_deref(), plan.config, splitter_seed(seed))
+}
+
+/// numpy's `RandomState.choice(p=w / w.sum())` cumulative distribution:
+/// `p` from numpy's pairwise sum, `cdf = p.cumsum()`, `cdf /= cdf[-1]`.
+fn choice_cdf(weights: &[f64]) -> Vec<f64> {
+    let total = crate::numpy::pairwise_sum(weights);
+    let mut running = 0.0;
+    let mut cdf: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            running += w / total;
+            running
+        })
+        .collect();
+    let last = cdf.last().copied().unwrap_or(1.0);
+    cdf.iter_mut().for_each(|edge| *edge /= last);
+    cdf
 }
 
 /// Fits every tree of the plan, in parallel, in a fixed order.

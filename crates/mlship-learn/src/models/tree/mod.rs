@@ -28,7 +28,8 @@
 //! fractions (`TreeNodes::class_value`), `predict_proba` is the leaf's
 //! fractions (a forest: their mean over trees) and `predict` their first
 //! argmax. Columns are the whole target's classes (a fold missing one gives it
-//! probability 0). `class_weight` is not offered (PyCaret leaves it None).
+//! probability 0). The forests take `class_weight` (None, "balanced",
+//! "balanced_subsample", as PyCaret's tune grid searches them; see `forest`).
 //! Their parity fixtures agree with scikit-learn 1.4.2 and 1.9.1 to 1e-9,
 //! forests included (same bootstrap and `rand_r` streams).
 //!
@@ -68,6 +69,7 @@ pub use criterion::CriterionKind;
 pub use node::{SplitNode, TreeNodes, LEAF};
 
 use crate::matrix::Matrix;
+use crate::models::class_weight::{self, ClassWeight};
 use crate::models::{Fitted, FittedModel, ModelEntry, TrainingData};
 use crate::params::{Params, ParamsExt};
 use crate::task::Task;
@@ -219,7 +221,20 @@ fn forest_importances(trees: &[TreeNodes], n_features: usize) -> Vec<f64> {
 
 fn fit_forest(params: &Params, data: &TrainingData<'_>, random: bool, model: &str) -> Result<FittedModel, LearnError> {
     let x = float32_columns(data, model)?;
-    let bootstrap = if params.bool("bootstrap")? { Some(n_samples_bootstrap(params, data.x.n_rows)?) } else { None };
+    let codes = data.class_codes();
+    let class_weight = ClassWeight::from_params(params)?;
+    let bootstrapped = params.bool("bootstrap")?;
+    // "balanced_subsample" without bootstrap is "balanced" (scikit-learn's forests).
+    let sample_weight = match class_weight {
+        ClassWeight::Balanced => Some(class_weight::balanced_rows(&codes, data.n_classes)),
+        ClassWeight::BalancedSubsample if !bootstrapped => Some(class_weight::balanced_rows(&codes, data.n_classes)),
+        _ => None,
+    };
+    let bootstrap = if bootstrapped {
+        Some(n_samples_bootstrap_weighted(params, data.x.n_rows, sample_weight.as_deref())?)
+    } else {
+        None
+    };
     // Fractions count the training rows, as scikit-learn's trees see them (weighted).
     let config = task_config(params, data, x.len(), random)?;
     let plan = forest::ForestPlan {
@@ -227,10 +242,24 @@ fn fit_forest(params: &Params, data: &TrainingData<'_>, random: bool, model: &st
         n_estimators: params.usize("n_estimators")?,
         bootstrap,
         random_state: params.seed("random_state")?,
+        sample_weight: sample_weight.as_deref(),
+        subsample_balance: (class_weight == ClassWeight::BalancedSubsample && bootstrapped)
+            .then_some((codes.as_slice(), data.n_classes)),
     };
     let trees = forest::fit_forest(&x, data.y, &plan);
     let feature_importances = forest_importances(&trees, x.len());
     Ok(FittedModel::Forest(FittedForest { n_features: x.len(), trees, feature_importances }))
+}
+
+/// Rows per bootstrap sample; with fit-level sample weights a fraction
+/// counts their sum, truncated (scikit-learn 1.9.1's `_get_n_samples_bootstrap`).
+fn n_samples_bootstrap_weighted(params: &Params, n_rows: usize, weights: Option<&[f64]>) -> Result<usize, LearnError> {
+    match (weights, params.value("max_samples")?) {
+        (Some(weights), crate::params::ParamValue::Float(fraction)) => {
+            Ok(((fraction * crate::numpy::pairwise_sum(weights)) as usize).max(1))
+        }
+        _ => n_samples_bootstrap(params, n_rows),
+    }
 }
 
 fn fit_rf(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
@@ -380,13 +409,18 @@ const DT_PARAMS_CLS: [crate::params::ParamSpec; 10] = {
     params[0] = CRITERION_CLS;
     params
 };
-const FOREST_PARAMS_RFC: [crate::params::ParamSpec; 13] = {
-    let mut params = FOREST_PARAMS_RF;
+const FOREST_PARAMS_RFC: [crate::params::ParamSpec; 14] = {
+    let mut params = [class_weight::FOREST_CLASS_WEIGHT; 14];
+    let mut i = 0;
+    while i < FOREST_PARAMS_RF.len() {
+        params[i] = FOREST_PARAMS_RF[i];
+        i += 1;
+    }
     params[1] = CRITERION_CLS;
     params[6] = MAX_FEATURES_SQRT;
     params
 };
-const FOREST_PARAMS_ETC: [crate::params::ParamSpec; 13] = {
+const FOREST_PARAMS_ETC: [crate::params::ParamSpec; 14] = {
     let mut params = FOREST_PARAMS_RFC;
     params[9] = BOOTSTRAP_FALSE;
     params

@@ -95,7 +95,14 @@ fn the_forest_is_the_same_on_one_thread_or_many() {
     let columns: Vec<Vec<f32>> = x.columns.iter().map(|c| c.iter().map(|&v| v as f32).collect()).collect();
     let params = spec("rf", &[("n_estimators", ParamValue::Int(8))], 5).resolved_params().unwrap();
     let config = tree_config(&params, 60, 2, false).unwrap();
-    let plan = forest::ForestPlan { config: &config, n_estimators: 8, bootstrap: Some(60), random_state: 5 };
+    let plan = forest::ForestPlan {
+        config: &config,
+        n_estimators: 8,
+        bootstrap: Some(60),
+        random_state: 5,
+        sample_weight: None,
+        subsample_balance: None,
+    };
     let parallel = forest::fit_forest(&columns, &y, &plan);
     let serial: Vec<TreeNodes> = (0..8)
         .map(|i| {
