@@ -403,6 +403,25 @@ mod tests {
         fitted.predict(x)
     }
 
+    /// With every row an inlier, stop_n_inliers = n ends the search at the
+    /// first trial with every row kept; max_skips 0 still returns a model
+    /// (the trials before the first skip). Parity with scikit-learn's
+    /// stopping points is in the ransac fixture.
+    #[test]
+    fn ransac_early_stops_return_a_model() {
+        use crate::params::ParamValue;
+        let (x, y) = design(40, 2);
+        let spec = |given: &[(&str, ParamValue)]| {
+            let given: Vec<(String, ParamValue)> = given.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+            ModelSpec::new(Task::Regression, "ransac", &given, 0).unwrap()
+        };
+        for given in [("stop_n_inliers", ParamValue::Int(40)), ("max_skips", ParamValue::Int(0))] {
+            let fitted = spec(&[given.clone(), ("residual_threshold", ParamValue::Float(1.0))]).fit(&x, &y).unwrap();
+            let close = fitted.predict(&x).unwrap().iter().zip(&y).all(|(p, t)| (p - t).abs() < 0.2);
+            assert!(close, "{given:?}");
+        }
+    }
+
     #[test]
     fn robust_models_handle_degenerate_data_as_scikit_learn_does() {
         for id in ["ransac", "tr", "huber"] {
