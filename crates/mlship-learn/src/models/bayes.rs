@@ -15,13 +15,18 @@
 //!   n ≥ p, else by the Woodbury identity with a pinvh of n×n, pruning the
 //!   features whose precision passes the threshold.
 //!
-//! Both centre X and y (`fit_intercept=True`). When n > p the centred
+//! Both centre X and y with `fit_intercept` (the default; without it they
+//! work on X and y as given, the intercept is 0, and the initial noise
+//! precision is still 1 / var(y), numpy's variance about y's mean, as
+//! scikit-learn's). `compute_score` is accepted for PyCaret's tune grids but
+//! changes nothing: scikit-learn only records the log marginal likelihood
+//! (`scores_`) with it, never uses it. When n > p the centred
 //! [X | y] is reduced once to its p+1 square R factor by a blocked
 //! (tall-skinny) QR, so XᵀX = RᵀR, Xᵀy = Rᵀz and ‖y − Xw‖² = r² + ‖z − Rw‖²
 //! hold exactly and no iteration touches the n rows again.
 
 use crate::matrix::{mean, Matrix};
-use crate::models::linear::FittedLinear;
+use crate::models::linear::{FittedLinear, FIT_INTERCEPT};
 use crate::models::{FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
@@ -55,11 +60,12 @@ fn numerical(step: &str, what: &str, error: impl std::fmt::Debug) -> LearnError 
     }
 }
 
-fn centre(x: &Matrix, y: &[f64]) -> Centred {
+fn centre(x: &Matrix, y: &[f64], fit_intercept: bool) -> Centred {
     let (n, p) = (x.n_rows, x.n_cols());
-    let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
-    let y_mean = mean(y);
-    let y_var = y.iter().map(|v| (v - y_mean) * (v - y_mean)).sum::<f64>() / n as f64;
+    let (x_mean, y_mean) = crate::models::linear::offsets(x, y, fit_intercept);
+    // numpy's y.var(): about y's own mean whether or not y is centred.
+    let y_centre = mean(y);
+    let y_var = y.iter().map(|v| (v - y_centre) * (v - y_centre)).sum::<f64>() / n as f64;
     let design = if n > p {
         let full = crate::models::linear::centred_augmented_r(x, y, &x_mean, y_mean);
         Design::Reduced {
@@ -356,7 +362,7 @@ fn fit_br(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Learn
         return Err(LearnError::TooFewRows("BayesianRidge needs at least 1 row, got 0".to_string()));
     }
     let init = (optional_float(params, "alpha_init")?, optional_float(params, "lambda_init")?);
-    let centred = centre(data.x, data.y);
+    let centred = centre(data.x, data.y, params.bool("fit_intercept")?);
     let coef = bayesian_ridge(&centred, priors(params)?, stop(params)?, init)?;
     Ok(with_intercept(coef, &centred))
 }
@@ -366,7 +372,7 @@ fn fit_ard(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         return Err(LearnError::TooFewRows(format!("ARDRegression needs at least 2 rows, got {}", data.x.n_rows)));
     }
     let options = ArdOptions { stop: stop(params)?, threshold_lambda: params.float("threshold_lambda")? };
-    let centred = centre(data.x, data.y);
+    let centred = centre(data.x, data.y, params.bool("fit_intercept")?);
     let coef = ard(&centred, priors(params)?, options)?;
     Ok(with_intercept(coef, &centred))
 }
@@ -374,6 +380,13 @@ fn fit_ard(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
 const fn prior(name: &'static str, help: &'static str) -> ParamSpec {
     ParamSpec { name, kinds: &[ParamKind::NON_NEGATIVE], default: DefaultValue::Float(1e-6), help }
 }
+
+const COMPUTE_SCORE: ParamSpec = ParamSpec {
+    name: "compute_score",
+    kinds: &[ParamKind::Bool],
+    default: DefaultValue::Bool(false),
+    help: "accepted for scikit-learn compatibility; only records scores_ there, so the fit is the same either way",
+};
 
 const PRIORS: [ParamSpec; 4] = [
     prior("alpha_1", "shape of the Gamma prior over the noise precision alpha"),
@@ -421,6 +434,8 @@ pub const MODELS: &[ModelEntry] = &[
                 default: DefaultValue::Null,
                 help: "initial weight precision (None: 1)",
             },
+            COMPUTE_SCORE,
+            FIT_INTERCEPT,
         ],
         fit: fit_br,
     },
@@ -456,6 +471,8 @@ pub const MODELS: &[ModelEntry] = &[
                 default: DefaultValue::Float(1e4),
                 help: "features whose weight precision exceeds this are pruned",
             },
+            COMPUTE_SCORE,
+            FIT_INTERCEPT,
         ],
         fit: fit_ard,
     },

@@ -1,4 +1,5 @@
-//! `LinearDiscriminantAnalysis` (PyCaret's `lda`, solver "svd") and
+//! `LinearDiscriminantAnalysis` (PyCaret's `lda`, solver "svd"; "lsqr" and
+//! "eigen" with `shrinkage` are in `models::lda_solvers`) and
 //! `QuadraticDiscriminantAnalysis` (`qda`, `reg_param` 0) as
 //! `sklearn/discriminant_analysis.py` (1.4) fits them, and the linear
 //! classifier value that `lda` and `ridge` (RidgeClassifier) share.
@@ -8,9 +9,10 @@
 //! missing ones with probability 0 and a decision value of minus infinity.
 
 use crate::matrix::Matrix;
+use crate::models::lda_solvers::{self, Shrinkage, Solver};
 use crate::models::{validate, Fitted, FittedModel, ModelEntry, TrainingData};
 use crate::numpy::{argmax, softmax_rows};
-use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
+use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
 use crate::LearnError;
 use faer::Mat;
@@ -223,8 +225,36 @@ fn class_means(x: &Matrix, index: &[usize], counts: &[usize]) -> Vec<Vec<f64>> {
 
 const LDA: &str = "LinearDiscriminantAnalysis";
 
+/// `shrinkage`: None, "auto" or a number in [0, 1] (scikit-learn 1.4 and
+/// 1.9 refuse "empirical", which PyCaret's tune grid lists: so does the
+/// parameter's validation here).
+fn lda_shrinkage(params: &Params) -> Result<Shrinkage, LearnError> {
+    Ok(match params.value("shrinkage")? {
+        ParamValue::Null => Shrinkage::None,
+        ParamValue::Str(word) if word == "auto" => Shrinkage::Auto,
+        ParamValue::Str(word) => {
+            return Err(LearnError::InvalidOption(format!(
+                "{LDA}: shrinkage \"{word}\" is not \"auto\", a number in [0, 1] or None"
+            )))
+        }
+        _ => Shrinkage::Fixed(params.float("shrinkage")?),
+    })
+}
+
 fn fit_lda(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
     let tol = params.float("tol")?;
+    let shrinkage = lda_shrinkage(params)?;
+    let solver = match params.value("solver")? {
+        ParamValue::Str(word) if word == "lsqr" => Some(Solver::Lsqr),
+        ParamValue::Str(word) if word == "eigen" => Some(Solver::Eigen),
+        _ => None,
+    };
+    if solver.is_none() && shrinkage != Shrinkage::None {
+        // scikit-learn's NotImplementedError, whatever the value (even 0).
+        return Err(LearnError::InvalidOption(format!(
+            "{LDA}: shrinkage is not supported with solver \"svd\" (use \"lsqr\" or \"eigen\")"
+        )));
+    }
     let Present { classes, index, counts } = present_classes(data, LDA)?;
     let (n, p, k) = (data.x.n_rows, data.x.n_cols(), classes.len());
     if n <= k {
@@ -237,6 +267,34 @@ fn fit_lda(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
     }
     let priors: Vec<f64> = counts.iter().map(|&c| c as f64 / n as f64).collect();
     let means = class_means(data.x, &index, &counts);
+    let (mut coef, mut intercept) = match solver {
+        Some(solver) => lda_solvers::fit(data.x, &index, &means, &priors, solver, shrinkage)?,
+        None => lda_svd(data, &index, &means, &priors, tol)?,
+    };
+    if k == 2 {
+        coef = vec![coef[1].iter().zip(&coef[0]).map(|(a, b)| a - b).collect()];
+        intercept = vec![intercept[1] - intercept[0]];
+    }
+    Ok(FittedModel::LinearClassifier(FittedLinearClassifier {
+        class: LDA.to_string(),
+        coef,
+        intercept,
+        classes,
+        n_classes: data.n_classes,
+        probabilities: Probabilities::Softmax,
+    }))
+}
+
+/// The "svd" solver's weights and intercepts per class present (1.4's
+/// within-class scaling by 1/(n − classes)).
+fn lda_svd(
+    data: &TrainingData<'_>,
+    index: &[usize],
+    means: &[Vec<f64>],
+    priors: &[f64],
+    tol: f64,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>), LearnError> {
+    let (n, p, k) = (data.x.n_rows, data.x.n_cols(), priors.len());
     // Within-class centred rows, scaled by the columns' standard deviations.
     let xc = |row: usize, j: usize| data.x.columns[j][row] - means[index[row]][j];
     let std: Vec<f64> = (0..p)
@@ -262,7 +320,7 @@ fn fit_lda(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
     }
     // scalings[j, r] = V[j, r] / std[j] / S[r]
     let scalings = Mat::from_fn(p, rank, |j, r| v[(j, r)] / std[j] / s[r]);
-    let xbar: Vec<f64> = (0..p).map(|j| priors.iter().zip(&means).map(|(w, m)| w * m[j]).sum()).collect();
+    let xbar: Vec<f64> = (0..p).map(|j| priors.iter().zip(means).map(|(w, m)| w * m[j]).sum()).collect();
     let between_fac = if k == 1 { 1.0 } else { 1.0 / (k - 1) as f64 };
     let centres = Mat::from_fn(k, p, |c, j| means[c][j] - xbar[j]);
     let weights: Vec<f64> = priors.iter().map(|prior| (n as f64 * prior * between_fac).sqrt()).collect();
@@ -275,26 +333,15 @@ fn fit_lda(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
     let final_scalings = &scalings * v2.subcols(0, rank2);
     let coef_small = &centres * &final_scalings;
     let coef_full = &coef_small * final_scalings.transpose();
-    let mut coef: Vec<Vec<f64>> = (0..k).map(|c| (0..p).map(|j| coef_full[(c, j)]).collect()).collect();
-    let mut intercept: Vec<f64> = (0..k)
+    let coef: Vec<Vec<f64>> = (0..k).map(|c| (0..p).map(|j| coef_full[(c, j)]).collect()).collect();
+    let intercept: Vec<f64> = (0..k)
         .map(|c| {
             let squares: f64 = (0..rank2).map(|r| coef_small[(c, r)].powi(2)).sum();
             let offset: f64 = xbar.iter().zip(&coef[c]).map(|(m, w)| m * w).sum();
             -0.5 * squares + priors[c].ln() - offset
         })
         .collect();
-    if k == 2 {
-        coef = vec![coef[1].iter().zip(&coef[0]).map(|(a, b)| a - b).collect()];
-        intercept = vec![intercept[1] - intercept[0]];
-    }
-    Ok(FittedModel::LinearClassifier(FittedLinearClassifier {
-        class: LDA.to_string(),
-        coef,
-        intercept,
-        classes,
-        n_classes: data.n_classes,
-        probabilities: Probabilities::Softmax,
-    }))
+    Ok((coef, intercept))
 }
 
 /// A fitted QDA: per class present, its mean, the rotation and scalings of
@@ -523,9 +570,17 @@ pub const MODELS: &[ModelEntry] = &[
         params: &[
             ParamSpec {
                 name: "solver",
-                kinds: &[ParamKind::Choice(&["svd"])],
+                kinds: &[ParamKind::Choice(&["svd", "lsqr", "eigen"])],
                 default: DefaultValue::Str("svd"),
-                help: "the solver: the singular value decomposition (no covariance matrix)",
+                help: "svd (no covariance matrix), lsqr (least squares on the within-class covariance) or eigen \
+                       (its generalised eigenproblem; needs it positive definite)",
+            },
+            ParamSpec {
+                name: "shrinkage",
+                kinds: &[ParamKind::Null, ParamKind::Choice(&["auto"]), ParamKind::FRACTION],
+                default: DefaultValue::Null,
+                help: "lsqr and eigen only: None, \"auto\" (Ledoit-Wolf) or a fixed shrinkage in [0, 1] \
+                       (\"empirical\" is refused, as scikit-learn refuses it)",
             },
             TOL,
         ],
@@ -537,6 +592,7 @@ pub const MODELS: &[ModelEntry] = &[
 mod tests {
     use crate::matrix::Matrix;
     use crate::models::ModelSpec;
+    use crate::params::ParamValue;
     use crate::task::Task;
 
     /// Three well-separated classes on two features, 8 rows each.
@@ -552,6 +608,38 @@ mod tests {
             }
         }
         (Matrix { n_rows: y.len(), columns: vec![a, b] }, y)
+    }
+
+    fn lda(given: &[(&str, ParamValue)]) -> Result<ModelSpec, crate::LearnError> {
+        let given: Vec<(String, ParamValue)> = given.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        ModelSpec::new(Task::Classification, "lda", &given, 0)
+    }
+
+    /// scikit-learn's refusals: "empirical" (its own parameter check, 1.4
+    /// and 1.9), any shrinkage with "svd" (even 0), and "eigen" on a
+    /// within-class covariance that is not positive definite.
+    #[test]
+    fn lda_refuses_what_scikit_learn_refuses() {
+        let word = |w: &str| ParamValue::Str(w.to_string());
+        let error = lda(&[("solver", word("lsqr")), ("shrinkage", word("empirical"))]).unwrap_err();
+        assert!(error.to_string().contains("shrinkage"), "{error}");
+        let (x, y) = three_classes();
+        let svd = lda(&[("shrinkage", ParamValue::Float(0.0))]).unwrap();
+        let error = svd.fit_task(&x, &y, 3).unwrap_err();
+        assert!(error.to_string().contains("not supported with solver \"svd\""), "{error}");
+        let mut constant = x.clone();
+        constant.columns.push(vec![1.0; y.len()]);
+        let eigen = lda(&[("solver", word("eigen"))]).unwrap();
+        let error = eigen.fit_task(&constant, &y, 3).unwrap_err();
+        assert!(error.to_string().contains("not positive definite"), "{error}");
+        // lsqr takes the minimum-norm solution, and a shrinkage makes eigen work.
+        for (solver, shrinkage) in
+            [("lsqr", ParamValue::Null), ("eigen", word("auto")), ("eigen", ParamValue::Float(0.1))]
+        {
+            let spec = lda(&[("solver", word(solver)), ("shrinkage", shrinkage)]).unwrap();
+            let predicted = spec.fit_task(&constant, &y, 3).unwrap().predict(&constant).unwrap();
+            assert_eq!(predicted, y, "{solver}");
+        }
     }
 
     #[test]
@@ -607,7 +695,7 @@ mod tests {
     fn qda_fits_collinear_features_as_scikit_learn_1_4_and_refuses_a_zero_variance() {
         let (mut x, y) = three_classes();
         let spec = |reg: f64| {
-            let given = [("reg_param".to_string(), crate::params::ParamValue::Float(reg))];
+            let given = [("reg_param".to_string(), ParamValue::Float(reg))];
             ModelSpec::new(Task::Classification, "qda", &given, 0).unwrap()
         };
         // Collinear columns (a one-hot group) are fitted, as PyCaret's scikit-learn 1.4 does.

@@ -10,8 +10,9 @@
 //!   whose coefficient crosses zero leaves the active set, and the path stops
 //!   at `alpha` (interpolating the last step).
 //!
-//! Both centre X and y (`fit_intercept=True`; current scikit-learn has
-//! no `normalize`, so nothing is scaled). As with `precompute="auto"`, the
+//! Both centre X and y with `fit_intercept` (the default; current
+//! scikit-learn has no `normalize`, so nothing is scaled); without it they
+//! work on X and y as given and the intercept is 0. As with `precompute="auto"`, the
 //! Gram matrix is used when there are more rows than features and the
 //! centred columns otherwise. scikit-learn permutes its Gram matrix, X and
 //! the correlations so the active set comes first; here a permutation
@@ -24,8 +25,8 @@
 //! state (several lasso variables crossing zero at exactly the same step)
 //! each is dropped in turn.
 
-use crate::matrix::{mean, Matrix};
-use crate::models::linear::FittedLinear;
+use crate::matrix::Matrix;
+use crate::models::linear::{FittedLinear, FIT_INTERCEPT};
 use crate::models::{FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, Params, ParamsExt};
 use crate::task::Task;
@@ -65,12 +66,12 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(u, v)| u * v).sum()
 }
 
-/// Centres X and y and computes the products scikit-learn's
-/// `precompute="auto"` would: the Gram matrix when n > p.
-pub(crate) fn centred_products(x: &Matrix, y: &[f64]) -> CentredProducts {
+/// Centres X and y (unless `fit_intercept` is false: zero means) and
+/// computes the products scikit-learn's `precompute="auto"` would: the Gram
+/// matrix when n > p.
+pub(crate) fn centred_products(x: &Matrix, y: &[f64], fit_intercept: bool) -> CentredProducts {
     let (n, p) = (x.n_rows, x.n_cols());
-    let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
-    let y_mean = mean(y);
+    let (x_mean, y_mean) = crate::models::linear::offsets(x, y, fit_intercept);
     let yc: Vec<f64> = y.iter().map(|v| v - y_mean).collect();
     let y_norm_sq = dot(&yc, &yc);
     let products = if n > p {
@@ -483,8 +484,13 @@ pub(crate) fn check_rows(data: &TrainingData<'_>, class: &str) -> Result<(), Lea
     Ok(())
 }
 
-fn fit_path(data: &TrainingData<'_>, method: Method, stop: PathStop) -> Result<FittedModel, LearnError> {
-    let centred = centred_products(data.x, data.y);
+fn fit_path(
+    params: &Params,
+    data: &TrainingData<'_>,
+    method: Method,
+    stop: PathStop,
+) -> Result<FittedModel, LearnError> {
+    let centred = centred_products(data.x, data.y, params.bool("fit_intercept")?);
     let coef = LarsPath::new(&centred.products, method, stop).run(data.x.n_rows, stop)?;
     Ok(with_intercept(coef, &centred))
 }
@@ -492,14 +498,14 @@ fn fit_path(data: &TrainingData<'_>, method: Method, stop: PathStop) -> Result<F
 fn fit_lar(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
     check_rows(data, "Lars")?;
     let stop = PathStop { max_iter: params.usize("n_nonzero_coefs")?, alpha_min: 0.0, eps: params.float("eps")? };
-    fit_path(data, Method::Lar, stop)
+    fit_path(params, data, Method::Lar, stop)
 }
 
 fn fit_llar(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
     check_rows(data, "LassoLars")?;
     let stop =
         PathStop { max_iter: params.usize("max_iter")?, alpha_min: params.float("alpha")?, eps: params.float("eps")? };
-    fit_path(data, Method::Lasso, stop)
+    fit_path(params, data, Method::Lasso, stop)
 }
 
 const EPS: ParamSpec = ParamSpec {
@@ -527,6 +533,7 @@ pub const MODELS: &[ModelEntry] = &[
                 help: "the number of variables the path adds at most",
             },
             EPS,
+            FIT_INTERCEPT,
         ],
         fit: fit_lar,
     },
@@ -553,6 +560,7 @@ pub const MODELS: &[ModelEntry] = &[
                 help: "path steps at most",
             },
             EPS,
+            FIT_INTERCEPT,
         ],
         fit: fit_llar,
     },
@@ -624,7 +632,7 @@ pub(crate) mod tests {
     /// them, n > p) and in the column form it uses only when p ≥ n.
     pub(crate) fn both_forms() -> (CentredProducts, CentredProducts) {
         let (x, y) = collinear();
-        let gram_form = centred_products(&x, &y);
+        let gram_form = centred_products(&x, &y, true);
         let Products::Gram { xty, .. } = &gram_form.products else { panic!("expected the Gram form") };
         let columns: Vec<Vec<f64>> =
             x.columns.iter().zip(&gram_form.x_mean).map(|(c, m)| c.iter().map(|v| v - m).collect()).collect();
@@ -658,7 +666,9 @@ pub(crate) mod tests {
     #[test]
     fn cholesky_delete_matches_a_fresh_factor() {
         let (x, y) = collinear();
-        let Products::Gram { gram, .. } = centred_products(&x, &y).products else { panic!("expected the Gram form") };
+        let Products::Gram { gram, .. } = centred_products(&x, &y, true).products else {
+            panic!("expected the Gram form")
+        };
         let factor = |keep: &[usize]| -> Mat<f64> {
             let sub = Mat::from_fn(keep.len(), keep.len(), |i, j| gram[(keep[i], keep[j])]);
             sub.llt(faer::Side::Lower).unwrap().L().to_owned()

@@ -1,6 +1,8 @@
 //! Linear models (scikit-learn's `linear_model` least squares, ridge, lasso
-//! and elastic net) with scikit-learn's exact semantics. All fit on centred data
-//! and recover the intercept from the means (`fit_intercept=True`).
+//! and elastic net) with scikit-learn's exact semantics. With `fit_intercept`
+//! (the default) all fit on centred data and recover the intercept from the
+//! means; without it nothing is centred and the intercept is 0, as
+//! scikit-learn's `_preprocess_data` does (the means are taken as zeros).
 //!
 //! - `lstsq`: `LinearRegression`, the minimum-norm least-squares solution with
 //!   singular values below max(n, p)·eps·s_max treated as zero (current
@@ -57,7 +59,8 @@ impl Fitted for FittedLinear {
     }
 }
 
-/// The design and target centred on their means (`fit_intercept=True`).
+/// The design and target centred on their means (`fit_intercept=True`), or
+/// as given with zero means (`fit_intercept=False`).
 pub(crate) struct Centred {
     pub x: Mat<f64>,
     pub y: Vec<f64>,
@@ -65,9 +68,18 @@ pub(crate) struct Centred {
     pub y_mean: f64,
 }
 
-pub(crate) fn centre(x: &Matrix, y: &[f64]) -> Centred {
-    let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
-    let y_mean = mean(y);
+/// The column means of X and the mean of y, or zeros without an intercept:
+/// what scikit-learn's `_preprocess_data` subtracts.
+pub(crate) fn offsets(x: &Matrix, y: &[f64], fit_intercept: bool) -> (Vec<f64>, f64) {
+    if fit_intercept {
+        (x.columns.iter().map(|c| mean(c)).collect(), mean(y))
+    } else {
+        (vec![0.0; x.n_cols()], 0.0)
+    }
+}
+
+pub(crate) fn centre(x: &Matrix, y: &[f64], fit_intercept: bool) -> Centred {
+    let (x_mean, y_mean) = offsets(x, y, fit_intercept);
     Centred {
         x: Mat::from_fn(x.n_rows, x.n_cols(), |i, j| x.columns[j][i] - x_mean[j]),
         y: y.iter().map(|v| v - y_mean).collect(),
@@ -135,16 +147,20 @@ pub(crate) fn centred_augmented_r(x: &Matrix, y: &[f64], x_mean: &[f64], y_mean:
 
 /// Ordinary least squares with an intercept (`LinearRegression`).
 pub fn lstsq(x: &Matrix, y: &[f64]) -> Result<FittedLinear, LearnError> {
+    least_squares(x, y, true)
+}
+
+/// `LinearRegression(fit_intercept=fit_intercept)`.
+pub fn least_squares(x: &Matrix, y: &[f64], fit_intercept: bool) -> Result<FittedLinear, LearnError> {
     let (n, p) = (x.n_rows, x.n_cols());
-    let x_mean: Vec<f64> = x.columns.iter().map(|c| mean(c)).collect();
-    let y_mean = mean(y);
+    let (x_mean, y_mean) = offsets(x, y, fit_intercept);
     let cutoff_factor = n.max(p) as f64 * f64::EPSILON;
     let coef = if n > p {
         let r = centred_augmented_r(x, y, &x_mean, y_mean);
         let z: Vec<f64> = (0..p).map(|i| r[(i, p)]).collect();
         svd_solve(r.submatrix(0, 0, p, p), &z, cutoff_factor)?
     } else {
-        let centred = centre(x, y);
+        let centred = centre(x, y, fit_intercept);
         svd_solve(centred.x.as_ref(), &centred.y, cutoff_factor)?
     };
     let offset: f64 = coef.iter().zip(&x_mean).map(|(c, m)| c * m).sum();
@@ -153,7 +169,12 @@ pub fn lstsq(x: &Matrix, y: &[f64]) -> Result<FittedLinear, LearnError> {
 
 /// Least squares with an L2 penalty `alpha` and an intercept (`Ridge`).
 pub fn ridge(x: &Matrix, y: &[f64], alpha: f64) -> Result<FittedLinear, LearnError> {
-    let centred = centre(x, y);
+    ridge_fit(x, y, alpha, true)
+}
+
+/// `Ridge(alpha, fit_intercept=fit_intercept, solver="cholesky")`.
+pub fn ridge_fit(x: &Matrix, y: &[f64], alpha: f64, fit_intercept: bool) -> Result<FittedLinear, LearnError> {
+    let centred = centre(x, y, fit_intercept);
     let (n, p) = (x.n_rows, x.n_cols());
     let yc = Mat::from_fn(n, 1, |i, _| centred.y[i]);
     let coef_mat = if p <= n {
@@ -208,7 +229,21 @@ pub fn elastic_net_with(
     l1_ratio: f64,
     stop: CdStop,
 ) -> Result<FittedLinear, LearnError> {
-    let centred = centre(x, y);
+    elastic_net_fit(x, y, alpha, l1_ratio, stop, true)
+}
+
+/// `elastic_net_with` and `fit_intercept`: without it X and y are not
+/// centred, so the duality-gap tolerance is relative to the raw ||y||², as
+/// scikit-learn's.
+pub fn elastic_net_fit(
+    x: &Matrix,
+    y: &[f64],
+    alpha: f64,
+    l1_ratio: f64,
+    stop: CdStop,
+    fit_intercept: bool,
+) -> Result<FittedLinear, LearnError> {
+    let centred = centre(x, y, fit_intercept);
     let n = x.n_rows as f64;
     let columns: Vec<Vec<f64>> = (0..x.n_cols()).map(|j| centred.x.col(j).iter().copied().collect()).collect();
     let coef = coordinate_descent(&columns, &centred.y, alpha * l1_ratio * n, alpha * (1.0 - l1_ratio) * n, stop);
@@ -347,6 +382,14 @@ const TOL: ParamSpec = ParamSpec {
     default: DefaultValue::Float(CD_TOL),
     help: "duality-gap tolerance",
 };
+/// `fit_intercept`, shared with the other linear models (lars, omp, bayes,
+/// ridge_classifier).
+pub(crate) const FIT_INTERCEPT: ParamSpec = ParamSpec {
+    name: "fit_intercept",
+    kinds: &[ParamKind::Bool],
+    default: DefaultValue::Bool(true),
+    help: "learn an intercept (false: X and y are not centred and the intercept is 0)",
+};
 const L1_RATIO: ParamSpec = ParamSpec {
     name: "l1_ratio",
     kinds: &[ParamKind::FRACTION],
@@ -358,21 +401,23 @@ fn cd_stop(params: &Params) -> Result<CdStop, LearnError> {
     Ok(CdStop { max_iter: params.usize("max_iter")?, tol: params.float("tol")? })
 }
 
-fn fit_lr(_: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
-    lstsq(data.x, data.y).map(FittedModel::Linear)
+fn fit_lr(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
+    least_squares(data.x, data.y, params.bool("fit_intercept")?).map(FittedModel::Linear)
 }
 
 fn fit_ridge(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
-    ridge(data.x, data.y, params.float("alpha")?).map(FittedModel::Linear)
+    ridge_fit(data.x, data.y, params.float("alpha")?, params.bool("fit_intercept")?).map(FittedModel::Linear)
 }
 
 fn fit_lasso(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
-    elastic_net_with(data.x, data.y, params.float("alpha")?, 1.0, cd_stop(params)?).map(FittedModel::Linear)
+    let (alpha, fit_intercept) = (params.float("alpha")?, params.bool("fit_intercept")?);
+    elastic_net_fit(data.x, data.y, alpha, 1.0, cd_stop(params)?, fit_intercept).map(FittedModel::Linear)
 }
 
 fn fit_en(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
     let (alpha, l1_ratio) = (params.float("alpha")?, params.float("l1_ratio")?);
-    elastic_net_with(data.x, data.y, alpha, l1_ratio, cd_stop(params)?).map(FittedModel::Linear)
+    let fit_intercept = params.bool("fit_intercept")?;
+    elastic_net_fit(data.x, data.y, alpha, l1_ratio, cd_stop(params)?, fit_intercept).map(FittedModel::Linear)
 }
 
 /// PyCaret's first four regressors, in its order.
@@ -385,7 +430,7 @@ pub const MODELS: &[ModelEntry] = &[
         task: Task::Regression,
         turbo: true,
         randomised: false,
-        params: &[],
+        params: &[FIT_INTERCEPT],
         fit: fit_lr,
     },
     ModelEntry {
@@ -396,7 +441,7 @@ pub const MODELS: &[ModelEntry] = &[
         task: Task::Regression,
         turbo: true,
         randomised: false,
-        params: &[ALPHA, MAX_ITER, TOL],
+        params: &[ALPHA, FIT_INTERCEPT, MAX_ITER, TOL],
         fit: fit_lasso,
     },
     ModelEntry {
@@ -407,7 +452,7 @@ pub const MODELS: &[ModelEntry] = &[
         task: Task::Regression,
         turbo: true,
         randomised: false,
-        params: &[ALPHA],
+        params: &[ALPHA, FIT_INTERCEPT],
         fit: fit_ridge,
     },
     ModelEntry {
@@ -418,7 +463,7 @@ pub const MODELS: &[ModelEntry] = &[
         task: Task::Regression,
         turbo: true,
         randomised: false,
-        params: &[ALPHA, L1_RATIO, MAX_ITER, TOL],
+        params: &[ALPHA, L1_RATIO, FIT_INTERCEPT, MAX_ITER, TOL],
         fit: fit_en,
     },
 ];

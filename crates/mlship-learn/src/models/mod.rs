@@ -23,6 +23,7 @@ pub mod huber;
 pub mod kernel_ridge;
 pub mod lars;
 mod lbfgsb;
+pub mod lda_solvers;
 pub mod linear;
 pub mod logistic;
 pub mod mlp;

@@ -5,7 +5,8 @@
 //! active ones by an updated Cholesky factor, so the same result needs the
 //! same choices, ties and early stops. Defaults as PyCaret creates it:
 //! `n_nonzero_coefs=None` (max(⌊0.1·p⌋, 1) atoms), `tol=None`; X and y are
-//! centred (`fit_intercept=True`). The inner products and Cholesky helpers
+//! centred (`fit_intercept=True`; with false they are used as given and the
+//! intercept is 0). The inner products and Cholesky helpers
 //! are the LARS module's.
 
 use crate::matrix::mean;
@@ -13,7 +14,7 @@ use crate::models::lars::{
     argmax_abs, centred_products, check_rows, cholesky_append, cholesky_solve, dot, with_intercept, CentredProducts,
     Products,
 };
-use crate::models::linear::FittedLinear;
+use crate::models::linear::{FittedLinear, FIT_INTERCEPT};
 use crate::models::{FittedModel, ModelEntry, TrainingData};
 use crate::params::{DefaultValue, ParamKind, ParamSpec, ParamValue, Params, ParamsExt};
 use crate::task::Task;
@@ -154,15 +155,17 @@ fn fit_omp(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, Lear
         ParamValue::Null => ((0.1 * n_features as f64) as usize).max(1),
         _ => params.usize("n_nonzero_coefs")?,
     };
+    let fit_intercept = params.bool("fit_intercept")?;
     if n_features == 0 {
-        return Ok(FittedModel::Linear(FittedLinear { coef: Vec::new(), intercept: mean(data.y) }));
+        let intercept = if fit_intercept { mean(data.y) } else { 0.0 };
+        return Ok(FittedModel::Linear(FittedLinear { coef: Vec::new(), intercept }));
     }
     if tol.is_none() && max_atoms > n_features {
         return Err(LearnError::InvalidOption(format!(
             "model \"omp\": n_nonzero_coefs {max_atoms} is more than the {n_features} features"
         )));
     }
-    let centred = centred_products(data.x, data.y);
+    let centred = centred_products(data.x, data.y, fit_intercept);
     let coef = omp(&centred, max_atoms, tol);
     Ok(with_intercept(coef, &centred))
 }
@@ -189,6 +192,7 @@ pub const MODELS: &[ModelEntry] = &[ModelEntry {
             default: DefaultValue::Null,
             help: "stop when the residual's squared norm is this small (overrides n_nonzero_coefs)",
         },
+        FIT_INTERCEPT,
     ],
     fit: fit_omp,
 }];

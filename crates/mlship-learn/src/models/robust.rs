@@ -9,8 +9,10 @@
 //!   squares fit per subset (`linear::lstsq`), inliers within
 //!   `residual_threshold` (default: the median absolute deviation of y), the
 //!   largest consensus set kept (ties broken by R2 on the inliers), the
-//!   dynamic trial count of `stop_probability`, and a final fit on the
-//!   inliers.
+//!   dynamic trial count of `stop_probability`, the early stops of
+//!   `max_skips` (trials skipped for too few inliers, counted before each
+//!   draw) and `stop_n_inliers` (a consensus set this large), and a final
+//!   fit on the inliers.
 //! - Theil-Sen and Huber are fitted in `models::theil_sen` and
 //!   `models::huber`; this module holds their table rows.
 
@@ -46,6 +48,10 @@ pub struct Ransac {
     pub max_trials: usize,
     /// The confidence at which enough trials have been run to stop early.
     pub stop_probability: f64,
+    /// Stop once more trials than this were skipped (`None`: never).
+    pub max_skips: Option<usize>,
+    /// Stop once a consensus set has this many inliers (`None`: never).
+    pub stop_n_inliers: Option<usize>,
     /// `loss="squared_error"` instead of `"absolute_error"`.
     pub squared_loss: bool,
     /// The seed for the random subsets.
@@ -110,8 +116,15 @@ pub fn ransac(x: &Matrix, y: &[f64], config: &Ransac) -> Result<FittedLinear, Le
     let mut best = Consensus { n_inliers: 1, score: f64::NEG_INFINITY, inliers: None };
     let (mut n_trials, mut max_trials) = (0usize, config.max_trials as f64);
     let mut predicted = vec![0.0; n_rows];
+    // scikit-learn's n_skips_no_inliers_ (the only kind of skip without
+    // is_data_valid / is_model_valid).
+    let mut n_skips = 0usize;
+    let too_many_skips = |n_skips: usize| config.max_skips.is_some_and(|max| n_skips > max);
     while (n_trials as f64) < max_trials {
         n_trials += 1;
+        if too_many_skips(n_skips) {
+            break;
+        }
         let subset = rng.sample_without_replacement(n_rows, min_samples);
         let model = lstsq(&x.take_rows(&subset), &take(y, &subset))?;
         predict_into(&model, x, &mut predicted);
@@ -123,6 +136,7 @@ pub fn ransac(x: &Matrix, y: &[f64], config: &Ransac) -> Result<FittedLinear, Le
             })
             .collect();
         if inliers.len() < best.n_inliers {
+            n_skips += 1;
             continue;
         }
         let score = r2_score(&take(y, &inliers), &take(&predicted, &inliers));
@@ -131,12 +145,21 @@ pub fn ransac(x: &Matrix, y: &[f64], config: &Ransac) -> Result<FittedLinear, Le
         }
         best = Consensus { n_inliers: inliers.len(), score, inliers: Some(inliers) };
         max_trials = max_trials.min(dynamic_max_trials(best.n_inliers, n_rows, min_samples, config.stop_probability));
+        if config.stop_n_inliers.is_some_and(|stop| best.n_inliers >= stop) {
+            break;
+        }
     }
     let inliers = best.inliers.ok_or_else(|| LearnError::Numerical {
         step: "RANSACRegressor".to_string(),
-        message: format!(
-            "no consensus set: none of the {n_trials} trials had a row within residual_threshold {threshold}"
-        ),
+        message: if too_many_skips(n_skips) {
+            format!(
+                "no consensus set: {n_skips} trials were skipped (more than max_skips {}) before any had a row \
+                 within residual_threshold {threshold}",
+                config.max_skips.unwrap_or(0)
+            )
+        } else {
+            format!("no consensus set: none of the {n_trials} trials had a row within residual_threshold {threshold}")
+        },
     })?;
     lstsq(&x.take_rows(&inliers), &take(y, &inliers))
 }
@@ -165,10 +188,20 @@ fn fit_ransac(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, L
         residual_threshold,
         max_trials: params.usize("max_trials")?,
         stop_probability: params.float("stop_probability")?,
+        max_skips: optional_count(params, "max_skips")?,
+        stop_n_inliers: optional_count(params, "stop_n_inliers")?,
         squared_loss: matches!(params.value("loss")?, ParamValue::Str(loss) if loss == "squared_error"),
         seed: params.seed("random_state")?,
     };
     ransac(data.x, data.y, &config).map(FittedModel::Linear)
+}
+
+/// A count or `None` (scikit-learn's `np.inf`: no limit).
+fn optional_count(params: &Params, name: &str) -> Result<Option<usize>, LearnError> {
+    match params.value(name)? {
+        ParamValue::Null => Ok(None),
+        _ => params.usize(name).map(Some),
+    }
 }
 
 fn fit_theil_sen(params: &Params, data: &TrainingData<'_>) -> Result<FittedModel, LearnError> {
@@ -246,6 +279,18 @@ pub const MODELS: &[ModelEntry] = &[
                 kinds: &[ParamKind::FRACTION],
                 default: DefaultValue::Float(0.99),
                 help: "stop once an outlier-free subset was drawn with this probability",
+            },
+            ParamSpec {
+                name: "max_skips",
+                kinds: &[ParamKind::Null, WHOLE],
+                default: DefaultValue::Null,
+                help: "stop once more than this many trials were skipped for too few inliers (None: no limit)",
+            },
+            ParamSpec {
+                name: "stop_n_inliers",
+                kinds: &[ParamKind::Null, WHOLE],
+                default: DefaultValue::Null,
+                help: "stop once a consensus set has at least this many inliers (None: no limit)",
             },
             ParamSpec {
                 name: "loss",
@@ -356,6 +401,25 @@ mod tests {
     fn fit(id: &str, x: &Matrix, y: &[f64]) -> Result<Vec<f64>, crate::LearnError> {
         let fitted = ModelSpec::with_defaults(Task::Regression, id, 0)?.fit(x, y)?;
         fitted.predict(x)
+    }
+
+    /// With every row an inlier, stop_n_inliers = n ends the search at the
+    /// first trial with every row kept; max_skips 0 still returns a model
+    /// (the trials before the first skip). Parity with scikit-learn's
+    /// stopping points is in the ransac fixture.
+    #[test]
+    fn ransac_early_stops_return_a_model() {
+        use crate::params::ParamValue;
+        let (x, y) = design(40, 2);
+        let spec = |given: &[(&str, ParamValue)]| {
+            let given: Vec<(String, ParamValue)> = given.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+            ModelSpec::new(Task::Regression, "ransac", &given, 0).unwrap()
+        };
+        for given in [("stop_n_inliers", ParamValue::Int(40)), ("max_skips", ParamValue::Int(0))] {
+            let fitted = spec(&[given.clone(), ("residual_threshold", ParamValue::Float(1.0))]).fit(&x, &y).unwrap();
+            let close = fitted.predict(&x).unwrap().iter().zip(&y).all(|(p, t)| (p - t).abs() < 0.2);
+            assert!(close, "{given:?}");
+        }
     }
 
     #[test]
