@@ -61,6 +61,8 @@ const REFUSED_BY_SCIKIT_LEARN: &[(&str, &str, &str)] = &[
     ("regression", "svm", "C=0"),
     ("classification", "rbfsvm", "C=0"),
     ("regression", "ransac", "min_samples=0"),
+    // A string scikit-learn's LinearDiscriminantAnalysis refuses in 1.4.2 and 1.9.1 alike.
+    ("classification", "lda", "shrinkage=empirical"),
 ];
 
 #[test]
