@@ -96,7 +96,7 @@ fn selected_models(args: &CompareArgs, seed: u32, task: Task) -> Result<Vec<Mode
         .collect()
 }
 
-fn progress_bar(total: usize, show: bool) -> Option<indicatif::ProgressBar> {
+pub(crate) fn progress_bar(total: usize, show: bool) -> Option<indicatif::ProgressBar> {
     if !show || !std::io::stderr().is_terminal() {
         return None;
     }
@@ -224,7 +224,7 @@ fn save_selected(
 }
 
 /// The options as run params (`normalize`, `fold`, …), as `train` records them.
-fn option_params(options: &SetupOptions) -> Vec<(String, String)> {
+pub(crate) fn option_params(options: &SetupOptions) -> Vec<(String, String)> {
     let mut params = Vec::new();
     if let Ok(value) = serde_json::to_value(options) {
         crate::track::flatten_params("", &value, &mut params);

@@ -19,6 +19,7 @@
 //! (every parameter of the chosen model), `cv` {folds, mean, std},
 //! `holdout`, `artifact`, `run`, `notices`, `duration_ms`.
 
+use crate::compare::{option_params, progress_bar};
 use crate::options::{parse_param, OptionFlags};
 use crate::report::{metrics_header, metrics_row, CvReport, RunInfo};
 use crate::track::{cv_metrics, flatten_params, RunRecorder};
@@ -157,18 +158,6 @@ fn candidate_specs(
         }
     }
     Ok(specs)
-}
-
-fn progress_bar(total: usize, show: bool) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !show || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(total as u64);
-    let style = indicatif::ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} fits · {elapsed}")
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    Some(bar)
 }
 
 /// Cross-validates the valid candidates (and the untuned model last, for
@@ -437,15 +426,6 @@ fn save_and_record(outcome: &Outcome<'_>) -> Result<(Option<String>, Option<Tune
     recorder.finish(outcome.evaluation, &bytes)?;
     let run = RunInfo { id: recorder.id.clone(), experiment, store: recorder.store_shown() };
     Ok((saved, Some(TuneRunInfo { run, children })))
-}
-
-/// The options as run params (`normalize`, `fold`, …), as `train` records them.
-fn option_params(options: &mlship_learn::SetupOptions) -> Vec<(String, String)> {
-    let mut params = Vec::new();
-    if let Ok(value) = serde_json::to_value(options) {
-        flatten_params("", &value, &mut params);
-    }
-    params
 }
 
 /// The candidates as `--json` and the run's `search.json` list them.
