@@ -17,15 +17,22 @@ pub struct TrainTestIndices {
     pub test: Vec<usize>,
 }
 
-/// scikit-learn's `train_test_split(test_size=1 - train_size)`: the test rows
-/// are the first `ceil(n * test_size)` of the seeded permutation.
+/// The training rows of `n_rows` as PyCaret 3's `setup` asks scikit-learn for
+/// them, `train_test_split(train_size=train_size)`: `floor(n * train_size)`, the
+/// rest held out. (Not `ceil(n * (1 - train_size))` held out: with n = 150,
+/// `1 - 0.7` is 0.30000000000000004 and that would hold out 46, not 45.)
+fn split_sizes(n_rows: usize, train_size: f64) -> (usize, usize) {
+    let n_train = ((train_size * n_rows as f64).floor() as usize).min(n_rows);
+    (n_train, n_rows - n_train)
+}
+
+/// scikit-learn's `train_test_split(train_size=train_size)`: the test rows
+/// are the first `n - floor(n * train_size)` of the seeded permutation.
 pub fn train_test_split(n_rows: usize, train_size: f64, seed: u32) -> Result<TrainTestIndices, LearnError> {
     if !(train_size > 0.0 && train_size < 1.0) {
         return Err(LearnError::InvalidOption(format!("train_size must be between 0 and 1, got {train_size}")));
     }
-    let test_size = 1.0 - train_size;
-    let n_test = (test_size * n_rows as f64).ceil() as usize;
-    let n_train = n_rows.saturating_sub(n_test);
+    let (n_train, n_test) = split_sizes(n_rows, train_size);
     if n_test == 0 || n_train == 0 {
         return Err(LearnError::TooFewRows(format!(
             "{n_rows} rows cannot be split with train_size={train_size} (train {n_train}, test {n_test})"
@@ -96,7 +103,7 @@ fn approximate_mode(class_counts: &[usize], n_draws: usize, rng: &mut Mt19937) -
     floored
 }
 
-/// `train_test_split(test_size=1 - train_size, stratify=y, random_state=seed)`:
+/// `train_test_split(train_size=train_size, stratify=y, random_state=seed)`:
 /// each class keeps its share of the rows on both sides, row for row as
 /// scikit-learn draws them. `codes` are the rows' class codes.
 pub fn stratified_train_test_split(
@@ -108,8 +115,7 @@ pub fn stratified_train_test_split(
         return Err(LearnError::InvalidOption(format!("train_size must be between 0 and 1, got {train_size}")));
     }
     let n_rows = codes.len();
-    let n_test = ((1.0 - train_size) * n_rows as f64).ceil() as usize;
-    let n_train = n_rows.saturating_sub(n_test);
+    let (n_train, n_test) = split_sizes(n_rows, train_size);
     let by_class = rows_by_class(codes);
     let class_counts: Vec<usize> = by_class.iter().map(Vec::len).collect();
     if let Some(class) = class_counts.iter().position(|&count| count < 2) {
