@@ -149,6 +149,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         budget,
         n_threads: None,
         on_cell_done: Some(&on_cell),
+        subsample: None,
     };
     let comparison = compare(&input).with_context(|| data.source.clone())?;
     if let Some(bar) = &bar {

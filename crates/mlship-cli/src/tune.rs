@@ -27,9 +27,10 @@ use crate::train::{build_artifact, session_seed, DataFlags, DataOrigin, Tracking
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
 use mlship_learn::params::parse_param_text;
+use mlship_learn::search::HalvingSchedule;
 use mlship_learn::search::{model_params, tune_grid, Candidate, SearchGrid, SearchMethod};
 use mlship_learn::{compare, evaluate_holdout, CompareInput, Evaluation, EvaluationInput, ModelScore, ModelSpec};
-use mlship_learn::{ParamValue, PipelineSpec, Task};
+use mlship_learn::{ParamValue, PipelineSpec, Subsample, Task};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -52,7 +53,8 @@ pub struct TuneArgs {
     /// The metric the search maximises in its own direction (default R2, or Accuracy for classification)
     #[arg(long)]
     pub optimize: Option<String>,
-    /// random: --n-iter points of the grid drawn with the session id; grid: every point
+    /// random: --n-iter points of the grid drawn with the session id; grid: every point; halving:
+    /// successive halving (HalvingRandomSearchCV: many candidates on few rows, the best third on 3× the rows, …)
     #[arg(long, value_enum, default_value_t = SearchKind::Random)]
     pub search: SearchKind,
     /// A TOML file of lists to search instead of PyCaret's grid, e.g. `n_neighbors = [3, 5, 7]`
@@ -76,6 +78,7 @@ pub struct TuneArgs {
 pub enum SearchKind {
     Random,
     Grid,
+    Halving,
 }
 
 /// A TOML value of a custom grid as a parameter value (`"None"` is None, as in `--param`).
@@ -122,10 +125,14 @@ fn candidate_spec(base: &ModelSpec, candidate: &Candidate, seed: u32) -> Result<
     ModelSpec::new(base.task, &base.id, &given, seed).map_err(|e| e.to_string())
 }
 
-/// One candidate and how it scored.
+/// One candidate and how it scored (in the last round it reached, for halving).
 struct Tried {
     candidate: Candidate,
     score: ModelScore,
+    /// The halving round (0 for the other searches).
+    round: usize,
+    /// The training-split rows of that round.
+    n_resources: usize,
 }
 
 fn failed_score(base: &ModelSpec, error: String) -> ModelScore {
@@ -169,6 +176,7 @@ fn score_candidates(
     specs: Vec<Result<ModelSpec, String>>,
     base: Option<&ModelSpec>,
     show_progress: bool,
+    subsample: Option<Subsample>,
 ) -> Result<(Vec<ModelScore>, Option<ModelScore>, Vec<String>)> {
     let mut models: Vec<ModelSpec> = specs.iter().filter_map(|s| s.as_ref().ok().cloned()).collect();
     models.extend(base.cloned());
@@ -189,6 +197,7 @@ fn score_candidates(
         budget: None,
         n_threads: None,
         on_cell_done: Some(&on_cell),
+        subsample,
     };
     let comparison = compare(&input).with_context(|| data.source.clone())?;
     if let Some(bar) = &bar {
@@ -222,16 +231,80 @@ fn ranks(tried: &[Tried], task: Task, metric: &str) -> Vec<Option<usize>> {
             if value.is_nan() {
                 return None;
             }
+            // A candidate that reached a later halving round ranks above every one left behind.
             let better = tried
                 .iter()
                 .filter(|other| {
                     let v = mean_of(&other.score, metric);
-                    !v.is_nan() && info.is_some_and(|i| i.best_first(v, value) == std::cmp::Ordering::Less)
+                    !v.is_nan()
+                        && (other.round > t.round
+                            || (other.round == t.round
+                                && info.is_some_and(|i| i.best_first(v, value) == std::cmp::Ordering::Less)))
                 })
                 .count();
             Some(better + 1)
         })
         .collect()
+}
+
+/// The rows of the training split (scikit-learn's `n_samples` for the search).
+fn split_rows(data: &TrainingData, options: &mlship_learn::SetupOptions) -> usize {
+    ((options.train_size * data.y.len() as f64).floor() as usize).min(data.y.len())
+}
+
+/// `--search halving`: `HalvingRandomSearchCV`'s rounds — candidates drawn as
+/// the random search draws them, scored on a seeded share of every fold's
+/// rows, the best third (rounded up) going on to 3× the rows.
+fn halving_search(
+    args: &TuneArgs,
+    data: &TrainingData,
+    options: &mlship_learn::SetupOptions,
+    seed: u32,
+    base: &ModelSpec,
+    grid: &SearchGrid,
+    optimize: &str,
+) -> Result<(Vec<Tried>, Vec<String>, HalvingSchedule)> {
+    let n_samples = split_rows(data, options);
+    let n_classes = data.labels.as_ref().map_or(0, |labels| labels.classes.len());
+    let schedule = HalvingSchedule::new(n_samples, options.fold, n_classes)?;
+    let drawn = grid.candidates(SearchMethod::Random, schedule.n_candidates, seed)?;
+    let specs = candidate_specs(base, &drawn.candidates, seed, args.custom_grid.is_some())?;
+    let mut tried: Vec<Tried> = drawn
+        .candidates
+        .into_iter()
+        .zip(&specs)
+        .map(|(candidate, spec)| {
+            let error = spec.as_ref().err().cloned().unwrap_or_else(|| "not scored".to_string());
+            Tried { candidate, score: failed_score(base, error), round: 0, n_resources: 0 }
+        })
+        .collect();
+    let mut alive: Vec<usize> = (0..tried.len()).filter(|&i| specs[i].is_ok()).collect();
+    let mut warnings = Vec::new();
+    for round in 0..schedule.n_rounds(tried.len()) {
+        let n_resources = schedule.resources(round);
+        let subsample = Subsample { fraction: n_resources as f64 / n_samples as f64, seed };
+        let round_specs: Vec<Result<ModelSpec, String>> = alive.iter().map(|&i| specs[i].clone()).collect();
+        let (scores, _, round_warnings) =
+            score_candidates(data, options, seed, round_specs, None, !args.json, Some(subsample))?;
+        if round == 0 {
+            warnings = round_warnings;
+        }
+        for (&i, score) in alive.iter().zip(scores) {
+            tried[i].score = score;
+            tried[i].round = round;
+            tried[i].n_resources = n_resources;
+        }
+        let info = data.task.metric(optimize);
+        let mut order = alive.clone();
+        order.sort_by(|&a, &b| {
+            let (va, vb) = (mean_of(&tried[a].score, optimize), mean_of(&tried[b].score, optimize));
+            info.map_or(std::cmp::Ordering::Equal, |i| i.best_first(va, vb))
+        });
+        order.truncate(schedule.keep(order.len()));
+        order.sort_unstable();
+        alive = order;
+    }
+    Ok((tried, warnings, schedule))
 }
 
 pub fn run(args: TuneArgs) -> Result<()> {
@@ -254,20 +327,26 @@ pub fn run(args: TuneArgs) -> Result<()> {
         Some(path) => read_custom_grid(path)?,
         None => tune_grid(task, &base.id)?,
     };
-    let method = match args.search {
-        SearchKind::Random => SearchMethod::Random,
-        SearchKind::Grid => SearchMethod::Grid,
+    let (tried, method, warnings, schedule) = match args.search {
+        SearchKind::Halving => {
+            let (tried, warnings, schedule) = halving_search(&args, &data, &options, seed, &base, &grid, optimize)?;
+            (tried, SearchMethod::Random, warnings, Some(schedule))
+        }
+        kind => {
+            let method = if kind == SearchKind::Grid { SearchMethod::Grid } else { SearchMethod::Random };
+            let drawn = grid.candidates(method, args.n_iter, seed)?;
+            let specs = candidate_specs(&base, &drawn.candidates, seed, args.custom_grid.is_some())?;
+            let (scores, _, warnings) = score_candidates(&data, &options, seed, specs, None, !args.json, None)?;
+            let n_resources = split_rows(&data, &options);
+            let tried = drawn
+                .candidates
+                .into_iter()
+                .zip(scores)
+                .map(|(candidate, score)| Tried { candidate, score, round: 0, n_resources })
+                .collect();
+            (tried, drawn.method, warnings, None)
+        }
     };
-    let drawn = grid.candidates(method, args.n_iter, seed)?;
-    let specs = candidate_specs(&base, &drawn.candidates, seed, args.custom_grid.is_some())?;
-    if specs.iter().all(Result::is_err) {
-        let first = specs.iter().find_map(|s| s.as_ref().err()).cloned().unwrap_or_default();
-        bail!("no candidate of the search is a valid {} model: {first}", base.id);
-    }
-    let (scores, original, warnings) =
-        score_candidates(&data, &options, seed, specs, args.choose_better.then_some(&base), !args.json)?;
-    let tried: Vec<Tried> =
-        drawn.candidates.into_iter().zip(scores).map(|(candidate, score)| Tried { candidate, score }).collect();
     let rank = ranks(&tried, task, optimize);
     let best_index =
         rank.iter().enumerate().filter_map(|(idx, r)| r.map(|r| (r, idx))).min().map(|(_, idx)| idx).ok_or_else(
@@ -276,16 +355,29 @@ pub fn run(args: TuneArgs) -> Result<()> {
                 anyhow!("every candidate failed; the first error: {error}")
             },
         )?;
-    let best = &tried[best_index].score;
+    // The winner's CV on every row of every fold (a halving winner was last scored on a share
+    // of them), and the untuned model's beside it for --choose-better, on the same folds.
+    let best_spec = vec![Ok(tried[best_index].score.spec.clone())];
+    let base_spec = args.choose_better.then_some(&base);
+    let (mut best, original) = if schedule.is_none() && !args.choose_better {
+        (vec![tried[best_index].score.clone()], None)
+    } else {
+        let (best, original, _) = score_candidates(&data, &options, seed, best_spec, base_spec, !args.json, None)?;
+        (best, original)
+    };
+    let best = best.pop().ok_or_else(|| anyhow!("the winner was not scored"))?;
+    if best.mean.is_none() {
+        bail!("the best candidate failed on the whole folds: {}", best.error.as_deref().unwrap_or("no score"));
+    }
     // PyCaret's choose_better: the original first, replaced only by a strictly better score.
     let keep_original = original.as_ref().is_some_and(|o| {
         let info = task.metric(optimize);
-        let (tuned, untuned) = (mean_of(best, optimize), mean_of(o, optimize));
+        let (tuned, untuned) = (mean_of(&best, optimize), mean_of(o, optimize));
         !untuned.is_nan() && info.is_some_and(|i| i.best_first(tuned, untuned) != std::cmp::Ordering::Less)
     });
     let chosen = match (&original, keep_original) {
         (Some(original), true) => original,
-        _ => best,
+        _ => &best,
     };
     let spec = PipelineSpec { options: options.clone(), model: chosen.spec.clone() };
     let input = EvaluationInput {
@@ -303,7 +395,8 @@ pub fn run(args: TuneArgs) -> Result<()> {
         args: &args,
         task,
         optimize,
-        method: drawn.method,
+        method,
+        schedule: schedule.as_ref(),
         grid: &grid,
         tried: &tried,
         rank: &rank,
@@ -325,6 +418,7 @@ struct Outcome<'a> {
     task: Task,
     optimize: &'static str,
     method: SearchMethod,
+    schedule: Option<&'a HalvingSchedule>,
     grid: &'a SearchGrid,
     tried: &'a [Tried],
     rank: &'a [Option<usize>],
@@ -377,7 +471,7 @@ fn save_and_record(outcome: &Outcome<'_>) -> Result<(Option<String>, Option<Tune
     params.push(("data".to_string(), args.input.data.clone()));
     params.push(("target".to_string(), data.target.clone()));
     params.push(("model".to_string(), outcome.spec.model.id.clone()));
-    params.push(("search".to_string(), outcome.method.as_str().to_string()));
+    params.push(("search".to_string(), search_name(outcome).to_string()));
     params.push(("n_iter".to_string(), args.n_iter.to_string()));
     params.push(("optimize".to_string(), outcome.optimize.to_string()));
     params.push(("choose_better".to_string(), args.choose_better.to_string()));
@@ -444,10 +538,21 @@ fn candidates_json(outcome: &Outcome<'_>, children: &[String]) -> Vec<serde_json
                 "TT (Sec)": tried.score.mean.is_some().then_some(tried.score.fit_seconds),
                 "error": tried.score.error,
                 "rank": outcome.rank[idx],
+                "iter": tried.round,
+                "n_resources": tried.n_resources,
                 "run_id": children.get(idx),
             })
         })
         .collect()
+}
+
+/// "grid", "random" or "halving".
+fn search_name(outcome: &Outcome<'_>) -> &'static str {
+    if outcome.schedule.is_some() {
+        "halving"
+    } else {
+        outcome.method.as_str()
+    }
 }
 
 fn search_json(outcome: &Outcome<'_>, children: &[String]) -> serde_json::Value {
@@ -458,7 +563,11 @@ fn search_json(outcome: &Outcome<'_>, children: &[String]) -> serde_json::Value 
         .map(|(name, values)| (name.clone(), serde_json::to_value(values).unwrap_or_default()))
         .collect();
     serde_json::json!({
-        "method": outcome.method.as_str(),
+        "method": search_name(outcome),
+        "halving": outcome.schedule.map(|s| serde_json::json!({
+            "factor": s.factor, "min_resources": s.min_resources, "max_resources": s.max_resources,
+            "n_candidates": s.n_candidates, "n_possible_iterations": s.n_possible_rounds,
+        })),
         "n_iter": outcome.args.n_iter,
         "optimize": outcome.optimize,
         "n_candidates": outcome.tried.len(),
@@ -507,7 +616,7 @@ fn print(
         "{} ({}) · {} search of {} candidates × {} folds · optimizing {} · session_id {}{}",
         model.display_name(),
         model.id,
-        outcome.method.as_str(),
+        search_name(outcome),
         outcome.tried.len(),
         outcome.spec.options.fold,
         outcome.optimize,

@@ -150,6 +150,33 @@ fn choose_better_keeps_the_untuned_model_when_tuning_does_not_beat_it() {
 }
 
 #[test]
+fn halving_runs_scikit_learns_rounds_and_scores_the_winner_on_whole_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["tune", "--data", "insurance", "--session-id", "123", "--model", "dt", "--search", "halving"];
+    let report = json(&mlship(dir.path(), &[&args[..], &["--no-track", "--json"]].concat()));
+    let search = &report["search"];
+    assert_eq!(search["method"], "halving");
+    // HalvingRandomSearchCV(cv=10) on 936 rows: 46 candidates on 20 rows, 16 on 60, 6 on 180, 2 on 540.
+    assert_eq!(search["halving"]["min_resources"], 20);
+    let candidates = search["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 46);
+    for (round, rows, reached) in [(0, 20, 46), (1, 60, 16), (2, 180, 6), (3, 540, 2)] {
+        let count = candidates.iter().filter(|c| c["iter"].as_u64().unwrap() >= round).count();
+        assert_eq!(count, reached, "round {round}");
+        let at = candidates.iter().find(|c| c["iter"] == round).unwrap();
+        assert_eq!(at["n_resources"], rows);
+    }
+    let best = &candidates[search["best_index"].as_u64().unwrap() as usize];
+    assert_eq!(best["iter"], 3);
+    assert_eq!(best["rank"], 1);
+    // The winner is scored again on every row of the ten folds.
+    assert_eq!(report["cv"]["folds"].as_array().unwrap().len(), 10);
+    assert_ne!(report["cv"]["mean"]["R2"], best["mean"]["R2"]);
+    let few = failure(&mlship(dir.path(), &["tune", "--data", "iris", "--model", "knn", "--search", "halving"]));
+    assert!(few.contains("at least 180 training rows") && few.contains("has 105"), "{few}");
+}
+
+#[test]
 fn bad_grids_and_options_are_refused_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&str, &str)] = &[

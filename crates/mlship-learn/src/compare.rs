@@ -46,6 +46,32 @@ pub struct CompareInput<'a> {
     pub n_threads: Option<usize>,
     /// Called after each (model, fold) with the model's id: a progress bar.
     pub on_cell_done: Option<&'a (dyn Fn(&str) + Sync)>,
+    /// Score on a seeded share of each fold's rows (successive halving's resource).
+    pub subsample: Option<Subsample>,
+}
+
+/// scikit-learn's `_SubsampleMetaSplitter(subsample_test=True)`: every fold's
+/// training and test rows cut to `fraction` of themselves, drawn without
+/// replacement with one `RandomState(seed)` across the folds, as
+/// `sklearn.utils.resample` draws them (a shuffle, then the first rows).
+#[derive(Debug, Clone, Copy)]
+pub struct Subsample {
+    /// The share of each fold's rows kept, in (0, 1].
+    pub fraction: f64,
+    /// The seed of the draws.
+    pub seed: u32,
+}
+
+impl Subsample {
+    fn apply(&self, rows: Vec<(Vec<usize>, Vec<usize>)>) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let mut rng = crate::rng::Mt19937::new(self.seed);
+        let mut cut = |indices: Vec<usize>| -> Vec<usize> {
+            let keep = (self.fraction * indices.len() as f64) as usize;
+            let order = rng.permutation(indices.len());
+            order.into_iter().take(keep).map(|i| indices[i]).collect()
+        };
+        rows.into_iter().map(|(train, test)| (cut(train), cut(test))).collect()
+    }
 }
 
 /// One model's cross-validation, or why it has none.
@@ -215,6 +241,10 @@ pub fn compare(input: &CompareInput<'_>) -> Result<Comparison, LearnError> {
         None => train_test_split(input.table.n_rows(), input.options.train_size, input.seed)?,
     };
     let (rows, fold_warning) = fold_rows(&split, input.options.fold, input.labels.map(|_| input.y))?;
+    let rows = match &input.subsample {
+        Some(subsample) => subsample.apply(rows),
+        None => rows,
+    };
     let prepared: Vec<Result<PreparedFold, LearnError>> =
         parallel_map(rows.len(), n_threads, |f| prepare_fold(input, &rows[f].0, &rows[f].1));
     let folds = prepared.into_iter().collect::<Result<Vec<_>, _>>()?;

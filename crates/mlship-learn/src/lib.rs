@@ -36,7 +36,7 @@ pub mod target;
 pub mod task;
 
 pub use class_metrics::{AucScores, ClassificationMetrics, CLASSIFICATION_METRIC_NAMES};
-pub use compare::{compare, rank, CompareInput, Comparison, ModelScore};
+pub use compare::{compare, rank, CompareInput, Comparison, ModelScore, Subsample};
 pub use encode::InputColumn;
 pub use error::LearnError;
 pub use evaluate::{evaluate, evaluate_holdout, Evaluation, EvaluationInput};

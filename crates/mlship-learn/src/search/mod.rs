@@ -4,8 +4,10 @@
 //! candidates with `compare`'s shared folds.
 
 pub mod grid;
+pub mod halving;
 mod pyset;
 pub mod spaces;
 
 pub use grid::{Candidate, Drawn, SearchGrid, SearchMethod};
+pub use halving::HalvingSchedule;
 pub use spaces::{model_params, search_space, tune_grid, Distribution, SearchSpace};

@@ -36,6 +36,7 @@ fn compare_scores_equal_evaluate_scores_for_any_thread_count() {
             budget: None,
             n_threads: Some(n_threads),
             on_cell_done: None,
+            subsample: None,
         };
         compare(&input).unwrap()
     };
@@ -76,6 +77,7 @@ fn failures_are_rows_and_ranking_follows_the_metric_direction() {
         budget: None,
         n_threads: None,
         on_cell_done: None,
+        subsample: None,
     };
     let mut scores = compare(&input).unwrap().scores;
     assert!(scores[0].error.as_deref().unwrap_or("").contains("needs the parameter \"quantile\""));
@@ -130,6 +132,7 @@ fn insurance_leaderboard_matches_pycaret_compare_models() {
         budget: None,
         n_threads: None,
         on_cell_done: None,
+        subsample: None,
     };
     for score in compare(&input).unwrap().scores {
         let id = score.spec.id.as_str();

@@ -79,6 +79,7 @@ fn classification_leaderboards_match_pycaret_compare_models() {
             budget: None,
             n_threads: None,
             on_cell_done: None,
+            subsample: None,
         };
         for score in compare(&input).unwrap().scores {
             let id = score.spec.id.as_str();
