@@ -355,16 +355,22 @@ pub fn run(args: TuneArgs) -> Result<()> {
                 anyhow!("every candidate failed; the first error: {error}")
             },
         )?;
-    // The winner's CV on every row of every fold (a halving winner was last scored on a share
-    // of them), and the untuned model's beside it for --choose-better, on the same folds.
-    let best_spec = vec![Ok(tried[best_index].score.spec.clone())];
+    // A halving winner was last scored on a share of the rows: its CV on whole folds, and the
+    // untuned model's beside it for --choose-better, in one compare on the same folds. A random
+    // or grid winner already has its whole-fold CV.
+    let rescore = schedule.is_some();
+    let best_spec: Vec<Result<ModelSpec, String>> =
+        if rescore { vec![Ok(tried[best_index].score.spec.clone())] } else { Vec::new() };
     let base_spec = args.choose_better.then_some(&base);
-    let (mut best, original) = if schedule.is_none() && !args.choose_better {
-        (vec![tried[best_index].score.clone()], None)
+    let (mut best, original) = if rescore || base_spec.is_some() {
+        let (scores, original, _) = score_candidates(&data, &options, seed, best_spec, base_spec, !args.json, None)?;
+        (scores, original)
     } else {
-        let (best, original, _) = score_candidates(&data, &options, seed, best_spec, base_spec, !args.json, None)?;
-        (best, original)
+        (Vec::new(), None)
     };
+    if !rescore {
+        best.push(tried[best_index].score.clone());
+    }
     let best = best.pop().ok_or_else(|| anyhow!("the winner was not scored"))?;
     if best.mean.is_none() {
         bail!("the best candidate failed on the whole folds: {}", best.error.as_deref().unwrap_or("no score"));

@@ -31,13 +31,9 @@ impl PySet {
         PySet { table: vec![None; MIN_SIZE], fill: 0 }
     }
 
-    /// Whether `key` is in the set.
-    pub(crate) fn contains(&self, key: u64) -> bool {
-        self.table.contains(&Some(key))
-    }
-
-    /// `set.add(key)`; a key already present changes nothing.
-    pub(crate) fn add(&mut self, key: u64) {
+    /// The slot CPython's probe sequence (`set_add_entry`, `set_insert_clean`)
+    /// stops at for `key`: the slot holding it, or the first free one.
+    fn find_slot(&self, key: u64) -> usize {
         let mask = self.table.len() - 1;
         let hashed = hash(key);
         let mut slot = (hashed as usize) & mask;
@@ -45,23 +41,33 @@ impl PySet {
         loop {
             let probes = if slot + LINEAR_PROBES <= mask { LINEAR_PROBES } else { 0 };
             for probe in slot..=slot + probes {
-                match self.table[probe] {
-                    None => {
-                        self.table[probe] = Some(key);
-                        self.fill += 1;
-                        if self.fill * 5 >= mask * 3 {
-                            // No deletions here, so `used` equals `fill`.
-                            let used = self.fill;
-                            self.resize(if used > 50_000 { used * 2 } else { used * 4 });
-                        }
-                        return;
-                    }
-                    Some(existing) if existing == key => return,
-                    Some(_) => {}
+                if self.table[probe].is_none_or(|existing| existing == key) {
+                    return probe;
                 }
             }
             perturb >>= PERTURB_SHIFT;
             slot = (slot.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
+        }
+    }
+
+    /// Whether `key` is in the set.
+    pub(crate) fn contains(&self, key: u64) -> bool {
+        self.table[self.find_slot(key)] == Some(key)
+    }
+
+    /// `set.add(key)`; a key already present changes nothing.
+    pub(crate) fn add(&mut self, key: u64) {
+        let slot = self.find_slot(key);
+        if self.table[slot].is_some() {
+            return;
+        }
+        self.table[slot] = Some(key);
+        self.fill += 1;
+        let mask = self.table.len() - 1;
+        if self.fill * 5 >= mask * 3 {
+            // No deletions here, so `used` equals `fill`.
+            let used = self.fill;
+            self.resize(if used > 50_000 { used * 2 } else { used * 4 });
         }
     }
 
@@ -73,27 +79,10 @@ impl PySet {
             size <<= 1;
         }
         let old = std::mem::replace(&mut self.table, vec![None; size]);
+        // `set_insert_clean`: each key goes to the first free slot of its probe sequence.
         for key in old.into_iter().flatten() {
-            self.insert_clean(key);
-        }
-    }
-
-    /// `set_insert_clean`: the first free slot of the key's probe sequence.
-    fn insert_clean(&mut self, key: u64) {
-        let mask = self.table.len() - 1;
-        let hashed = hash(key);
-        let mut slot = (hashed as usize) & mask;
-        let mut perturb = hashed;
-        loop {
-            let probes = if slot + LINEAR_PROBES <= mask { LINEAR_PROBES } else { 0 };
-            for probe in slot..=slot + probes {
-                if self.table[probe].is_none() {
-                    self.table[probe] = Some(key);
-                    return;
-                }
-            }
-            perturb >>= PERTURB_SHIFT;
-            slot = (slot.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
+            let slot = self.find_slot(key);
+            self.table[slot] = Some(key);
         }
     }
 
