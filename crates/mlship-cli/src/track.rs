@@ -345,6 +345,7 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                 filter: args.filter.clone(),
                 sort: args.sort.clone(),
                 limit: (args.limit > 0).then_some(args.limit),
+                ..RunQuery::default()
             };
             let runs = runtime.block_on(store.list_runs(&query))?;
             if args.json {
@@ -405,13 +406,12 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                 r.status.as_str(),
                 detail.failure.as_ref().map(|f| format!(": {f}")).unwrap_or_default()
             );
-            println!(
-                "  started     {} UTC by {} on {} (pid {})",
-                format_time(r.start_time),
-                r.user,
-                detail.host,
-                detail.pid
-            );
+            // A run an MLflow client logged has no process here: its client ends it.
+            let origin = match detail.host.as_str() {
+                "" => "through the MLflow protocol".to_string(),
+                host => format!("on {host} (pid {})", detail.pid),
+            };
+            println!("  started     {} UTC by {} {origin}", format_time(r.start_time), r.user);
             if let Some(end) = r.end_time {
                 println!("  ended       {} UTC ({:.1} s)", format_time(end), (end - r.start_time) as f64 / 1000.0);
             }

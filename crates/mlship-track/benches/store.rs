@@ -90,6 +90,7 @@ fn bench_backend(c: &mut Criterion, label: &str, location: StoreLocation) {
         sort: Some("holdout_r2".into()),
         filter: None,
         limit: None,
+        ..RunQuery::default()
     };
     group.bench_function("list_10k_runs_sorted_by_metric", |b| {
         b.iter(|| {

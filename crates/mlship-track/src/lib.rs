@@ -12,6 +12,7 @@ pub mod db;
 pub mod drift;
 pub mod filter;
 pub mod migrate;
+pub mod mlflow;
 pub mod names;
 pub mod paths;
 pub mod plots;
@@ -29,7 +30,7 @@ pub use names::{parse_alias, parse_name, Name};
 pub use paths::ArtifactRoot;
 pub use registry::{AliasEvent, ModelDetail, ModelRef, ModelSource, ModelSummary, ModelVersion};
 pub use runs::{Experiment, MetricPoint, NewRun, RunDetail, RunFile, RunRow, RunStatus};
-pub use search::{ComparisonRow, RunQuery};
+pub use search::{ComparisonRow, Lifecycle, RunQuery};
 pub use store::{Store, StoreLocation, DEFAULT_STORE};
 pub use summary::{MetricValues, Pairs};
 
@@ -68,6 +69,9 @@ pub enum TrackError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// Creating what already exists (an experiment or model of that name).
+    #[error("{0}")]
+    AlreadyExists(String),
     /// A file given (or stored) as a model is not a readable one.
     #[error(transparent)]
     Model(#[from] mlship_artifact::ArtifactError),
@@ -94,6 +98,7 @@ impl TrackError {
                 | TrackError::UnsafePath { .. }
                 | TrackError::NotFound(_)
                 | TrackError::Invalid(_)
+                | TrackError::AlreadyExists(_)
                 | TrackError::Model(_)
                 | TrackError::InvalidFilter { .. }
                 | TrackError::ConfusableName { .. }

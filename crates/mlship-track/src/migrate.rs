@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_model_name_skeletons.sql"),
     },
     Migration { version: 3, description: "drift reports", sql: include_str!("../migrations/0003_drift_reports.sql") },
+    Migration {
+        version: 4,
+        description: "MLflow protocol: lifecycle stages, experiment tags",
+        sql: include_str!("../migrations/0004_mlflow.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -10,6 +10,67 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A file being written under the artifact folder: a temporary file beside
+/// its final path, hashed as it grows; dropped unfinished, it disappears.
+pub struct NewFile {
+    file: tempfile::NamedTempFile,
+    path: PathBuf,
+    parent: PathBuf,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl NewFile {
+    /// Appends `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), TrackError> {
+        self.file.write_all(bytes).map_err(|e| io_error(&self.path, e))?;
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Fsyncs and moves the file into place, never over an existing one
+    /// (then the written bytes are dropped and their sha256 returned, so the
+    /// caller can tell a repeated upload from a clash).
+    pub fn persist(self) -> Result<Persisted, TrackError> {
+        let sha256 = hex::encode(self.hasher.clone().finalize());
+        let path = self.path.clone();
+        self.file.as_file().sync_all().map_err(|e| io_error(&path, e))?;
+        mlship_artifact::make_readable(self.file.as_file()).map_err(|e| io_error(&path, e))?;
+        match self.file.persist_noclobber(&path) {
+            Ok(_) => {}
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(Persisted::Exists { sha256 }),
+            Err(e) => return Err(io_error(&path, e.error)),
+        }
+        if let Ok(dir) = std::fs::File::open(&self.parent) {
+            let _ = dir.sync_all();
+        }
+        Ok(Persisted::New { sha256, size: self.size })
+    }
+}
+
+/// How `NewFile::persist` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Persisted {
+    /// The file is in place.
+    New {
+        /// Its sha256.
+        sha256: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// A file was already there; it is untouched and the new bytes are gone.
+    Exists {
+        /// The sha256 of the bytes that were not stored.
+        sha256: String,
+    },
+}
+
 /// The artifact folder: every path under it is checked so no name can escape it.
 #[derive(Debug, Clone)]
 pub struct ArtifactRoot {
@@ -123,6 +184,45 @@ impl ArtifactRoot {
             });
         }
         Ok(bytes)
+    }
+
+    /// Starts writing a new file at `relative` in pieces (an upload streamed
+    /// through the server, never held whole); `NewFile::persist` finishes it
+    /// as `write_new` does.
+    pub fn create_new(&self, relative: &str) -> Result<NewFile, TrackError> {
+        let path = self.resolve(relative)?;
+        let parent = path.parent().ok_or_else(|| unsafe_path(relative, "it has no parent folder"))?.to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|e| io_error(&parent, e))?;
+        self.resolve(relative)?;
+        let file = tempfile::NamedTempFile::new_in(&parent).map_err(|e| io_error(&parent, e))?;
+        Ok(NewFile { file, path, parent, hasher: Sha256::new(), size: 0 })
+    }
+
+    /// Opens `relative` for streaming after checking its whole content
+    /// against `sha256` in one bounded-memory pass.
+    pub fn open_verified(&self, relative: &str, sha256: &str) -> Result<std::fs::File, TrackError> {
+        use std::io::{Read, Seek};
+        let path = self.resolve(relative)?;
+        let mut file = std::fs::File::open(&path).map_err(|e| io_error(&path, e))?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buffer).map_err(|e| io_error(&path, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+        }
+        let actual = hex::encode(hasher.finalize());
+        if actual != sha256 {
+            return Err(TrackError::Integrity {
+                path: path.display().to_string(),
+                expected: sha256.to_string(),
+                actual,
+            });
+        }
+        file.rewind().map_err(|e| io_error(&path, e))?;
+        Ok(file)
     }
 
     /// Deletes the file at `relative` if it is there; used to undo a write whose row did not commit.

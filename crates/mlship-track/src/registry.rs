@@ -20,6 +20,16 @@ pub enum ModelSource {
     Run(String),
     /// A `.mlship` file, copied into the store.
     File(std::path::PathBuf),
+    /// A file or folder logged with a run (MLflow's `runs:/ID/PATH`): servable by
+    /// mlship when it is a `.mlship` file, otherwise recorded for MLflow's clients only.
+    RunPath {
+        /// The run, by id.
+        run: String,
+        /// The path inside the run's artifacts.
+        path: String,
+        /// The source as the client gave it, kept as the version's `source`.
+        source: String,
+    },
 }
 
 /// `NAME@ALIAS`, `NAME/VERSION`, or `NAME/latest`.
@@ -258,48 +268,15 @@ impl Store {
                 }
                 (None, format!("file {}", file.display()), path, sha)
             }
+            ModelSource::RunPath { run, path, source } => {
+                let (id, artifact_path, sha) = self.run_path_source(run, path).await?;
+                (Some(id), source.clone(), artifact_path, sha)
+            }
         };
         let user = by.to_string();
         let now = now_ms();
-        let mut tx = self.db.begin_write().await?;
-        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM registered_models WHERE canonical_name = $1")
-            .bind(&parsed.canonical)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| self.db.err(e))?;
-        let model_id = match existing {
-            Some(id) => id,
-            None => {
-                let skeleton = names::skeleton(&parsed.canonical);
-                self.fill_skeletons(&mut tx).await?;
-                let lookalike: Option<String> =
-                    sqlx::query_scalar("SELECT name FROM registered_models WHERE skeleton = $1 ORDER BY id LIMIT 1")
-                        .bind(&skeleton)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(|e| self.db.err(e))?;
-                if let Some(existing) = lookalike {
-                    // Nothing but the filled-in skeletons was written: keep them.
-                    tx.commit().await.map_err(|e| self.db.err(e))?;
-                    return Err(TrackError::ConfusableName { name: parsed.display, existing });
-                }
-                let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM registered_models")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| self.db.err(e))?;
-                sqlx::query("INSERT INTO registered_models (id, name, canonical_name, created_at, created_by, skeleton) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(id)
-                    .bind(&parsed.display)
-                    .bind(&parsed.canonical)
-                    .bind(now)
-                    .bind(&user)
-                    .bind(&skeleton)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| self.db.err(e))?;
-                id
-            }
-        };
+        let tx = self.db.begin_write().await?;
+        let (mut tx, model_id) = self.find_or_create_model(tx, &parsed, &user).await?;
         let version: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_id = $1")
                 .bind(model_id)
@@ -341,6 +318,54 @@ impl Store {
             created_by: user,
             aliases: alias.into_iter().collect(),
         })
+    }
+
+    /// The id of model `parsed`, created (inside `tx`) if new. A new name that
+    /// reads like an existing model's is refused; the skeletons filled in on
+    /// the way are committed even then.
+    pub(crate) async fn find_or_create_model(
+        &self,
+        mut tx: crate::db::Transaction,
+        parsed: &names::Name,
+        user: &str,
+    ) -> Result<(crate::db::Transaction, i64), TrackError> {
+        let now = now_ms();
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM registered_models WHERE canonical_name = $1")
+            .bind(&parsed.canonical)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        if let Some(id) = existing {
+            return Ok((tx, id));
+        }
+        let skeleton = names::skeleton(&parsed.canonical);
+        self.fill_skeletons(&mut tx).await?;
+        let lookalike: Option<String> =
+            sqlx::query_scalar("SELECT name FROM registered_models WHERE skeleton = $1 ORDER BY id LIMIT 1")
+                .bind(&skeleton)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        if let Some(existing) = lookalike {
+            // Nothing but the filled-in skeletons was written: keep them.
+            tx.commit().await.map_err(|e| self.db.err(e))?;
+            return Err(TrackError::ConfusableName { name: parsed.display.clone(), existing });
+        }
+        let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM registered_models")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        sqlx::query("INSERT INTO registered_models (id, name, canonical_name, created_at, created_by, skeleton) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id)
+            .bind(&parsed.display)
+            .bind(&parsed.canonical)
+            .bind(now)
+            .bind(user)
+            .bind(&skeleton)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db.err(e))?;
+        Ok((tx, id))
     }
 
     /// Computes the skeleton of models registered before migration 2 (once:
@@ -563,7 +588,51 @@ impl Store {
 
     /// The artifact of a version, checked against its recorded sha256.
     pub fn version_bytes(&self, version: &ModelVersion) -> Result<Vec<u8>, TrackError> {
+        if version.artifact_sha256.is_empty() {
+            return Err(TrackError::Invalid(format!(
+                "model {:?} version {} was registered by an MLflow client from {}, which is not an mlship model file; mlship can list it but not load it",
+                version.model, version.version, version.source
+            )));
+        }
         self.root.read_verified(&version.artifact_path, &version.artifact_sha256)
+    }
+
+    /// Where `path` of run `run` is: a `.mlship` file of the run (its path and
+    /// sha256, so the version serves), or a folder of its files (sha256 empty:
+    /// an MLflow model, for MLflow's clients only). Nothing there is an error.
+    async fn run_path_source(&self, run: &str, path: &str) -> Result<(String, String, String), TrackError> {
+        let id = self.resolve_run_id(run).await?;
+        let path = path.trim_matches('/');
+        if !path.is_empty() {
+            crate::paths::check_relative(path)?;
+        }
+        let full = if path.is_empty() { format!("runs/{id}") } else { format!("runs/{id}/{path}") };
+        let file: Option<(String, String)> =
+            sqlx::query_as("SELECT path, sha256 FROM run_files WHERE run_id = $1 AND path = $2")
+                .bind(&id)
+                .bind(&full)
+                .fetch_optional(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        if let Some((file, sha)) = file {
+            let bytes = self.root.read_verified(&file, &sha)?;
+            return match mlship_artifact::Artifact::from_bytes(&bytes, &file) {
+                Ok(_) => Ok((id, file, sha)),
+                Err(_) => Ok((id, file, String::new())),
+            };
+        }
+        let inside: Option<String> =
+            sqlx::query_scalar("SELECT path FROM run_files WHERE run_id = $1 AND path >= $2 AND path < $3 LIMIT 1")
+                .bind(&id)
+                .bind(format!("{full}/"))
+                .bind(format!("{full}0"))
+                .fetch_optional(&self.db.pool)
+                .await
+                .map_err(|e| self.db.err(e))?;
+        match inside {
+            Some(_) => Ok((id, full, String::new())),
+            None => Err(TrackError::NotFound(format!("run {id} has no artifact {path:?}"))),
+        }
     }
 }
 

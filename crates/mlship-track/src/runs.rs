@@ -157,7 +157,7 @@ pub struct RunDetail {
 
 /// 128 random bits from the operating system as 32 lower-case hex digits,
 /// like MLflow's run ids.
-fn new_run_id() -> Result<String, TrackError> {
+pub(crate) fn new_run_id() -> Result<String, TrackError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(TrackError::RunId)?;
     Ok(hex::encode(bytes))
@@ -171,7 +171,7 @@ fn sorted(pairs: &[(String, String)]) -> Vec<(&str, String)> {
     pairs
 }
 
-fn check_key_value(kind: &str, key: &str, value: &str) -> Result<(), TrackError> {
+pub(crate) fn check_key_value(kind: &str, key: &str, value: &str) -> Result<(), TrackError> {
     if key.is_empty() || key.chars().count() > 250 || key.chars().any(char::is_control) {
         return Err(TrackError::Invalid(format!(
             "invalid {kind} key {key:?}: 1 to 250 characters, no control characters"
@@ -184,6 +184,30 @@ fn check_key_value(kind: &str, key: &str, value: &str) -> Result<(), TrackError>
     // separators lists fold values with) are not.
     if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
         return Err(TrackError::Invalid(format!("{kind} {key:?}: the value holds the control character {c:?}")));
+    }
+    Ok(())
+}
+
+/// A run's name: 1 to 250 characters, no control characters.
+pub(crate) fn check_run_name(name: &str) -> Result<(), TrackError> {
+    if name.is_empty() || name.chars().count() > 250 || name.chars().any(char::is_control) {
+        return Err(TrackError::Invalid(format!(
+            "invalid run name {name:?}: 1 to 250 characters, no control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Metric keys as params' keys, values finite.
+pub(crate) fn check_metric_points<'a>(points: impl IntoIterator<Item = &'a MetricPoint>) -> Result<(), TrackError> {
+    for point in points {
+        check_key_value("metric", &point.key, "")?;
+        if !point.value.is_finite() {
+            return Err(TrackError::Invalid(format!(
+                "metric {:?} step {}: {} is not a finite number",
+                point.key, point.step, point.value
+            )));
+        }
     }
     Ok(())
 }
@@ -257,12 +281,7 @@ impl Store {
         for (key, value) in &new.tags {
             check_key_value("tag", key, value)?;
         }
-        if new.name.is_empty() || new.name.chars().count() > 250 || new.name.chars().any(char::is_control) {
-            return Err(TrackError::Invalid(format!(
-                "invalid run name {:?}: 1 to 250 characters, no control characters",
-                new.name
-            )));
-        }
+        check_run_name(&new.name)?;
         for (kind, pairs) in [("param", &new.params), ("tag", &new.tags)] {
             let mut keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
             keys.sort_unstable();
@@ -311,35 +330,40 @@ impl Store {
     /// Logs metric points in one transaction; the newest step of each key
     /// becomes the value lists sort and filter on.
     pub async fn log_metrics(&self, run_id: &str, points: &[MetricPoint]) -> Result<(), TrackError> {
-        for point in points {
-            check_key_value("metric", &point.key, "")?;
-            if !point.value.is_finite() {
-                return Err(TrackError::Invalid(format!(
-                    "metric {:?} step {}: {} is not a finite number",
-                    point.key, point.step, point.value
-                )));
-            }
-        }
+        check_metric_points(points)?;
         let now = now_ms();
+        let points: Vec<(MetricPoint, i64)> = points.iter().map(|p| (p.clone(), now)).collect();
+        let mut tx = self.db.begin_write().await?;
+        self.require_running(&mut tx, run_id).await?;
+        self.insert_metric_points(&mut tx, run_id, &points).await?;
+        tx.commit().await.map_err(|e| self.db.err(e))
+    }
+
+    /// Inserts metric points (each with when it was logged) inside `tx`, moves
+    /// each key's latest value and rewrites the run's metric summary.
+    pub(crate) async fn insert_metric_points(
+        &self,
+        tx: &mut crate::db::Transaction,
+        run_id: &str,
+        points: &[(MetricPoint, i64)],
+    ) -> Result<(), TrackError> {
         let mut latest: BTreeMap<&str, &MetricPoint> = BTreeMap::new();
-        for point in points {
+        for (point, _) in points {
             let keep = latest.get(point.key.as_str()).is_none_or(|p| point.step >= p.step);
             if keep {
                 latest.insert(&point.key, point);
             }
         }
-        let mut tx = self.db.begin_write().await?;
-        self.require_running(&mut tx, run_id).await?;
         for chunk in points.chunks(500) {
             let mut sql = Sql::new("INSERT INTO metrics (run_id, key, step, value, logged_at) VALUES ".to_string());
-            for (i, p) in chunk.iter().enumerate() {
+            for (i, (p, logged_at)) in chunk.iter().enumerate() {
                 let row = format!(
                     "({}, {}, {}, {}, {})",
                     sql.text(run_id),
                     sql.text(&p.key),
                     sql.int(p.step),
                     sql.float(p.value),
-                    sql.int(now)
+                    sql.int(*logged_at)
                 );
                 sql.text.push_str(if i > 0 { ", " } else { "" });
                 sql.text.push_str(&row);
@@ -347,7 +371,7 @@ impl Store {
             sql.text.push_str(
                 " ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, logged_at = excluded.logged_at",
             );
-            sql.query().execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
+            sql.query().execute(&mut **tx).await.map_err(|e| self.db.err(e))?;
         }
         let latest: Vec<&MetricPoint> = latest.into_values().collect();
         for chunk in latest.chunks(500) {
@@ -367,21 +391,21 @@ impl Store {
                 " ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, value = excluded.value \
                  WHERE excluded.step >= latest_metrics.step",
             );
-            sql.query().execute(&mut *tx).await.map_err(|e| self.db.err(e))?;
+            sql.query().execute(&mut **tx).await.map_err(|e| self.db.err(e))?;
         }
         let latest: Vec<MetricPoint> =
             sqlx::query_as("SELECT key, step, value FROM latest_metrics WHERE run_id = $1 ORDER BY key")
                 .bind(run_id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut **tx)
                 .await
                 .map_err(|e| self.db.err(e))?;
         sqlx::query("UPDATE runs SET metrics_summary = $1 WHERE id = $2")
             .bind(fold(latest.iter().map(|p| (p.key.as_str(), p.value.to_string()))))
             .bind(run_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(|e| self.db.err(e))?;
-        tx.commit().await.map_err(|e| self.db.err(e))
+        Ok(())
     }
 
     async fn require_running(&self, tx: &mut crate::db::Transaction, run_id: &str) -> Result<(), TrackError> {

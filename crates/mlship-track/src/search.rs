@@ -22,6 +22,48 @@ pub struct RunQuery {
     pub sort: Option<String>,
     /// None: every matching run.
     pub limit: Option<usize>,
+    /// Only runs of these experiments, by id (MLflow's `experiment_ids`); empty: no such restriction.
+    pub experiment_ids: Vec<i64>,
+    /// Active runs (the default), deleted ones, or both.
+    pub lifecycle: Lifecycle,
+    /// Matching runs skipped before the first one returned (MLflow's page tokens).
+    pub offset: usize,
+}
+
+/// Which runs a list shows by their lifecycle stage (MLflow's `ViewType`):
+/// a run deleted through MLflow's protocol is hidden unless asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Runs not deleted (`ACTIVE_ONLY`).
+    #[default]
+    ActiveOnly,
+    /// Deleted runs only (`DELETED_ONLY`).
+    DeletedOnly,
+    /// Both (`ALL`).
+    All,
+}
+
+impl Lifecycle {
+    /// MLflow's `run_view_type` / `view_type` names (`ACTIVE_ONLY` when absent).
+    pub fn parse(text: Option<&str>) -> Result<Lifecycle, TrackError> {
+        match text.map(str::to_ascii_uppercase).as_deref() {
+            None | Some("ACTIVE_ONLY") | Some("1") => Ok(Lifecycle::ActiveOnly),
+            Some("DELETED_ONLY") | Some("2") => Ok(Lifecycle::DeletedOnly),
+            Some("ALL") | Some("3") => Ok(Lifecycle::All),
+            Some(other) => {
+                Err(TrackError::Invalid(format!("invalid view type {other:?}: ACTIVE_ONLY, DELETED_ONLY or ALL")))
+            }
+        }
+    }
+
+    /// The condition on `alias.lifecycle_stage`, if any.
+    pub(crate) fn condition(self, alias: &str) -> Option<String> {
+        match self {
+            Lifecycle::ActiveOnly => Some(format!("{alias}.lifecycle_stage = 'active'")),
+            Lifecycle::DeletedOnly => Some(format!("{alias}.lifecycle_stage = 'deleted'")),
+            Lifecycle::All => None,
+        }
+    }
 }
 
 impl Store {
@@ -63,15 +105,27 @@ impl Store {
                 .ok_or_else(|| TrackError::NotFound(format!("no experiment named {experiment:?}")))?;
             conditions.push(format!("r.experiment_id = {}", sql.int(id)));
         }
+        if !query.experiment_ids.is_empty() {
+            let ids: Vec<String> = query.experiment_ids.iter().map(|id| sql.int(*id)).collect();
+            conditions.push(format!("r.experiment_id IN ({})", ids.join(", ")));
+        }
+        conditions.extend(query.lifecycle.condition("r"));
         for clause in &clauses {
             conditions.push(clause_sql(&mut sql, clause));
         }
         let where_sql =
             if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
-        let limit = match query.limit {
+        let mut limit = match query.limit {
             Some(n) => format!(" LIMIT {}", sql.int(n as i64)),
+            // SQLite takes OFFSET only after a LIMIT; -1 is its "no limit", PostgreSQL's is ALL.
+            None if query.offset > 0 => {
+                format!(" LIMIT {}", if self.db.backend == crate::db::Backend::Postgres { "ALL" } else { "-1" })
+            }
             None => String::new(),
         };
+        if query.offset > 0 {
+            limit.push_str(&format!(" OFFSET {}", sql.int(query.offset as i64)));
+        }
         let separator = sql.text(PACK_SEPARATOR);
         sql.text = format!(
             "SELECT r.id AS id, {} AS packed {from}{where_sql} ORDER BY {order}{limit}",

@@ -195,11 +195,12 @@ impl Store {
     /// A RUNNING run is failed when its process is gone from this machine, or
     /// when it ran elsewhere and its heartbeat is older than 15 minutes.
     pub async fn fail_dead_runs(&self) -> Result<usize, TrackError> {
-        let rows: Vec<RunningRun> =
-            sqlx::query_as("SELECT id, host, pid, process_start, heartbeat FROM runs WHERE status = 'RUNNING'")
-                .fetch_all(&self.db.pool)
-                .await
-                .map_err(|e| self.db.err(e))?;
+        let rows: Vec<RunningRun> = sqlx::query_as(
+            "SELECT id, host, pid, process_start, heartbeat FROM runs WHERE status = 'RUNNING' AND host <> ''",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| self.db.err(e))?;
         let here = process::host_name();
         let now = crate::now_ms();
         let mut failed = 0;

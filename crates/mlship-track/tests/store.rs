@@ -183,6 +183,7 @@ async fn lists_sort_and_filter(store: &Store) {
         sort: sort.map(str::to_string),
         filter: filter.map(str::to_string),
         limit: None,
+        ..RunQuery::default()
     };
     assert_eq!(
         ids(store.list_runs(&query(Some("insurance"), Some("holdout_r2"), None)).await.unwrap()),

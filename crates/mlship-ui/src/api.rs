@@ -48,6 +48,7 @@ pub fn run_query(pairs: &[(String, String)], default_limit: usize) -> Result<Run
         sort: get(pairs, "sort").map(str::to_string),
         filter: get(pairs, "filter").map(str::to_string),
         limit: (limit > 0).then_some(limit),
+        ..RunQuery::default()
     })
 }
 

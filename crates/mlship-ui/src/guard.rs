@@ -291,7 +291,9 @@ pub async fn guard(State(state): State<SharedUi>, mut request: Request, next: Ne
     } else {
         Caller("ui:anonymous".to_string())
     };
-    if is_write && !json_body(request.method(), headers) {
+    // MLflow's artifact proxy takes the file's bytes as they are.
+    let upload = request.uri().path().starts_with("/api/2.0/mlflow-artifacts/");
+    if is_write && !upload && !json_body(request.method(), headers) {
         let given = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none");
         return UiError {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,

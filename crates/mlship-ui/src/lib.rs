@@ -17,6 +17,7 @@ mod api;
 mod error;
 mod guard;
 mod leaderboard;
+pub mod mlflow;
 mod pages;
 
 use axum::extract::DefaultBodyLimit;
@@ -216,8 +217,10 @@ pub fn router(state: SharedUi) -> Router {
         .route("/api/models/{name}", get(api::model))
         .route("/api/models/{name}/versions", post(api::register))
         .route("/api/models/{name}/aliases/{alias}", put(api::set_alias).delete(api::delete_alias))
-        .fallback(|| async { UiError::not_found("no such page or API route").into_response() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // MLflow's protocol has its own body limits (a log-batch, streamed uploads).
+        .merge(mlflow::routes())
+        .fallback(|| async { UiError::not_found("no such page or API route").into_response() })
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state);
     // Around the whole router, not each route: a route's layers run inside its
